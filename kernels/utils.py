@@ -57,3 +57,58 @@ def check_triton_device(**tensors: torch.Tensor) -> None:
 def contiguous(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The tensors made contiguous (no copy for those that already are), so kernels can use plain strides."""
     return tuple(t if t.is_contiguous() else t.contiguous() for t in tensors)
+
+
+def ensure_triton_device(*tensors: torch.Tensor) -> None:
+    """Positional form of `check_triton_device`: a CUDA tensor, or a CPU tensor under the interpreter."""
+    check_triton_device(**{f"tensor {i}": t for i, t in enumerate(tensors)})
+
+
+def check_shape(t: torch.Tensor, name: str, shape: tuple[int | None, ...]) -> None:
+    """Raise ValueError unless `t.shape` matches `shape` (None matches any size in that position)."""
+    if t.dim() != len(shape) or any(want is not None and got != want for got, want in zip(t.shape, shape)):
+        pretty = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} has shape {tuple(t.shape)}, expected {pretty}")
+
+
+# --- block sizes for row-wise kernels (pattern of Liger-Kernel `ops/utils.py::calculate_settings`) ---------------
+
+#: The widest row a row-wise kernel loads in one program. 64 Ki elements is Liger's MAX_FUSED_SIZE: beyond it one
+#: program's registers spill badly. Our widths (256..4096) are far below it.
+MAX_FUSED_SIZE = 65536
+
+
+def next_power_of_2(n: int) -> int:
+    """Smallest power of two >= n (1 for n <= 1)."""
+    return 1 if n <= 1 else 1 << (int(n) - 1).bit_length()
+
+
+def block_size_for(n: int, cap: int = MAX_FUSED_SIZE) -> int:
+    """Block covering a row of `n` elements: the next power of two.
+
+    Raises ValueError above `cap` rather than capping silently: the row-wise kernels load a whole row at once
+    and do not loop over it, so a capped block would compute a wrong answer.
+    """
+    if n < 1:
+        raise ValueError(f"need at least one element per row, got {n}")
+    block = next_power_of_2(n)
+    if block > cap:
+        raise ValueError(f"rows of {n} elements need a block of {block}, above the cap of {cap}")
+    return block
+
+
+def num_warps_for(block_size: int) -> int:
+    """Warps for a row-wise kernel that handles `block_size` elements per program (Liger's heuristic)."""
+    if block_size >= 32768:
+        return 32
+    if block_size >= 8192:
+        return 16
+    if block_size >= 2048:
+        return 8
+    return 4
+
+
+def calculate_settings(n: int, cap: int = MAX_FUSED_SIZE) -> tuple[int, int]:
+    """(BLOCK_SIZE, num_warps) for a kernel that processes a row of `n` elements in one program."""
+    block = block_size_for(n, cap)
+    return block, num_warps_for(block)
