@@ -1,0 +1,206 @@
+"""Command line: `python -m datagen {sample,shards,stages} ...`; `python -m datagen --help` explains each.
+
+    python -m datagen sample --n 5 --seed 0                      # 5 traces of the full distribution
+    python -m datagen sample --n 5 --seed 0 --stage mul --granularity coarse
+    python -m datagen shards --out shards/full --n-shards 64 --per-shard 100000 --seed 0
+    python -m datagen stages
+
+Same arguments, same bytes: `sample` draws from `sample_problems(seed, ...)`, and `shards` gives every shard its
+own seed (see datagen/shards.py). Errors are one line on stderr with a non-zero exit status (2 for a bad
+argument, 1 for a run that cannot go on), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import os
+import sys
+from collections.abc import Sequence
+
+import datagen
+from datagen.shards import COMPRESSIONS, ShardError, write_shards
+
+GRANULARITIES = ("decomposed", "coarse")
+# The splits `sample_problems` accepts; taken from the package when it names them.
+SPLITS = tuple(getattr(datagen, "SPLITS", ("train", "validation", "test", "extrapolation")))
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what went wrong, where to look), not usage + message."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="python -m datagen",
+        description="Exact step-by-step arithmetic traces (question=step=...=answer), printed or written to shards.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{sample,shards,stages}")
+
+    sample = commands.add_parser(
+        "sample",
+        help="print N traces, one per line",
+        description="Print N traces of one stage and split, one per line. Same arguments give the same bytes.",
+    )
+    sample.set_defaults(command_parser=sample)
+    sample.add_argument("--n", type=int, required=True, help="how many traces to print (at least 1)")
+    _add_distribution_arguments(sample)
+
+    shards = commands.add_parser(
+        "shards",
+        help="write training shards in parallel, resumably",
+        description=(
+            "Write N_SHARDS files of PER_SHARD traces each (one trace per line, UTF-8) into OUT, with "
+            "OUT/manifest.json recording the arguments. Each shard is a pure function of (seed, shard index, "
+            "stage, split, granularity) and appears atomically, so rerunning the same command after a kill "
+            "writes exactly the shards that are missing; other arguments on an existing OUT are refused."
+        ),
+    )
+    shards.set_defaults(command_parser=shards)
+    shards.add_argument("--out", required=True, help="directory for the shards and manifest.json (created)")
+    shards.add_argument("--n-shards", type=int, required=True, help="number of shard files (at least 1)")
+    shards.add_argument("--per-shard", type=int, required=True, help="traces per shard file (at least 1)")
+    _add_distribution_arguments(shards)
+    shards.add_argument(
+        "--compression",
+        choices=COMPRESSIONS,
+        default="none",
+        help="'none': shard-NNNNN.txt; 'gzip': shard-NNNNN.txt.gz, about 3x smaller (default: %(default)s)",
+    )
+    shards.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes writing shards in parallel; 1 writes in this process (default: all usable CPUs)",
+    )
+    shards.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+
+    stages = commands.add_parser(
+        "stages",
+        help="list the named stages",
+        description="List the named stages (the values --stage accepts) with a one-line summary each.",
+    )
+    stages.set_defaults(command_parser=stages)
+    return parser
+
+
+def _add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, required=True, help="random seed (any integer)")
+    parser.add_argument(
+        "--stage",
+        default="full",
+        help="named stage to sample, see `python -m datagen stages` (default: %(default)s, the full distribution)",
+    )
+    parser.add_argument(
+        "--split",
+        default="train",
+        choices=SPLITS,
+        help="which hash-separated split the questions come from (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--granularity",
+        default="decomposed",
+        choices=GRANULARITIES,
+        help="'decomposed': hard single operations broken into finer steps (37*3066=3066*30+3066*7=...); "
+        "'coarse': one operation per step, as MathGLM (default: %(default)s)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("choose a command: sample, shards or stages")
+    command_parser = args.command_parser  # usage errors name the subcommand
+
+    if args.command == "stages":
+        return _list_stages()
+    if args.stage not in datagen.STAGES:
+        command_parser.error(f"unknown stage {args.stage!r}; choose from {', '.join(datagen.STAGES)}")
+    if args.command == "sample":
+        if args.n < 1:
+            command_parser.error(f"--n must be at least 1, got {args.n}")
+        return _run(_sample, args)
+    for option in ("n_shards", "per_shard", "workers"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            command_parser.error(f"--{option.replace('_', '-')} must be at least 1, got {value}")
+    return _run(_shards, args)
+
+
+def _run(command, args: argparse.Namespace) -> int:
+    """Run a command; a failure it can explain (ValueError, ShardError, OSError) becomes one line on stderr."""
+    try:
+        command(args)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly. Point stdout at devnull so the interpreter's
+        # final flush does not raise again (Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print(f"python -m datagen {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, ShardError, OSError) as err:
+        message = " ".join(str(err).split())  # one line, whatever the exception said
+        print(f"python -m datagen {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> None:
+    problems = datagen.sample_problems(args.seed, args.stage, split=args.split, granularity=args.granularity)
+    # Bytes, not text: UTF-8 ('≈') whatever the locale, '\n' whatever the platform.
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    remaining = args.n
+    while remaining:
+        batch = [p.trace for p in itertools.islice(problems, min(remaining, 4096))]
+        out.write(("\n".join(batch) + "\n").encode("utf-8"))
+        remaining -= len(batch)
+    out.flush()
+
+
+def _shards(args: argparse.Namespace) -> None:
+    summary = write_shards(
+        args.out,
+        n_shards=args.n_shards,
+        per_shard=args.per_shard,
+        seed=args.seed,
+        stage=args.stage,
+        split=args.split,
+        granularity=args.granularity,
+        compression=args.compression,
+        workers=args.workers,
+        progress=not args.no_progress,
+    )
+    print(
+        f"{summary.directory}: {summary.written} shards written, {summary.skipped} already there, "
+        f"{args.n_shards * args.per_shard:,} traces in all",
+        file=sys.stderr,
+    )
+
+
+def _list_stages() -> int:
+    width = max(map(len, datagen.STAGES))
+    for name, config in datagen.STAGES.items():
+        print(f"{name:<{width}}  {_describe(config)}")
+    return 0
+
+
+def _describe(config: object) -> str:
+    """A one-line summary of a stage: its own description if it has one, else its main knobs."""
+    description = getattr(config, "description", None)
+    if description:
+        return " ".join(str(description).split())
+    if not dataclasses.is_dataclass(config):
+        return repr(config)
+    fields = dataclasses.asdict(config)
+    return ", ".join(f"{k}={v}" for k, v in fields.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
