@@ -52,6 +52,53 @@ _INTERPRETER_BLOCK_N = 16
 
 
 @triton.jit
+def _key_range(SEG_START, SEG_END, b, first_q, T, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+               CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr):
+    # Keys [lo, hi) that some query of the block [first_q, first_q + BLOCK_M) can see; lo is aligned to
+    # BLOCK_N. Causal: nothing after the last query. Segments: nothing before the first query's segment
+    # start, nothing after the last query's segment end. Key blocks outside are skipped, never loaded.
+    last_q = tl.minimum(first_q + BLOCK_M, T) - 1
+    lo = 0
+    hi = T
+    if CAUSAL:
+        hi = last_q + 1
+    if HAS_SEG:
+        lo = (tl.load(SEG_START + b * T + first_q) // BLOCK_N) * BLOCK_N
+        if not CAUSAL:
+            hi = tl.load(SEG_END + b * T + last_q)
+    return lo, hi
+
+
+@triton.jit
+def _query_range(SEG_START, SEG_END, b, first_k, T, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                 CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr):
+    # Queries [lo, hi) that can see some key of the block [first_k, first_k + BLOCK_N); lo aligned to BLOCK_M.
+    last_k = tl.minimum(first_k + BLOCK_N, T) - 1
+    lo = 0
+    hi = T
+    if CAUSAL:
+        lo = (first_k // BLOCK_M) * BLOCK_M
+    if HAS_SEG:
+        hi = tl.load(SEG_END + b * T + last_k)
+        if not CAUSAL:
+            lo = (tl.load(SEG_START + b * T + first_k) // BLOCK_M) * BLOCK_M
+    return lo, hi
+
+
+@triton.jit
+def _visible(q_pos, k_pos, SEG, b, T, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr):
+    # Mask of visible (query, key) pairs; q_pos and k_pos broadcast against each other, e.g. (M, 1) and (1, N).
+    visible = (q_pos < T) & (k_pos < T)
+    if CAUSAL:
+        visible = visible & (q_pos >= k_pos)
+    if HAS_SEG:
+        seg_q = tl.load(SEG + b * T + q_pos, mask=q_pos < T, other=-1)
+        seg_k = tl.load(SEG + b * T + k_pos, mask=k_pos < T, other=-2)
+        visible = visible & (seg_q == seg_k)
+    return visible
+
+
+@triton.jit
 def _attn_fwd_kernel(
     Q, K, V, O, LSE,  # (B*H, T, D) contiguous; LSE (B*H, T) fp32, base 2
     SEG, SEG_START, SEG_END,  # (B, T) int32: run index, first position and end (exclusive) of each token's segment
@@ -78,19 +125,7 @@ def _attn_fwd_kernel(
     valid_m = offs_m < T
     q = tl.load(Q + base + offs_m[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_m[:, None], other=0.0)
 
-    # Key range [lo, hi) that can hold a visible key for some query of this block.
-    first_q = start_m * BLOCK_M
-    last_q = tl.minimum(first_q + BLOCK_M, T) - 1
-    lo = 0
-    hi = T
-    if CAUSAL:
-        hi = last_q + 1
-    if HAS_SEG:
-        seg_q = tl.load(SEG + b * T + offs_m, mask=valid_m, other=-1)
-        lo = (tl.load(SEG_START + b * T + first_q) // BLOCK_N) * BLOCK_N
-        if not CAUSAL:
-            hi = tl.load(SEG_END + b * T + last_q)
-
+    lo, hi = _key_range(SEG_START, SEG_END, b, start_m * BLOCK_M, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
     m_i = tl.full([BLOCK_M], float("-inf"), tl.float32)
     l_i = tl.zeros([BLOCK_M], tl.float32)
     acc = tl.zeros([BLOCK_M, HEAD_DIM], tl.float32)
@@ -101,12 +136,7 @@ def _attn_fwd_kernel(
         kT = tl.load(K + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_n[None, :], other=0.0)
         v = tl.load(V + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_n[:, None], other=0.0)
         s = tl.dot(q, kT, input_precision=DOT_PRECISION) * qk_scale
-        visible = valid_n[None, :]
-        if CAUSAL:
-            visible = visible & (offs_m[:, None] >= offs_n[None, :])
-        if HAS_SEG:
-            seg_k = tl.load(SEG + b * T + offs_n, mask=valid_n, other=-2)
-            visible = visible & (seg_q[:, None] == seg_k[None, :])
+        visible = _visible(offs_m[:, None], offs_n[None, :], SEG, b, T, CAUSAL, HAS_SEG)
         s = tl.where(visible, s, float("-inf"))
         m_new = tl.maximum(m_i, tl.max(s, 1))
         # A row whose keys so far are all masked keeps m = -inf; subtracting 0 instead avoids inf - inf = NaN.
@@ -174,18 +204,7 @@ def _attn_bwd_dkdv_kernel(
     k = tl.load(K + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_n[:, None], other=0.0)
     v = tl.load(V + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_n[:, None], other=0.0)
 
-    # Query range [lo, hi) that can see some key of this block.
-    first_k = start_n * BLOCK_N
-    last_k = tl.minimum(first_k + BLOCK_N, T) - 1
-    lo = 0
-    hi = T
-    if CAUSAL:
-        lo = (first_k // BLOCK_M) * BLOCK_M
-    if HAS_SEG:
-        seg_k = tl.load(SEG + b * T + offs_n, mask=valid_n, other=-2)
-        hi = tl.load(SEG_END + b * T + last_k)
-        if not CAUSAL:
-            lo = (tl.load(SEG_START + b * T + first_k) // BLOCK_M) * BLOCK_M
+    lo, hi = _query_range(SEG_START, SEG_END, b, start_n * BLOCK_N, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
 
     dk = tl.zeros([BLOCK_N, HEAD_DIM], tl.float32)
     dv = tl.zeros([BLOCK_N, HEAD_DIM], tl.float32)
@@ -198,12 +217,7 @@ def _attn_bwd_dkdv_kernel(
         lse = tl.load(LSE + bh * T + offs_m, mask=valid_m, other=float("inf"))
         delta = tl.load(DELTA + bh * T + offs_m, mask=valid_m, other=0.0)
         sT = tl.dot(k, qT, input_precision=DOT_PRECISION) * qk_scale
-        visible = valid_n[:, None] & valid_m[None, :]
-        if CAUSAL:
-            visible = visible & (offs_m[None, :] >= offs_n[:, None])
-        if HAS_SEG:
-            seg_q = tl.load(SEG + b * T + offs_m, mask=valid_m, other=-1)
-            visible = visible & (seg_k[:, None] == seg_q[None, :])
+        visible = _visible(offs_m[None, :], offs_n[:, None], SEG, b, T, CAUSAL, HAS_SEG)
         pT = tl.where(visible, tl.math.exp2(sT - lse[None, :]), 0.0)
         dv += tl.dot(pT.to(do.dtype), do, input_precision=DOT_PRECISION)
         dpT = tl.dot(v, tl.trans(do), input_precision=DOT_PRECISION)
@@ -248,18 +262,7 @@ def _attn_bwd_dq_kernel(
     lse = tl.load(LSE + bh * T + offs_m, mask=valid_m, other=float("inf"))
     delta = tl.load(DELTA + bh * T + offs_m, mask=valid_m, other=0.0)
 
-    first_q = start_m * BLOCK_M
-    last_q = tl.minimum(first_q + BLOCK_M, T) - 1
-    lo = 0
-    hi = T
-    if CAUSAL:
-        hi = last_q + 1
-    if HAS_SEG:
-        seg_q = tl.load(SEG + b * T + offs_m, mask=valid_m, other=-1)
-        lo = (tl.load(SEG_START + b * T + first_q) // BLOCK_N) * BLOCK_N
-        if not CAUSAL:
-            hi = tl.load(SEG_END + b * T + last_q)
-
+    lo, hi = _key_range(SEG_START, SEG_END, b, start_m * BLOCK_M, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
     dq = tl.zeros([BLOCK_M, HEAD_DIM], tl.float32)
     n_visited = tl.zeros([], tl.int32)
     for start_n in range(lo, hi, BLOCK_N):
@@ -268,12 +271,7 @@ def _attn_bwd_dq_kernel(
         kT = tl.load(K + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_n[None, :], other=0.0)
         vT = tl.load(V + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_n[None, :], other=0.0)
         s = tl.dot(q, kT, input_precision=DOT_PRECISION) * qk_scale
-        visible = valid_m[:, None] & valid_n[None, :]
-        if CAUSAL:
-            visible = visible & (offs_m[:, None] >= offs_n[None, :])
-        if HAS_SEG:
-            seg_k = tl.load(SEG + b * T + offs_n, mask=valid_n, other=-2)
-            visible = visible & (seg_q[:, None] == seg_k[None, :])
+        visible = _visible(offs_m[:, None], offs_n[None, :], SEG, b, T, CAUSAL, HAS_SEG)
         p = tl.where(visible, tl.math.exp2(s - lse[:, None]), 0.0)
         dp = tl.dot(do, vT, input_precision=DOT_PRECISION)
         ds = p * (dp - delta[:, None])
@@ -482,7 +480,7 @@ def flash_attention(
     """softmax(sm_scale * Q K^T + mask) V with the fused Triton kernels, differentiable in q, k and v.
 
     q, k, v: (B, H, T, D), one dtype in {float32, float16, bfloat16}, D in {32, 64, 128}, any T >= 1; on
-    CUDA, or on CPU with TRITON_INTERPRET=1 (fp32 only there). sm_scale defaults to 1/sqrt(D).
+    CUDA, or on CPU with TRITON_INTERPRET=1 (float32 and float16 only there). sm_scale defaults to 1/sqrt(D).
     segment_ids: optional (B, T) integer tensor; a query sees only keys with its own id (and, causal, not
     later than itself). Each id must be one contiguous run per row (ValueError otherwise). Returns (B, H, T, D)
     in the input dtype; internally fp32 accumulation.
@@ -490,6 +488,9 @@ def flash_attention(
     sm_scale = _check_inputs(q, k, v, segment_ids, sm_scale)
     check_same_device_dtype(q=q, k=k, v=v)
     check_triton_device(q=q)
+    if q.dtype == torch.bfloat16 and q.device.type == "cpu":
+        # The triton 3.9 interpreter has no bfloat16 arithmetic (numpy has none): results would be garbage.
+        raise ValueError("bfloat16 needs a GPU: the Triton interpreter supports float32 and float16 only")
     if q.shape[-1] not in SUPPORTED_HEAD_DIMS:
         raise ValueError(f"head dim D = {q.shape[-1]} is not supported by the kernel; use one of {SUPPORTED_HEAD_DIMS}")
     return FlashAttentionFunction.apply(q, k, v, bool(causal), sm_scale, segment_ids)

@@ -1,0 +1,245 @@
+"""Flash attention kernel vs a float64 reference: output and dq, dk, dv, over awkward shapes, causal or not,
+with and without packed segments; block skipping; input validation.
+
+Without CUDA the kernels run in the Triton interpreter (tests/conftest.py sets TRITON_INTERPRET=1) with
+16 x 16 blocks: fp32 on every shape, fp16 on a subset (time), bf16 not at all (the interpreter has no bf16
+arithmetic); the rest is `gpu`-marked and skips cleanly without CUDA.
+"""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from kernels import flash_attention, flash_attention_reference
+from kernels.flash_attention import _segment_tables, flash_attention_bwd, flash_attention_fwd
+
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+# (dtype, atol, rtol) against the float64 reference fed the same rounded inputs. fp32 uses exact-fp32 dot
+# products (the interpreter; "ieee" precision on GPU): observed errors ~1e-6. fp16/bf16 round P and dS to 11/8
+# mantissa bits before the matmuls, on values of order 1: observed fp16 errors ~1e-3 in the interpreter; the
+# bf16 row is an estimate that has not run on a GPU yet (the interpreter cannot run bf16).
+TOLERANCES = {torch.float32: (2e-5, 2e-5), torch.float16: (1e-2, 1e-2), torch.bfloat16: (5e-2, 5e-2)}
+
+# (B, H, T, D): T = 1, below one block, several partial blocks; odd B*H; every supported D.
+SHAPES = [
+    (1, 1, 1, 32),
+    (1, 3, 17, 32),
+    (3, 1, 77, 64),
+    (1, 2, 130, 32),
+    (1, 1, 77, 128),
+]
+# fp16 runs in the interpreter too, but on CPU only on these shapes to keep the file inside its time budget.
+CPU_FP16_SHAPES = [(1, 3, 17, 32), (3, 1, 77, 64)]
+
+
+def _cases():
+    for shape in SHAPES:
+        for causal in (True, False):
+            for segments in (False, True):
+                name = f"{'x'.join(map(str, shape))}-{'causal' if causal else 'full'}-{'seg' if segments else 'dense'}"
+                yield pytest.param(*shape, causal, segments, torch.float32, id=f"{name}-fp32")
+                fp16_marks = [] if shape in CPU_FP16_SHAPES else [pytest.mark.gpu, requires_cuda]
+                yield pytest.param(*shape, causal, segments, torch.float16, id=f"{name}-fp16", marks=fp16_marks)
+                yield pytest.param(
+                    *shape, causal, segments, torch.bfloat16, id=f"{name}-bf16", marks=[pytest.mark.gpu, requires_cuda]
+                )
+
+
+def random_segments(B: int, T: int, seed: int) -> torch.Tensor:
+    """(B, T) ids: contiguous runs of random length (1 to 24, several of length 1), each run a random label,
+    so ids are contiguous but not sorted (the kernel's precondition is only contiguity)."""
+    g = torch.Generator().manual_seed(seed)
+    rows = []
+    for _ in range(B):
+        lengths = [1, 1]  # length-1 segments, at the start and right after it
+        while sum(lengths) < T:
+            lengths.append(int(torch.randint(1, 25, (1,), generator=g)))
+        labels = torch.randperm(len(lengths), generator=g) * 7 - 3  # negative and positive, unsorted
+        rows.append(torch.repeat_interleave(labels, torch.tensor(lengths))[:T])
+    return torch.stack(rows).to(DEVICE)
+
+
+def run_both(q, k, v, do, **kw):
+    """Kernel output and grads, and the float64 reference's, for the same inputs and upstream gradient."""
+    qk = [t.detach().clone().requires_grad_() for t in (q, k, v)]
+    out = flash_attention(*qk, **kw)
+    grads = torch.autograd.grad(out, qk, do)
+    q64 = [t.detach().double().requires_grad_() for t in (q, k, v)]
+    ref = flash_attention_reference(*q64, **kw)
+    ref_grads = torch.autograd.grad(ref, q64, do.double())
+    return (out, *grads), (ref, *ref_grads)
+
+
+@pytest.mark.parametrize("B, H, T, D, causal, with_segments, dtype", list(_cases()))
+def test_matches_float64_reference(B, H, T, D, causal, with_segments, dtype):
+    atol, rtol = TOLERANCES[dtype]
+    torch.manual_seed(1000 * T + 10 * D + B)
+    q, k, v, do = (torch.randn(B, H, T, D, device=DEVICE, dtype=dtype) for _ in range(4))
+    segment_ids = random_segments(B, T, seed=T) if with_segments else None
+    got, want = run_both(q, k, v, do, causal=causal, segment_ids=segment_ids)
+    for name, g, w in zip(("out", "dq", "dk", "dv"), got, want):
+        assert g.dtype == dtype and g.shape == (B, H, T, D), name
+        torch.testing.assert_close(g.double(), w, atol=atol, rtol=rtol, msg=lambda m: f"{name}: {m}")
+
+
+def test_noncontiguous_inputs_and_custom_scale():
+    # The model produces q, k, v as (B, T, H, D) views transposed to (B, H, T, D): not contiguous.
+    torch.manual_seed(0)
+    B, T, H, D = 2, 33, 3, 32
+    q, k, v, do = (torch.randn(B, T, H, D, device=DEVICE).transpose(1, 2) for _ in range(4))
+    assert not q.is_contiguous()
+    got, want = run_both(q, k, v, do, causal=True, sm_scale=0.3, segment_ids=random_segments(B, T, seed=5))
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g.double(), w, atol=2e-5, rtol=2e-5)
+
+
+def test_reference_matches_sdpa():
+    # The oracle itself, checked once against PyTorch's attention (no segments there).
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 19, 16, dtype=torch.float64) for _ in range(3))
+    for causal in (True, False):
+        want = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        torch.testing.assert_close(flash_attention_reference(q, k, v, causal=causal), want)
+
+
+# --- block skipping ------------------------------------------------------------------------------------------
+
+BLOCK = 16
+
+
+def _aligned_segments(B, T, seg_len):
+    return (torch.arange(T, device=DEVICE) // seg_len).expand(B, T).contiguous()
+
+
+def _visited(q, k, v, causal, segment_ids):
+    """Inner blocks visited per program: forward, dK/dV pass, dQ pass, each (B*H, n_blocks)."""
+    B, H, T, D = q.shape
+    n = math.ceil(T / BLOCK)
+    counts = [torch.full((B * H, n), -1, dtype=torch.int32, device=DEVICE) for _ in range(3)]
+    tables = _segment_tables(segment_ids) if segment_ids is not None else None
+    o, lse = flash_attention_fwd(q, k, v, causal, 1 / math.sqrt(D), tables, blocks=(BLOCK, BLOCK), counts=counts[0])
+    flash_attention_bwd(
+        q, k, v, o, lse, torch.ones_like(o), causal, 1 / math.sqrt(D), tables,
+        blocks=(BLOCK, BLOCK), counts=(counts[1], counts[2]),
+    )
+    return counts
+
+
+def _blocks_with_a_visible_pair(visible, rows_block, cols_block):
+    """For each block of rows, how many blocks of columns hold at least one True of the (T, T) `visible`."""
+    T = visible.shape[0]
+    n_r, n_c = math.ceil(T / rows_block), math.ceil(T / cols_block)
+    padded = torch.zeros(n_r * rows_block, n_c * cols_block, dtype=torch.bool, device=visible.device)
+    padded[:T, :T] = visible
+    return padded.view(n_r, rows_block, n_c, cols_block).any(dim=(1, 3)).sum(1).to(torch.int32)
+
+
+SKIP_LAYOUTS = {  # segment lengths along a row of T = 96 (6 blocks)
+    "dense": None,
+    "one-block-each": [16] * 6,
+    "straddling": [40, 40, 16],
+    "ragged": [1, 1, 3, 30, 1, 17, 20, 23],
+}
+
+
+@pytest.mark.parametrize("layout", SKIP_LAYOUTS)
+@pytest.mark.parametrize("causal", [True, False], ids=["causal", "full"])
+def test_only_blocks_with_a_visible_pair_are_visited(causal, layout):
+    # Each program must visit exactly the blocks that hold at least one visible (query, key) pair: with
+    # contiguous segments that is optimal, so every fully masked block is skipped and no needed one is missed.
+    B, H, T, D = 1, 1, 6 * BLOCK, 32
+    q, k, v = (torch.randn(B, H, T, D, device=DEVICE) for _ in range(3))
+    lengths = SKIP_LAYOUTS[layout]
+    segment_ids = None
+    visible = torch.ones(T, T, dtype=torch.bool, device=DEVICE)
+    if lengths is not None:
+        segment_ids = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))[None].to(DEVICE)
+        visible = segment_ids[0, :, None] == segment_ids[0, None, :]
+    if causal:
+        visible = visible.tril()
+
+    fwd, dkdv, dq = _visited(q, k, v, causal, segment_ids)
+    per_query_block = _blocks_with_a_visible_pair(visible, BLOCK, BLOCK)
+    per_key_block = _blocks_with_a_visible_pair(visible.T, BLOCK, BLOCK)
+    assert torch.equal(fwd[0], per_query_block)
+    assert torch.equal(dq[0], per_query_block)
+    assert torch.equal(dkdv[0], per_key_block)
+    if lengths == [16] * 6:  # one-block segments: every program visits its own block only
+        assert (fwd == 1).all() and (dq == 1).all() and (dkdv == 1).all()
+
+
+def test_skipped_blocks_are_never_read():
+    # Poison the first segment's values with NaN. Had any later query block loaded those keys (even to mask
+    # them), NaN * 0 would reach its output; skipped blocks keep every other segment finite and exact.
+    torch.manual_seed(0)
+    B, H, T, D = 1, 1, 4 * BLOCK, 32
+    segment_ids = _aligned_segments(B, T, BLOCK)
+    q, k, v = (torch.randn(B, H, T, D, device=DEVICE) for _ in range(3))
+    v_poisoned = v.clone()
+    v_poisoned[:, :, :BLOCK] = float("nan")
+    for causal in (True, False):
+        out = flash_attention(q, k, v_poisoned, causal=causal, segment_ids=segment_ids)
+        want = flash_attention_reference(q, k, v, causal=causal, segment_ids=segment_ids)
+        assert out[:, :, :BLOCK].isnan().all()
+        torch.testing.assert_close(out[:, :, BLOCK:], want[:, :, BLOCK:], atol=2e-5, rtol=2e-5)
+
+
+# --- input validation ----------------------------------------------------------------------------------------
+
+
+def _qkv(shape=(1, 2, 8, 32), dtype=torch.float32):
+    return [torch.randn(shape, device=DEVICE, dtype=dtype) for _ in range(3)]
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: _qkv((1, 2, 8, 48)), "head dim D = 48"),
+        (lambda: _qkv((1, 2, 8, 16)), "head dim D = 16"),
+        (lambda: _qkv((2, 8, 32)), "4-D tensor"),
+        (lambda: [*_qkv()[:2], torch.randn(1, 2, 9, 32, device=DEVICE)], "same shape"),
+        (lambda: _qkv((1, 2, 0, 32)), "non-empty"),
+        (lambda: _qkv(dtype=torch.float64), "dtype torch.float64"),
+        (lambda: [*_qkv()[:2], torch.randn(1, 2, 8, 32, device=DEVICE, dtype=torch.float16)], "v has dtype"),
+        (lambda: [torch.ones(1, 2, 8, 32, device=DEVICE, dtype=torch.int32)] * 3, "dtype torch.int32"),
+    ],
+    ids=["D48", "D16", "3d", "shape-mismatch", "empty", "float64", "dtype-mismatch", "int"],
+)
+def test_invalid_tensors(make, match):
+    with pytest.raises(ValueError, match=match):
+        flash_attention(*make())
+
+
+@pytest.mark.parametrize(
+    "segment_ids, match",
+    [
+        (torch.zeros(1, 7, dtype=torch.long), "shape"),
+        (torch.zeros(1, 8), "integer"),
+        (torch.tensor([[0, 0, 1, 1, 0, 2, 2, 2]]), "contiguous run"),
+    ],
+    ids=["shape", "float", "not-contiguous"],
+)
+def test_invalid_segment_ids(segment_ids, match):
+    with pytest.raises(ValueError, match=match):
+        flash_attention(*_qkv(), segment_ids=segment_ids.to(DEVICE))
+
+
+def test_invalid_scale():
+    with pytest.raises(ValueError, match="sm_scale"):
+        flash_attention(*_qkv(), sm_scale=-1.0)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the interpreter's limitation; CPU tensors are refused anyway")
+def test_bf16_in_the_interpreter_is_refused():
+    with pytest.raises(ValueError, match="bfloat16 needs a GPU"):
+        flash_attention(*[t.cpu() for t in _qkv(dtype=torch.bfloat16)])
+
+
+def test_cpu_tensors_without_interpreter_are_refused(monkeypatch):
+    monkeypatch.setenv("TRITON_INTERPRET", "0")
+    with pytest.raises(ValueError, match="reference"):
+        flash_attention(*[t.cpu() for t in _qkv()])
