@@ -1,0 +1,43 @@
+"""datagen: exact arithmetic expressions in MathGLM notation, step-by-step traces, splits and stages.
+
+    from datagen import parse, to_text, evaluate, sample_problems
+    problem = next(sample_problems(0, "full"))
+    problem.trace   # '3468*4046/7424=14031528/7424=1753941/928≈1890.02'
+
+Modules: errors (ExpressionError), numbers (exact pairs, formatting, limits), expr (tree, printer, evaluator),
+parser, trace (one operation per step), problem (Problem), stages (ArithmeticConfig, STAGES), registry and
+generators (named generators), splits (hash splits, sample_problems), check (check_chain), strategies
+(hypothesis strategies). Imports nothing from `mathglm` or `kernels`.
+"""
+
+from .check import check_chain, check_trace
+from .errors import ExpressionError
+from .expr import BinOp, Expr, Group, Neg, Num, Percent, Value, canonical, evaluate, to_text
+from .generators import arithmetic, make_problem
+from .numbers import MAX_EXPONENT, MAX_LITERAL_DIGITS, MAX_VALUE_BITS, format_rounded, format_value
+from .parser import parse
+from .problem import Problem
+from .registry import get_generator, list_generators, register_generator
+from .splits import SPLITS, sample_problems, split_of
+from .stages import STAGES, ArithmeticConfig, get_stage
+from .trace import GRANULARITIES, to_engine, trace_steps
+
+
+def trace_expression(text: str, granularity: str = "decomposed", round_decimals: int | None = 2) -> Problem:
+    """Trace any question text (not only generated ones) into a Problem."""
+    tree = to_engine(parse(text))
+    config = ArithmeticConfig(round_decimals=round_decimals)
+    meta = {"generator": "parsed"}
+    problem = make_problem(tree, config, granularity, meta)
+    if problem.question != text:  # keep the question exactly as given (e.g. `0.50` stays `0.50`)
+        problem = Problem(text, problem.chain, problem.answer, problem.approx, problem.value, meta)
+    return problem
+
+
+__all__ = [
+    "ArithmeticConfig", "BinOp", "Expr", "ExpressionError", "GRANULARITIES", "Group", "MAX_EXPONENT",
+    "MAX_LITERAL_DIGITS", "MAX_VALUE_BITS", "Neg", "Num", "Percent", "Problem", "SPLITS", "STAGES", "Value",
+    "arithmetic", "canonical", "check_chain", "check_trace", "evaluate", "format_rounded", "format_value",
+    "get_generator", "get_stage", "list_generators", "parse", "register_generator", "sample_problems",
+    "split_of", "to_engine", "to_text", "trace_expression", "trace_steps",
+]

@@ -1,0 +1,269 @@
+"""Expression trees of MathGLM notation, their printer and their exact evaluator.
+
+Grammar (precedence as Python's, loosest first; `parser.py` implements it):
+
+    sum     := product (("+" | "-") product)*          left-associative
+    product := unary (("*" | "/") unary)*               left-associative
+    unary   := "-" unary | power                        so -2^2 = -(2^2) = -4, and 3*-4 is fine
+    power   := postfix ("^" unary)?                     right-associative: 2^3^2 = 2^(3^2); 2^-1 is fine
+    postfix := primary "%"*                             % binds tightest: 50% = 0.5, 2^50% = 2^0.5
+    primary := NUMBER | "(" sum ")" | "[" sum "]"
+    NUMBER  := digits ("." digits)?                     unsigned; a negative number is unary minus
+
+A fraction is division: `3/4` is `BinOp("/", 3, 4)`. Where a fraction is meant as a single operand it is written
+bracketed, `(3/4)` or `(-3/4)`, a `Group` around that division; trace steps print fractional values with only the
+brackets precedence requires (`7/3*2`, `2/(7/3)`), since `a/b` resolved as a division gives that same value.
+
+Brackets are explicit `Group` nodes, so `(3*4)+5` and `3*4+5` are different trees with different texts. A tree is
+*canonical* when every bracket its text needs is a `Group` node; `parse` only returns canonical trees.
+`to_text` inserts the missing round brackets of a non-canonical tree (and no others), so
+`parse(to_text(t)) == canonical(t)`, which is `t` itself for canonical trees.
+
+Equality is structural and ignores `pos` (the character offset the parser recorded).
+Every node computes its text when built (the trace generator prints the whole expression once per step and
+rebuilds only the path it changed, so printing a step costs one path, not the tree).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .errors import ExpressionError
+from .numbers import (
+    MAX_EXPONENT,
+    MAX_VALUE_BITS,
+    check_size,
+    literal_value,
+    q_add,
+    q_div,
+    q_mul,
+    q_pow,
+    q_sub,
+    value_text,
+)
+
+# Precedence levels: a child whose level is below what its slot requires is printed in brackets.
+SUM, PRODUCT, UNARY, POWER, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+BINARY_LEVEL = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "^": POWER}
+# (level the left operand needs, level the right operand needs)
+OPERAND_LEVELS = {
+    "+": (SUM, PRODUCT),
+    "-": (SUM, PRODUCT),
+    "*": (PRODUCT, UNARY),
+    "/": (PRODUCT, UNARY),
+    "^": (POSTFIX, UNARY),
+}
+CLOSER = {"(": ")", "[": "]"}
+
+
+def _wrap(child: Expr, level: int) -> str:
+    return child.text if child.level >= level else "(" + child.text + ")"
+
+
+class Expr:
+    """Base of all nodes. `text`: the node printed with minimal brackets; `level`: its precedence level;
+    `n_ops`: operations the trace generator still has to resolve below (and at) this node."""
+
+    __slots__ = ("text", "level", "n_ops", "pos")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expr) and _key(self) == _key(other)
+
+    def __hash__(self) -> int:
+        return hash(_key(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.text!r})"
+
+
+class Num(Expr):
+    """An unsigned literal as written: `12`, `0.50` (the text is kept, so `0.50` round-trips)."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: str, pos: int | None = None):
+        self.literal = literal
+        self.text = literal
+        self.level = ATOM
+        self.n_ops = 0
+        self.pos = pos
+
+
+class Value(Expr):
+    """An exact value n/d (reduced, d > 0) printed in canonical form; what trace steps write for results.
+
+    Level: a non-negative integer or decimal is an atom; a negative one prints as unary minus (`-5`); a
+    non-terminating value prints as the division `n/d` (`-7/3` is `(-7)/3`)."""
+
+    __slots__ = ("n", "d")
+
+    def __init__(self, n: int, d: int = 1):
+        self.n = n
+        self.d = d
+        self.n_ops = 0
+        self.pos = None
+        if d == 1:  # the common case, without the decimal-expansion search
+            self.text = str(n)
+            self.level = UNARY if n < 0 else ATOM
+            return
+        self.text = text = value_text(n, d)
+        if "/" in text:
+            self.level = PRODUCT
+        else:
+            self.level = UNARY if n < 0 else ATOM
+
+
+class Neg(Expr):
+    __slots__ = ("operand",)
+
+    def __init__(self, operand: Expr, pos: int | None = None):
+        self.operand = operand
+        self.text = "-" + _wrap(operand, UNARY)
+        self.level = UNARY
+        self.n_ops = operand.n_ops + 1
+        self.pos = pos
+
+
+class Percent(Expr):
+    __slots__ = ("operand",)
+
+    def __init__(self, operand: Expr, pos: int | None = None):
+        self.operand = operand
+        self.text = _wrap(operand, POSTFIX) + "%"
+        self.level = POSTFIX
+        self.n_ops = operand.n_ops + 1
+        self.pos = pos
+
+
+class BinOp(Expr):
+    __slots__ = ("op", "left", "right")
+
+    def __init__(self, op: str, left: Expr, right: Expr, pos: int | None = None):
+        self.op = op
+        self.left = left
+        self.right = right
+        lneed, rneed = OPERAND_LEVELS[op]
+        lt = left.text if left.level >= lneed else "(" + left.text + ")"
+        rt = right.text if right.level >= rneed else "(" + right.text + ")"
+        self.text = lt + op + rt
+        self.level = BINARY_LEVEL[op]
+        self.n_ops = left.n_ops + right.n_ops + 1
+        self.pos = pos
+
+
+class Group(Expr):
+    """Explicit brackets, `(...)` or `[...]`."""
+
+    __slots__ = ("inner", "kind")
+
+    def __init__(self, inner: Expr, kind: str = "(", pos: int | None = None):
+        self.inner = inner
+        self.kind = kind
+        self.text = kind + inner.text + CLOSER[kind]
+        self.level = ATOM
+        self.n_ops = inner.n_ops
+        self.pos = pos
+
+
+def _key(e: Expr) -> tuple:
+    t = type(e)
+    if t is BinOp:
+        return ("b", e.op, _key(e.left), _key(e.right))
+    if t is Num:
+        return ("n", e.literal)
+    if t is Value:
+        return ("v", e.n, e.d)
+    if t is Neg:
+        return ("-", _key(e.operand))
+    if t is Percent:
+        return ("%", _key(e.operand))
+    return ("g", e.kind, _key(e.inner))
+
+
+def to_text(expr: Expr) -> str:
+    """The expression in MathGLM notation with minimal brackets (explicit `Group`s are always printed)."""
+    return expr.text
+
+
+def canonical(expr: Expr) -> Expr:
+    """The same tree with a round-bracket `Group` wherever the printer has to insert brackets."""
+    t = type(expr)
+    if t is BinOp:
+        lneed, rneed = OPERAND_LEVELS[expr.op]
+        return BinOp(expr.op, _grouped(canonical(expr.left), lneed), _grouped(canonical(expr.right), rneed), expr.pos)
+    if t is Neg:
+        return Neg(_grouped(canonical(expr.operand), UNARY), expr.pos)
+    if t is Percent:
+        return Percent(_grouped(canonical(expr.operand), POSTFIX), expr.pos)
+    if t is Group:
+        return Group(canonical(expr.inner), expr.kind, expr.pos)
+    if t is Value:
+        # A value is written as a literal, or (negative, fractional) as an operation: canonically it is that.
+        return Num(expr.text) if expr.level == ATOM else canonical(_value_as_tree(expr))
+    return expr
+
+
+def _grouped(child: Expr, level: int) -> Expr:
+    return child if child.level >= level else Group(child)
+
+
+def _value_as_tree(v: Value) -> Expr:
+    if v.d != 1 and v.level == PRODUCT:
+        num = Num(str(abs(v.n)))
+        return BinOp("/", Neg(num) if v.n < 0 else num, Num(str(v.d)))
+    return Neg(Num(value_text(-v.n, v.d)))
+
+
+def evaluate(expr: Expr) -> Fraction:
+    """The exact value. Raises ExpressionError (division_by_zero, exponent_out_of_range, number_out_of_range)."""
+    n, d = evaluate_pair(expr)
+    return Fraction(n, d)
+
+
+def evaluate_pair(expr: Expr) -> tuple[int, int]:
+    """The exact value as a reduced (numerator, denominator) pair."""
+    t = type(expr)
+    if t is BinOp:
+        an, ad = evaluate_pair(expr.left)
+        bn, bd = evaluate_pair(expr.right)
+        return apply_binary(expr.op, an, ad, bn, bd, expr.pos)
+    if t is Value:
+        return expr.n, expr.d
+    if t is Num:
+        return literal_value(expr.literal, expr.pos)
+    if t is Group:
+        return evaluate_pair(expr.inner)
+    if t is Neg:
+        n, d = evaluate_pair(expr.operand)
+        return -n, d
+    if t is Percent:
+        n, d = evaluate_pair(expr.operand)
+        return q_div(n, d, 100, 1)
+    raise TypeError(f"not an expression node: {expr!r}")
+
+
+def apply_binary(op: str, an: int, ad: int, bn: int, bd: int, pos: int | None = None) -> tuple[int, int]:
+    """a op b on reduced pairs, with the engine's limits enforced."""
+    if op == "+":
+        r = q_add(an, ad, bn, bd)
+    elif op == "-":
+        r = q_sub(an, ad, bn, bd)
+    elif op == "*":
+        r = q_mul(an, ad, bn, bd)
+    elif op == "/":
+        if bn == 0:
+            raise ExpressionError("division_by_zero", "division by zero", pos)
+        r = q_div(an, ad, bn, bd)
+    else:
+        if bd != 1:
+            raise ExpressionError("exponent_out_of_range", "exponent is not an integer", pos)
+        if abs(bn) > MAX_EXPONENT:
+            raise ExpressionError("exponent_out_of_range", f"exponent {bn} exceeds +-{MAX_EXPONENT}", pos)
+        if an == 0 and bn < 0:
+            raise ExpressionError("division_by_zero", "zero to a negative power", pos)
+        if max(abs(an).bit_length(), ad.bit_length()) * abs(bn) > MAX_VALUE_BITS:
+            raise ExpressionError("number_out_of_range", f"power larger than {MAX_VALUE_BITS} bits", pos)
+        return q_pow(an, ad, bn)
+    if (r[0] >> MAX_VALUE_BITS) not in (0, -1) or r[1] >> MAX_VALUE_BITS:
+        check_size(r[0], r[1], pos)
+    return r

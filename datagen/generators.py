@@ -1,0 +1,304 @@
+"""Registered generators: sample a question tree under an ArithmeticConfig, then trace it.
+
+Three layers, as in DeepMind's mathematics_dataset: number samplers (`_Sampler.leaf` and friends: digit counts
+drawn uniformly per operand, so short and long numbers, and every digit-count pair, are equally common — drawing
+values uniformly would make almost every number as long as allowed), the tree builder (random binary shape with
+brackets inserted where precedence needs them), and the tracer (`trace.py`).
+
+Carries: a single integer `+` or `-` draws its second operand from one of three digit patterns with equal
+chance: no carry (borrow), a carry (borrow) at every shared position, or unconstrained.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+from math import gcd
+
+from .errors import ExpressionError
+from .expr import OPERAND_LEVELS, PRODUCT, BinOp, Expr, Group, Neg, Percent, Value, apply_binary
+from .numbers import q_div
+from .problem import Problem
+from .registry import register_generator
+from .stages import ArithmeticConfig
+from .trace import rounded_answer, trace_steps
+
+
+def _randint(random_, lo: int, hi: int) -> int:
+    """lo..hi inclusive from one `random()` draw: 3x cheaper than `randint`; spans stay below 2**40, so the
+    53-bit float leaves the draw uniform to within 1e-4 of a count."""
+    return lo + int(random_() * (hi - lo + 1))
+
+
+class _Retry(Exception):
+    """The sampled tree is unusable (too deep, a zero divisor, too large); draw again."""
+
+
+class _Sampler:
+    __slots__ = ("rng", "r", "track", "c", "digits", "kinds", "ops", "num_ops", "binary_ops", "neg", "dec", "pct", "frac",
+                 "pow_share")
+
+    def __init__(self, rng: random.Random, config: ArithmeticConfig):
+        self.rng = rng
+        self.r = rng.random
+        self.c = config
+        # Values are only needed while building to make divisions exact; otherwise the tracer finds them.
+        self.track = config.exact_division
+        kinds = config.number_kinds
+        self.neg = config.negative_share if "negative" in kinds else 0.0
+        self.dec = config.decimal_share if "decimal" in kinds and config.max_decimals else 0.0
+        self.pct = config.percent_share if "percent" in kinds else 0.0
+        self.frac = config.fraction_share if "fraction" in kinds else 0.0
+        self.binary_ops = config.operators.replace("^", "") or "+"
+        self.pow_share = config.pow_share if "^" in config.operators else 0.0
+        self.digits: list[int] = []
+        self.kinds: set[str] = set()
+        self.ops: set[str] = set()
+        self.num_ops = 0
+
+    # -- numbers -------------------------------------------------------------------------------------------
+    def digit_count(self) -> int:
+        c = self.c
+        if c.long_share and self.r() < c.long_share:
+            return _randint(self.r, c.max_digits + 1, c.long_max_digits)
+        return _randint(self.r, c.min_digits, c.max_digits)
+
+    def integer(self, digits: int) -> int:
+        if digits == 1:
+            return 1 + int(self.r() * 9)
+        return _randint(self.r, 10 ** (digits - 1), 10**digits - 1)
+
+    def decimal(self, digits: int) -> tuple[int, int]:
+        r = self.r
+        places = _randint(r, 1, self.c.max_decimals)
+        whole = int(r() * 10) if digits == 1 else self.integer(digits)
+        frac = int(r() * 10 ** (places - 1)) * 10 + 1 + int(r() * 9)
+        n, d = whole * 10**places + frac, 10**places
+        g = gcd(n, d)
+        return n // g, d // g
+
+    def leaf(self) -> tuple[Expr, int, int]:
+        """An operand: (node, n, d). Records its digit count and kinds."""
+        random_ = self.r
+        digits = self.digit_count()
+        r = random_()
+        negative = self.neg and random_() < self.neg
+        if r < self.frac:
+            dn = _randint(random_, 1, min(digits, 3))
+            den = _randint(random_, 2, 10 ** min(digits, 2) - 1)
+            num = self.integer(dn)
+            g = gcd(num, den)
+            num, den = num // g, den // g
+            if den == 1:
+                den = num + 1
+            if negative:
+                num = -num
+            self.kinds.add("fraction")
+            self.digits.append(max(len(str(abs(num))), len(str(den))))
+            node: Expr = Group(BinOp("/", Value(num), Value(den)))
+            n, d = num, den
+            g = gcd(n, d)
+            n, d = n // g, d // g
+        elif r < self.frac + self.pct:
+            digits = min(digits, 3)
+            if self.dec and random_() < 0.5:
+                pn, pd = self.decimal(digits)
+            else:
+                pn, pd = self.integer(digits), 1
+            self.kinds.add("percent")
+            self.ops.add("%")
+            self.digits.append(digits)
+            node = Percent(Value(pn, pd))
+            n, d = q_div(pn, pd, 100, 1)
+            if negative:
+                node, n = Neg(node), -n
+        else:
+            if r < self.frac + self.pct + self.dec:
+                n, d = self.decimal(digits)
+                self.kinds.add("decimal")
+            else:
+                n, d = self.integer(digits), 1
+                self.kinds.add("integer")
+            self.digits.append(digits)
+            if negative:
+                n = -n
+            node = Value(n, d)
+        if negative:
+            self.kinds.add("negative")
+        return node, n, d
+
+    def carry_pair(self, op: str, a: int, db: int) -> int | None:
+        """|b| with db digits such that a op b (magnitudes) has no carries/borrows or one at every shared place."""
+        random_ = self.r
+        mode = int(random_() * 3)
+        if mode == 0:
+            return None
+        a_digits = str(a)[::-1]
+        out = 0
+        carry = 0
+        for i in range(db):
+            lo = 1 if i == db - 1 else 0
+            hi = 9
+            if i < len(a_digits):
+                ai = ord(a_digits[i]) - 48
+                if op == "+":
+                    if mode == 1:
+                        hi = 9 - ai
+                    else:
+                        lo = max(lo, 10 - ai - carry)
+                    carry = 1
+                else:
+                    if mode == 1:
+                        hi = min(hi, ai)
+                    else:
+                        lo = max(lo, ai - carry + 1)
+                    carry = 1
+            if lo > hi:
+                return None
+            out += _randint(random_, lo, hi) * 10**i
+        return out
+
+    # -- trees ---------------------------------------------------------------------------------------------
+    def group(self, child: Expr, depth: int) -> Group:
+        share = self.c.square_share * (2 if depth else 1)
+        return Group(child, "[" if share and self.r() < share else "(")
+
+    def build(self, k: int) -> tuple[Expr, int | None, int, int]:
+        """A tree with k binary operations: (node, n, d, bracket depth); n is None unless values are tracked."""
+        if k == 0:
+            node, n, d = self.leaf()
+            return node, n, d, int(type(node) is Group)
+        r = self.r
+        c = self.c
+        if k == 1 and self.pow_share and r() < self.pow_share:
+            return self.power()
+        ops = self.binary_ops
+        op = ops[int(r() * len(ops))]
+        kl = int(r() * k)
+        left, ln, ld, ldepth = self.build(kl)
+        right, rn, rd, rdepth = self.build(k - 1 - kl)
+        if k == 1 and op in "+-" and c.carry_balance and ld == 1 and rd == 1 and type(left) is Value \
+                and type(right) is Value:
+            b = self.carry_pair(op, abs(ln), len(str(abs(rn))))
+            if b is not None:
+                rn = -b if rn < 0 else b
+                right = Value(rn)
+        if op == "/" and self.track:
+            if rn == 0:
+                op = "*"
+            else:
+                left, ln, ld, right, rn, rd, op = self.exact(left, ln, ld, right, rn, rd)
+        self.ops.add(op)
+        self.num_ops += 1
+        lneed, rneed = OPERAND_LEVELS[op]
+        share = c.bracket_share
+        if left.n_ops and (left.level < lneed or share and r() < share):
+            left = self.group(left, ldepth)
+            ldepth += 1
+        if right.n_ops and (right.level < rneed or share and r() < share):
+            right = self.group(right, rdepth)
+            rdepth += 1
+        depth = ldepth if ldepth > rdepth else rdepth
+        if depth > c.max_bracket_depth:
+            raise _Retry
+        if self.track:
+            ln, ld = apply_binary(op, ln, ld, rn, rd)
+        else:
+            ln = ld = None
+        return BinOp(op, left, right), ln, ld, depth
+
+    def exact(self, left, ln, ld, right, rn, rd):
+        """Rewrite left / right so the quotient is an integer (or give up and multiply)."""
+        if ld != 1 or rd != 1:
+            return left, ln, ld, right, rn, rd, "*"
+        if type(left) is Value and type(right) is Value:
+            q = self.integer(max(1, len(str(abs(ln))) - len(str(abs(rn))) + 1))
+            if ln < 0:
+                q = -q
+            ln = q * rn
+            return Value(ln), ln, 1, right, rn, rd, "/"
+        if ln % rn == 0:
+            return left, ln, ld, right, rn, rd, "/"
+        if type(right) is Value:
+            divisors = [k for k in range(2, 10) if ln % k == 0]
+            if divisors:
+                rn = self.rng.choice(divisors)
+                return left, ln, ld, Value(rn), rn, 1, "/"
+        return left, ln, ld, right, rn, rd, "*"
+
+    def power(self) -> tuple[Expr, int, int, int]:
+        r = self.r
+        e = _randint(r, 2, self.c.max_exponent)
+        base_digits = 1 if e > 3 else _randint(r, 1, 2)
+        bn = self.integer(base_digits)
+        if self.neg and r() < self.neg:
+            bn = -bn
+            self.kinds.add("negative")
+        self.kinds.add("integer")
+        self.digits.append(base_digits)
+        self.digits.append(1)
+        self.ops.add("^")
+        self.num_ops += 1
+        return BinOp("^", Value(bn), Value(e)), bn**e, 1, int(bn < 0)
+
+
+def _num_ops(rng: random.Random, c: ArithmeticConfig) -> int:
+    if c.ops_mode is None or c.min_ops == c.max_ops:
+        return rng.randint(c.min_ops, c.max_ops)
+    return min(c.max_ops, int(rng.triangular(c.min_ops, c.max_ops + 1, c.ops_mode + 0.5)))
+
+
+def _bracket_depth(text: str) -> int:
+    if "(" not in text and "[" not in text:
+        return 0
+    depth = deepest = 0
+    for ch in text:
+        if ch == "(" or ch == "[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch == ")" or ch == "]":
+            depth -= 1
+    return deepest
+
+
+def make_problem(question_tree: Expr, config: ArithmeticConfig, granularity: str, meta: dict) -> Problem:
+    """Trace a question tree (Value leaves) into a Problem."""
+    segments, n, d = trace_steps(question_tree, granularity)
+    rounded = rounded_answer(n, d, config.round_decimals)
+    if rounded is not None:
+        segments.append(rounded)
+    return Problem(
+        question=question_tree.text,
+        chain=tuple(segments),
+        answer=segments[-1],
+        approx=rounded is not None,
+        value=Fraction(n, d),
+        meta=meta,
+    )
+
+
+@register_generator("arithmetic")
+def arithmetic(rng: random.Random, config: ArithmeticConfig, granularity: str = "decomposed") -> Problem:
+    """A random expression under `config`, traced one operation per step."""
+    for _ in range(1000):
+        s = _Sampler(rng, config)
+        try:
+            tree, _, _, _ = s.build(_num_ops(rng, config))
+        except (_Retry, ExpressionError):
+            continue
+        text = tree.text
+        meta = {
+            "ops": tuple(sorted(s.ops)),
+            "num_ops": s.num_ops,
+            "max_digits": max(s.digits),
+            "digits": tuple(s.digits),
+            "kinds": tuple(sorted(s.kinds)),
+            "brackets": _bracket_depth(text),
+            "generator": "arithmetic",
+        }
+        try:
+            return make_problem(tree, config, granularity, meta)
+        except ExpressionError:  # a compound divisor that came out zero, or a value past the size limit
+            continue
+    raise RuntimeError(f"could not sample a question under {config}")

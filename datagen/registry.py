@@ -1,0 +1,35 @@
+"""Named generators. A generator is `gen(rng: random.Random, config: ArithmeticConfig, granularity="decomposed")
+-> Problem`; it draws every random choice from `rng` (never the global `random`)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+_GENERATORS: dict[str, Callable] = {}
+
+
+def register_generator(name: str):
+    """Decorator registering a generator under `name` (a second registration of a name is an error)."""
+
+    def decorate(fn):
+        if name in _GENERATORS and _GENERATORS[name] is not fn:
+            raise ValueError(f"generator {name!r} is already registered")
+        _GENERATORS[name] = fn
+        return fn
+
+    return decorate
+
+
+def get_generator(name: str) -> Callable:
+    from . import generators  # noqa: F401  (registers the built-in generators)
+
+    try:
+        return _GENERATORS[name]
+    except KeyError:
+        raise ValueError(f"unknown generator {name!r}; registered: {', '.join(sorted(_GENERATORS))}") from None
+
+
+def list_generators() -> list[str]:
+    from . import generators  # noqa: F401
+
+    return sorted(_GENERATORS)

@@ -1,0 +1,342 @@
+"""Step-by-step traces: one operation resolved per step, every segment exactly the question's value.
+
+Order (MathGLM, arXiv:2309.03241 §2.1): innermost brackets first — the bracket group whose closing bracket comes
+first among groups that still hold an operation — and inside it (or in the whole expression, once no such group
+is left) `%` first, then `^`, then unary minus, then `*` `/`, then `+` `-`, leftmost first within each class.
+Because the tree encodes associativity, `2^3^2` resolves `3^2` first and `8-2-1` resolves `8-2` first.
+
+Granularity:
+  "coarse"      (MathGLM) every operation is one step: `37*3066=113442`.
+  "decomposed"  (Goat, arXiv:2305.14201) a multi-digit multiplication becomes partial products, then their sum
+                one addition per step: `37*3066=3066*30+3066*7=91980+21462=113442`; a division whose quotient
+                terminates and has 2+ non-zero digits becomes long division, one quotient digit per step:
+                `8148/7=1000+1148/7=1100+448/7=1160+28/7=1164`; a small integer power becomes repeated
+                multiplication: `12^3=12*12*12=144*12=1728`. Inside a larger expression the expansion keeps
+                its value because the printer brackets it as precedence requires: `5+(3066*30+3066*7)*2`.
+
+A step that changes nothing in the text (a unary minus applied to a literal, `-5` -> `-5`) is not written.
+Brackets around a finished value are dropped in the step that finishes it, except around a fraction, which keeps
+them (`(2/3)*8=16/3`, not `(2/3)*8=2/3*8=16/3`).
+"""
+
+from __future__ import annotations
+
+from .errors import ExpressionError
+from .expr import (
+    ATOM,
+    OPERAND_LEVELS,
+    POSTFIX,
+    PRODUCT,
+    UNARY,
+    BinOp,
+    Expr,
+    Group,
+    Neg,
+    Num,
+    Percent,
+    Value,
+    apply_binary,
+)
+from .numbers import decimal_places, literal_value, q_div, q_mul, q_sub, round_text, value_text
+
+GRANULARITIES = ("coarse", "decomposed")
+_PRIORITY = {"^": 1, "*": 3, "/": 3, "+": 4, "-": 4}
+_NEG_PRIORITY = 2
+_PERCENT_PRIORITY = 0
+# Powers up to this exponent are written out as repeated multiplication in decomposed traces.
+MAX_EXPANDED_EXPONENT = 6
+
+
+def bracketed_fraction(v: Value, kind: str = "(") -> Value:
+    """A fractional value that keeps the brackets of the group it came from: prints `(2/3)`, an atom."""
+    out = Value(v.n, v.d)
+    out.text = kind + v.text + (")" if kind == "(" else "]")
+    out.level = ATOM
+    return out
+
+
+def _first_group(node: Expr, path: list) -> Group | None:
+    """The group holding an operation whose closing bracket comes first (post-order); `path` gets its ancestors."""
+    t = type(node)
+    if t is BinOp:
+        if node.left.n_ops:
+            path.append((node, 0))
+            g = _first_group(node.left, path)
+            if g is not None:
+                return g
+            path.pop()
+        if node.right.n_ops:
+            path.append((node, 1))
+            g = _first_group(node.right, path)
+            if g is not None:
+                return g
+            path.pop()
+        return None
+    if t is Group:
+        path.append((node, 0))
+        g = _first_group(node.inner, path)
+        if g is not None:
+            return g
+        path.pop()
+        return node
+    # Neg, Percent
+    if node.operand.n_ops:
+        path.append((node, 0))
+        g = _first_group(node.operand, path)
+        if g is not None:
+            return g
+        path.pop()
+    return None
+
+
+def _best_ready(node: Expr, path: list, best: list) -> None:
+    """Update best = [priority, path, node] with the leftmost highest-priority operation whose operands are values."""
+    t = type(node)
+    if t is BinOp:
+        left, right = node.left, node.right
+        if not left.n_ops and not right.n_ops:
+            p = _PRIORITY[node.op]
+            if p < best[0]:
+                best[0], best[1], best[2] = p, path[:], node
+            return
+        if left.n_ops:
+            path.append((node, 0))
+            _best_ready(left, path, best)
+            path.pop()
+        if right.n_ops:
+            path.append((node, 1))
+            _best_ready(right, path, best)
+            path.pop()
+    elif t is Group:
+        path.append((node, 0))
+        _best_ready(node.inner, path, best)
+        path.pop()
+    else:
+        operand = node.operand
+        if operand.n_ops:
+            path.append((node, 0))
+            _best_ready(operand, path, best)
+            path.pop()
+        else:
+            p = _PERCENT_PRIORITY if t is Percent else _NEG_PRIORITY
+            if p < best[0]:
+                best[0], best[1], best[2] = p, path[:], node
+
+
+def _slot_level(parent: Expr, slot: int) -> int:
+    t = type(parent)
+    if t is BinOp:
+        return OPERAND_LEVELS[parent.op][slot]
+    if t is Neg:
+        return UNARY
+    if t is Percent:
+        return POSTFIX
+    return 0
+
+
+def _rebuild(path: list, new: Expr) -> Expr:
+    for parent, slot in reversed(path):
+        t = type(parent)
+        if t is BinOp:
+            new = BinOp(parent.op, new, parent.right) if slot == 0 else BinOp(parent.op, parent.left, new)
+        elif t is Group:
+            if not new.n_ops and type(new) is Value:
+                if new.level == PRODUCT:
+                    new = bracketed_fraction(new, parent.kind)
+                continue
+            new = Group(new, parent.kind)
+        elif t is Neg:
+            new = Neg(new)
+        else:
+            new = Percent(new)
+    return new
+
+
+def _digits(v: Value) -> tuple[str, int] | None:
+    """|v| as (digit string, decimal scale) when v terminates: 30.75 -> ("3075", 2)."""
+    places = decimal_places(v.d)
+    if places is None:
+        return None
+    n = -v.n if v.n < 0 else v.n
+    return str(n * (10**places // v.d) if places else n), places
+
+
+def _place_values(digits: str, scale: int) -> list[tuple[int, int]]:
+    """The non-zero digit-place parts of a number, most significant first: ("3075", 2) -> 30, 0.7, 0.05."""
+    parts = []
+    top = len(digits) - 1 - scale
+    for i, c in enumerate(digits):
+        if c != "0":
+            place = top - i
+            parts.append((int(c) * 10**place, 1) if place >= 0 else q_div(int(c), 1, 10 ** (-place), 1))
+    return parts
+
+
+def _sum_chain(values: list[Value]) -> Expr:
+    node: Expr = values[0]
+    for v in values[1:]:
+        node = BinOp("+", node, v)
+    return node
+
+
+def _signed(node: Expr, negative: bool) -> Expr:
+    return Neg(node) if negative else node
+
+
+def _mul_expansion(a: Value, b: Value) -> list[Expr] | None:
+    da, db = _digits(a), _digits(b)
+    if da is None or db is None:
+        return None
+    # The shorter operand is the multiplier (ties: the right one), as in 37*3066 -> 3066*30+3066*7.
+    if len(da[0]) < len(db[0]):
+        mc, (mp_digits, mp_scale) = b, da
+    else:
+        mc, (mp_digits, mp_scale) = a, db
+    parts = _place_values(mp_digits, mp_scale)
+    if len(parts) < 2 or mc.n == 0:
+        return None
+    negative = (a.n < 0) != (b.n < 0)
+    mc_abs = Value(-mc.n, mc.d) if mc.n < 0 else mc
+    terms = [BinOp("*", mc_abs, Value(*p)) for p in parts]
+    products = [Value(*q_mul(mc_abs.n, mc_abs.d, pn, pd)) for pn, pd in parts]
+    steps: list[Expr] = [_signed(_sum_chain(terms), negative)]
+    while len(products) > 1:
+        steps.append(_signed(_sum_chain(products), negative))
+        first, second = products[0], products[1]
+        products = [Value(*apply_binary("+", first.n, first.d, second.n, second.d))] + products[2:]
+    total = products[0]
+    steps.append(Value(-total.n, total.d) if negative else total)
+    return steps
+
+
+def _div_expansion(a: Value, b: Value) -> list[Expr] | None:
+    if b.n == 0 or a.n == 0:
+        return None
+    db = _digits(b)
+    if db is None or db[0].strip("0") == "1":  # dividing by a power of ten is a shift, not a long division
+        return None
+    an, ad = (-a.n, a.d) if a.n < 0 else (a.n, a.d)
+    bn, bd = (-b.n, b.d) if b.n < 0 else (b.n, b.d)
+    qn, qd = q_div(an, ad, bn, bd)
+    places = decimal_places(qd)
+    if places is None:
+        return None
+    q_digits = str(qn * (10**places // qd) if places else qn)
+    parts = _place_values(q_digits, places)
+    if len(parts) < 2:
+        return None
+    negative = (a.n < 0) != (b.n < 0)
+    divisor = Value(bn, bd)
+    steps: list[Expr] = []
+    acc = (0, 1)
+    for pn, pd in parts[:-1]:
+        acc = apply_binary("+", acc[0], acc[1], pn, pd)
+        rest = q_sub(an, ad, *q_mul(bn, bd, *acc))
+        steps.append(_signed(BinOp("+", Value(*acc), BinOp("/", Value(*rest), divisor)), negative))
+    steps.append(Value(-qn if negative else qn, qd))
+    return steps
+
+
+def _pow_expansion(a: Value, b: Value) -> Expr | None:
+    if b.d != 1 or not 2 <= b.n <= MAX_EXPANDED_EXPONENT or a.n in (0, 1) and a.d == 1:
+        return None
+    return _sum_chain_op("*", [a] * b.n)
+
+
+def _sum_chain_op(op: str, values: list[Value]) -> Expr:
+    node: Expr = values[0]
+    for v in values[1:]:
+        node = BinOp(op, node, v)
+    return node
+
+
+def _resolve(node: Expr, decomposed: bool) -> list[Expr]:
+    """Replacements for one ready operation, in order; the last is a Value unless it is a rewrite (power)."""
+    t = type(node)
+    if t is BinOp:
+        a, b, op = node.left, node.right, node.op
+        if decomposed:
+            if op == "*":
+                steps = _mul_expansion(a, b)
+                if steps:
+                    return steps
+            elif op == "/":
+                steps = _div_expansion(a, b)
+                if steps:
+                    return steps
+            elif op == "^":
+                rewrite = _pow_expansion(a, b)
+                if rewrite is not None:
+                    return [rewrite]
+        return [Value(*apply_binary(op, a.n, a.d, b.n, b.d, node.pos))]
+    v = node.operand
+    if t is Neg:
+        return [Value(-v.n, v.d)]
+    return [Value(*q_div(v.n, v.d, 100, 1))]
+
+
+def to_engine(expr: Expr) -> Expr:
+    """A parsed tree in the generator's form: literals become values, brackets around a bare number go."""
+    t = type(expr)
+    if t is Num:
+        return Value(*literal_value(expr.literal, expr.pos))
+    if t is Value:
+        return expr
+    if t is BinOp:
+        return BinOp(expr.op, to_engine(expr.left), to_engine(expr.right), expr.pos)
+    if t is Group:
+        inner = to_engine(expr.inner)
+        if not inner.n_ops:
+            return bracketed_fraction(inner, expr.kind) if inner.level == PRODUCT else inner
+        return Group(inner, expr.kind, expr.pos)
+    if t is Neg:
+        return Neg(to_engine(expr.operand), expr.pos)
+    return Percent(to_engine(expr.operand), expr.pos)
+
+
+def trace_steps(root: Expr, granularity: str = "decomposed") -> tuple[list[str], int, int]:
+    """Resolve `root` (a tree of Value leaves; see `to_engine`) to its value.
+
+    Returns (segments, n, d): the texts after the question, the last being the exact answer, and the value n/d.
+    """
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
+    decomposed = granularity == "decomposed"
+    segments: list[str] = []
+    last = root.text
+    while root.n_ops:
+        path: list = []
+        group = _first_group(root, path)
+        best = [99, None, None]
+        if group is None:
+            _best_ready(root, path, best)
+        else:
+            path.append((group, 0))
+            _best_ready(group.inner, path, best)
+        best_path, node = best[1], best[2]
+        replacements = _resolve(node, decomposed)
+        if best_path and type(replacements[-1]) is not Value:  # a rewrite that stays: bracket it if needed
+            parent, slot = best_path[-1]
+            if replacements[-1].level < _slot_level(parent, slot):
+                replacements[-1] = Group(replacements[-1])
+        for new in replacements:
+            root = _rebuild(best_path, new) if best_path else new
+            if type(root) is Value and root.level == ATOM and root.text[0] in "([":
+                root = Value(root.n, root.d)  # the answer is written bare
+            text = root.text
+            if text != last:
+                segments.append(text)
+                last = text
+    if type(root) is not Value:
+        raise ExpressionError("unexpected_token", "expression did not reduce to a value")
+    answer = value_text(root.n, root.d)
+    if not segments or segments[-1] != answer:
+        segments.append(answer)
+    return segments, root.n, root.d
+
+
+def rounded_answer(n: int, d: int, decimals: int | None) -> str | None:
+    """The `≈` text for a non-terminating value, or None when the value terminates or rounding is off."""
+    if decimals is None or decimal_places(d) is not None:
+        return None
+    return round_text(n, d, decimals)
