@@ -13,7 +13,6 @@ argument, 1 for a run that cannot go on), never a traceback.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import os
 import sys
@@ -22,9 +21,7 @@ from collections.abc import Sequence
 import datagen
 from datagen.shards import COMPRESSIONS, ShardError, write_shards
 
-GRANULARITIES = ("decomposed", "coarse")
-# The splits `sample_problems` accepts; taken from the package when it names them.
-SPLITS = tuple(getattr(datagen, "SPLITS", ("train", "validation", "test", "extrapolation")))
+from datagen.splits import STREAM_SPLITS
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -98,13 +95,14 @@ def _add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--split",
         default="train",
-        choices=SPLITS,
-        help="which hash-separated split the questions come from (default: %(default)s)",
+        choices=STREAM_SPLITS,
+        help="which hash-separated split the questions come from; 'extrapolation' samples the extrapolation "
+        "stage (more operations, longer numbers) when --stage is left at full (default: %(default)s)",
     )
     parser.add_argument(
         "--granularity",
         default="decomposed",
-        choices=GRANULARITIES,
+        choices=datagen.GRANULARITIES,
         help="'decomposed': hard single operations broken into finer steps (37*3066=3066*30+3066*7=...); "
         "'coarse': one operation per step, as MathGLM (default: %(default)s)",
     )
@@ -191,15 +189,27 @@ def _list_stages() -> int:
     return 0
 
 
-def _describe(config: object) -> str:
-    """A one-line summary of a stage: its own description if it has one, else its main knobs."""
-    description = getattr(config, "description", None)
-    if description:
+def _describe(config: datagen.ArithmeticConfig) -> str:
+    """A one-line summary of a stage's main knobs (its own `description`, should a config ever carry one)."""
+    if description := getattr(config, "description", None):
         return " ".join(str(description).split())
-    if not dataclasses.is_dataclass(config):
-        return repr(config)
-    fields = dataclasses.asdict(config)
-    return ", ".join(f"{k}={v}" for k, v in fields.items())
+    c = config
+    digits = f"{c.min_digits}" if c.min_digits == c.max_digits else f"{c.min_digits}-{c.max_digits}"
+    parts = [f"{digits}-digit operands" + (f" ({c.long_share:.0%} up to {c.long_max_digits})" if c.long_share else "")]
+    count = f"{c.min_ops}" if c.min_ops == c.max_ops else f"{c.min_ops}-{c.max_ops}"
+    parts.append(f"{count} operation{'s' if c.max_ops > 1 else ''} of {' '.join(c.operators)}")
+    kinds = [
+        f"decimal (up to {c.max_decimals} places)" if kind == "decimal" and c.max_decimals else kind
+        for kind in c.number_kinds
+        if kind != "integer"
+    ]
+    if kinds:
+        parts.append("with " + ", ".join(kinds))
+    if c.max_ops > 1 and c.max_bracket_depth and (c.bracket_share or c.square_share):
+        parts.append(f"( ) and [ ] up to depth {c.max_bracket_depth}")
+    if c.exact_division and "/" in c.operators:
+        parts.append("exact division")
+    return ", ".join(parts)
 
 
 if __name__ == "__main__":
