@@ -1,0 +1,519 @@
+"""Decoder-only transformer for arithmetic traces: pre-norm RMSNorm, causal attention with RoPE, SwiGLU MLP.
+
+Llama's block (Touvron et al., 2023) at MathGLM's sizes (Yang et al., 2023: 10M, 100M, 500M, 2B): no biases,
+rotary positions (Su et al., 2021) so a packed trace can restart its positions at 0, and weights initialised
+as in GPT-2/nanoGPT (normal(0, 0.02), residual output projections scaled by 1/sqrt(2 * n_layer)).
+
+Read bottom-up: RMSNorm, rotary helpers, CausalSelfAttention, SwiGLU MLP, Block, KVCache, GPTConfig, GPT.
+
+Packing. Training windows hold several traces back to back. `segment_ids` (B, T) names the trace of each
+token; a token attends only to earlier tokens of its own segment, and `position_ids` restart at 0 in each
+segment, so a trace's logits are the same alone or packed (tests/mathglm/test_model.py checks it).
+
+Kernels. `attention_impl="triton"` routes attention, RMSNorm and SwiGLU through `kernels` (fused Triton ops
+with their own backward); "reference" uses plain PyTorch here (`scaled_dot_product_attention`); "auto" picks
+triton on CUDA and reference elsewhere. `kernels` is imported on first use only, so the model runs where
+Triton is missing. KV-cached decoding always uses the reference attention: the flash kernel takes square
+(T x T) problems, and one query row per step is not where the time goes.
+
+The model is single-device: precision, compilation and distribution belong to the trainer.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field, fields
+from types import ModuleType
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ATTENTION_IMPLS = ("reference", "triton", "auto")
+
+
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Half types are computed in float32, float32/float64 in themselves."""
+    return torch.promote_types(dtype, torch.float32)
+
+
+class RMSNorm(nn.Module):
+    """x / rms(x) * weight over the last dimension, computed in float32 (Zhang & Sennrich, 2019)."""
+
+    def __init__(self, dim: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.empty(dim))
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        nn.init.ones_(self.weight)
+
+    def forward(self, x: torch.Tensor, kernels: ModuleType | None = None) -> torch.Tensor:
+        if kernels is not None:
+            return kernels.rms_norm(x, self.weight, self.eps)
+        compute = _compute_dtype(x.dtype)
+        xc = x.to(compute)
+        rstd = torch.rsqrt(xc.pow(2).mean(dim=-1, keepdim=True) + self.eps)
+        return (xc * rstd * self.weight.to(compute)).to(x.dtype)
+
+
+def rope_angles(
+    position_ids: torch.Tensor, head_dim: int, theta: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the rotary angles, each (B, 1, T, head_dim // 2) in float32, for (B, T) positions.
+
+    Computed per call from the positions rather than cached for `block_size`: it costs B*T*D/2 multiplies,
+    works for any positions (restarted per segment, shifted by left padding) and leaves no buffer to rebuild
+    after meta-device initialisation.
+    """
+    inv_freq = 1.0 / theta ** (
+        torch.arange(0, head_dim, 2, device=position_ids.device, dtype=torch.float32) / head_dim
+    )
+    angles = position_ids.to(torch.float32)[:, None, :, None] * inv_freq  # (B, 1, T, D/2)
+    return angles.cos(), angles.sin()
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate channel pairs (i, i + D/2) of x (B, H, T, D) by the angles (the "rotate half" layout of GPT-NeoX
+    and Llama in Hugging Face; equivalent to the paper's interleaved pairs up to a fixed permutation)."""
+    compute = _compute_dtype(x.dtype)
+    x1, x2 = x.to(compute).chunk(2, dim=-1)
+    cos, sin = cos.to(compute), sin.to(compute)
+    return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).to(x.dtype)
+
+
+class KVCache:
+    """Keys and values of one layer for generation: (B, H, max_len, D) buffers allocated once, filled in order."""
+
+    def __init__(self, max_len: int):
+        self.max_len = max_len
+        self.k: torch.Tensor | None = None
+        self.v: torch.Tensor | None = None
+        self.length = 0
+
+    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store k, v (B, H, T, D) after what is there; return all keys and values so far (B, H, S, D)."""
+        if self.k is None:  # allocated at the first call, in the dtype the layer actually produces
+            B, H, _, D = k.shape
+            self.k = k.new_zeros(B, H, self.max_len, D)
+            self.v = v.new_zeros(B, H, self.max_len, D)
+        end = self.length + k.shape[2]
+        if end > self.max_len:
+            raise ValueError(f"KV cache overflow: {end} > {self.max_len} positions")
+        self.k[:, :, self.length : end] = k
+        self.v[:, :, self.length : end] = v
+        self.length = end
+        return self.k[:, :, :end], self.v[:, :, :end]
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention with rotary positions; causal, optionally restricted to one segment."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.n_head = config.n_head
+        self.head_dim = config.head_dim
+        self.dropout = config.dropout
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+
+    def init_weights(self, std: float, residual_std: float) -> None:
+        _init_linear(self.qkv, std)
+        _init_linear(self.proj, residual_std)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor | None,
+        segment_ids: torch.Tensor | None,
+        kernels: ModuleType | None,
+        cache: KVCache | None = None,
+    ) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))  # (B, H, T, D)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if cache is not None:
+            k, v = cache.append(k, v)  # (B, H, S, D), S = tokens so far
+        dropout_p = self.dropout if self.training else 0.0
+        if kernels is not None and cache is None and dropout_p == 0.0:
+            y = kernels.flash_attention(q, k, v, causal=True, segment_ids=segment_ids)
+        elif mask is not None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
+        else:
+            # No mask means plain causal self-attention, or one query row that may see every cached key.
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=q.shape[2] > 1)
+        y = y.transpose(1, 2).reshape(B, T, C)  # (B, T, C)
+        return self.proj(y)
+
+
+class MLP(nn.Module):
+    """SwiGLU feed-forward: proj(silu(gate(x)) * up(x)) (Shazeer, 2020)."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.gate = nn.Linear(config.n_embd, config.mlp_hidden, bias=config.bias)
+        self.up = nn.Linear(config.n_embd, config.mlp_hidden, bias=config.bias)
+        self.proj = nn.Linear(config.mlp_hidden, config.n_embd, bias=config.bias)
+
+    def init_weights(self, std: float, residual_std: float) -> None:
+        _init_linear(self.gate, std)
+        _init_linear(self.up, std)
+        _init_linear(self.proj, residual_std)
+
+    def forward(self, x: torch.Tensor, kernels: ModuleType | None = None) -> torch.Tensor:
+        gate, up = self.gate(x), self.up(x)  # (B, T, hidden) each
+        hidden = kernels.swiglu(gate, up) if kernels is not None else F.silu(gate) * up
+        return self.proj(hidden)
+
+
+class Block(nn.Module):
+    """Pre-norm residual block: x + attn(norm(x)), then x + mlp(norm(x))."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.attn_norm = RMSNorm(config.n_embd, config.norm_eps)
+        self.attn = CausalSelfAttention(config)
+        self.mlp_norm = RMSNorm(config.n_embd, config.norm_eps)
+        self.mlp = MLP(config)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def init_weights(self, std: float, residual_std: float) -> None:
+        self.attn_norm.init_weights()
+        self.attn.init_weights(std, residual_std)
+        self.mlp_norm.init_weights()
+        self.mlp.init_weights(std, residual_std)
+
+    def forward(self, x, cos, sin, mask, segment_ids, kernels, cache=None) -> torch.Tensor:
+        x = x + self.dropout(self.attn(self.attn_norm(x, kernels), cos, sin, mask, segment_ids, kernels, cache))
+        return x + self.dropout(self.mlp(self.mlp_norm(x, kernels), kernels))
+
+
+def _init_linear(linear: nn.Linear, std: float) -> None:
+    nn.init.normal_(linear.weight, mean=0.0, std=std)
+    if linear.bias is not None:
+        nn.init.zeros_(linear.bias)
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+@dataclass
+class GPTConfig:
+    """Model shape and options. Presets: `GPTConfig.from_name(name, **overrides)`, names in `PRESETS`."""
+
+    vocab_size: int | None = None
+    """Number of token ids the tokenizer produces; None reads it from the shipped tokenizer."""
+    block_size: int = 256
+    """Longest sequence (prompt + generated tokens, or one packed training window) the model accepts."""
+    n_layer: int = 4
+    """Number of transformer blocks."""
+    n_head: int = 4
+    """Attention heads per block; n_embd must be divisible by it."""
+    n_embd: int = 128
+    """Width of the residual stream."""
+    mlp_hidden: int | None = None
+    """SwiGLU hidden width; None gives 8/3 * n_embd rounded up to `mlp_multiple` (same MLP cost as 4x GELU)."""
+    mlp_multiple: int = 64
+    """The derived mlp_hidden is rounded up to a multiple of this, for matmul-friendly shapes."""
+    rope_theta: float = 10000.0
+    """Base of the rotary frequencies."""
+    norm_eps: float = 1e-5
+    """Epsilon inside RMSNorm's square root."""
+    bias: bool = False
+    """Whether the linear layers have biases."""
+    tie_embeddings: bool = False
+    """Share the token-embedding matrix with the output projection."""
+    dropout: float = 0.0
+    """Dropout on attention probabilities and residual branches during training."""
+    attention_impl: str = "auto"
+    """"reference" (PyTorch), "triton" (the `kernels` package) or "auto" (triton on CUDA, else reference)."""
+    init_std: float = 0.02
+    """Standard deviation of the normal initialisation; residual output projections use it / sqrt(2 n_layer)."""
+    padding_multiple: int = 64
+    """The embedding and output matrices get vocab_size rounded up to a multiple of this (GPU-friendly)."""
+
+    head_dim: int = field(init=False)
+    """Derived: n_embd // n_head."""
+    padded_vocab_size: int = field(init=False)
+    """Derived: vocab_size rounded up to padding_multiple; the extra rows are never produced."""
+
+    def __post_init__(self) -> None:
+        if self.vocab_size is None:
+            from mathglm.tokenizer import load_tokenizer
+
+            self.vocab_size = load_tokenizer().vocab_size
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
+        if (self.n_embd // self.n_head) % 2:
+            raise ValueError(f"head_dim={self.n_embd // self.n_head} must be even for rotary embeddings")
+        if self.attention_impl not in ATTENTION_IMPLS:
+            raise ValueError(f"attention_impl={self.attention_impl!r}; expected one of {ATTENTION_IMPLS}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout={self.dropout} must be in [0, 1)")
+        self.head_dim = self.n_embd // self.n_head
+        if self.mlp_hidden is None:
+            self.mlp_hidden = _round_up(8 * self.n_embd // 3, self.mlp_multiple)
+        self.padded_vocab_size = _round_up(self.vocab_size, self.padding_multiple)
+
+    @classmethod
+    def from_name(cls, name: str, **overrides: Any) -> GPTConfig:
+        """The preset `name` (see `PRESETS`) with any field replaced by `overrides`."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown model preset {name!r}; choose one of {sorted(PRESETS)}")
+        init_fields = {f.name for f in fields(cls) if f.init}
+        unknown = set(overrides) - init_fields
+        if unknown:
+            raise ValueError(f"unknown GPTConfig fields {sorted(unknown)}")
+        return cls(**{**PRESETS[name], **overrides})
+
+
+# Named sizes, counted with the embedding for the shipped tokenizer (320 padded rows). Head dim 32 for tiny,
+# 64 above (sizes the flash kernel supports); widths and depths chosen so that the totals land near the name:
+# tiny 0.93M, 10m 9.8M, 100m 99.6M, 500m 510M (tests/mathglm/test_model.py checks within 15%).
+PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": dict(n_layer=4, n_head=4, n_embd=128, block_size=256),
+    "10m": dict(n_layer=12, n_head=4, n_embd=256, block_size=512),
+    "100m": dict(n_layer=14, n_head=12, n_embd=768, block_size=1024),
+    "500m": dict(n_layer=18, n_head=24, n_embd=1536, block_size=1024),
+}
+
+
+class GPT(nn.Module):
+    """The language model: token embedding, `n_layer` blocks, final RMSNorm, output projection."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        # `_weight` skips Embedding's own normal_ init, which on the meta device imports torch._dynamo (seconds);
+        # init_weights() below fills it.
+        self.wte = nn.Embedding(
+            config.padded_vocab_size, config.n_embd, _weight=torch.empty(config.padded_vocab_size, config.n_embd)
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.norm = RMSNorm(config.n_embd, config.norm_eps)
+        self.lm_head = nn.Linear(config.n_embd, config.padded_vocab_size, bias=False)
+        self._kernels_warned = False
+        if config.tie_embeddings:
+            self.lm_head.weight = self.wte.weight
+        # On the meta device there is nothing to fill (and normal_ there is slow, see above): call
+        # init_weights() after to_empty().
+        if not self.wte.weight.is_meta:
+            self.init_weights()
+
+    def init_weights(self) -> None:
+        """(Re)initialise every weight; call after `to_empty()` when the model was built on the meta device."""
+        if self.config.tie_embeddings:
+            self.lm_head.weight = self.wte.weight  # re-tie: moving off the meta device can split them
+        std = self.config.init_std
+        residual_std = std / math.sqrt(2 * self.config.n_layer)
+        nn.init.normal_(self.wte.weight, mean=0.0, std=std)
+        for block in self.blocks:
+            block.init_weights(std, residual_std)
+        self.norm.init_weights()
+        if not self.config.tie_embeddings:
+            nn.init.normal_(self.lm_head.weight, mean=0.0, std=std)
+
+    # ------------------------------------------------------------------ sizes
+
+    def num_params(self, exclude_embedding: bool = False) -> int:
+        """Parameter count (tied weights once). exclude_embedding drops the token-embedding matrix (and so,
+        when tied, the output projection too)."""
+        n = sum(p.numel() for p in self.parameters())
+        if exclude_embedding:
+            n -= self.wte.weight.numel()
+        return n
+
+    def estimate_flops_per_token(self, seq_len: int | None = None) -> float:
+        """Training FLOPs per token, forward + backward: 6 N + 12 L d T (PaLM, Chowdhery et al. 2022, app. B).
+
+        N counts the weights used in matmuls (all but the embedding lookup; the output projection counts even
+        when tied). The attention term uses the full T x T score matrix as PaLM and nanoGPT do, although
+        causal kernels skip about half of it. seq_len defaults to block_size.
+        """
+        cfg = self.config
+        t = cfg.block_size if seq_len is None else seq_len
+        n = self.num_params(exclude_embedding=True) + (self.lm_head.weight.numel() if cfg.tie_embeddings else 0)
+        return 6.0 * n + 12.0 * cfg.n_layer * cfg.n_embd * t
+
+    # ---------------------------------------------------------------- forward
+
+    def _kernels(self, device: torch.device) -> ModuleType | None:
+        """The `kernels` package when this call should use it, else None."""
+        impl = self.config.attention_impl
+        if impl == "reference" or (impl == "auto" and device.type != "cuda"):
+            return None
+        try:
+            import kernels
+        except ImportError:
+            if impl == "triton":
+                raise
+            if not self._kernels_warned:
+                warnings.warn("attention_impl='auto': `kernels` (Triton) unavailable, using the reference path")
+                self._kernels_warned = True
+            return None
+        return kernels
+
+    def _trunk(
+        self,
+        idx: torch.Tensor,
+        position_ids: torch.Tensor,
+        segment_ids: torch.Tensor | None,
+        mask: torch.Tensor | None,
+        kernels: ModuleType | None,
+        caches: list[KVCache] | None = None,
+    ) -> torch.Tensor:
+        """Final normalised hidden states (B, T, C)."""
+        cos, sin = rope_angles(position_ids, self.config.head_dim, self.config.rope_theta)
+        x = self.dropout(self.wte(idx))  # (B, T, C)
+        for i, block in enumerate(self.blocks):
+            x = block(x, cos, sin, mask, segment_ids, kernels, None if caches is None else caches[i])
+        return self.norm(x, kernels)
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Output projection, cut back from the padded to the real vocabulary."""
+        return self.lm_head(x)[..., : self.config.vocab_size]
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        loss_mask: torch.Tensor | None = None,
+        segment_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits (B, T, vocab_size) for token ids idx (B, T), and the loss when targets are given.
+
+        targets (B, T): next-token ids, -100 where nothing is predicted. loss_mask (B, T) bool: only true
+        positions count (e.g. answer tokens only). The loss is the mean cross-entropy over counted positions
+        (0 when none count). segment_ids (B, T): packed documents, attention stays inside a segment.
+        position_ids (B, T): rotary positions, normally restarting at 0 per segment; default 0..T-1.
+        """
+        B, T = idx.shape
+        if T > self.config.block_size:
+            raise ValueError(f"sequence length {T} exceeds block_size {self.config.block_size}")
+        if position_ids is None:
+            position_ids = torch.arange(T, device=idx.device).expand(B, T)
+        kernels = self._kernels(idx.device)
+        mask = None
+        if segment_ids is not None and (kernels is None or (self.training and self.config.dropout > 0)):
+            mask = segment_mask(segment_ids)
+        x = self._trunk(idx, position_ids, segment_ids, mask, kernels)
+        logits = self._logits(x)
+        if targets is None:
+            return logits, None
+        if loss_mask is not None:
+            targets = targets.masked_fill(~loss_mask.bool(), -100)
+        counted = (targets != -100).sum()
+        loss = F.cross_entropy(
+            logits.to(_compute_dtype(logits.dtype)).reshape(-1, logits.shape[-1]),
+            targets.reshape(-1),
+            ignore_index=-100,
+            reduction="sum",
+        )
+        return logits, loss / counted.clamp(min=1)
+
+    # ------------------------------------------------------------- generation
+
+    @torch.no_grad()
+    def generate(
+        self,
+        idx: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        top_k: int | None = None,
+        eos_id: int | None = None,
+        use_cache: bool = True,
+        pad_id: int | None = None,
+        generator: torch.Generator | None = None,
+        return_logits: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Continue each prompt of idx (B, T) by up to max_new_tokens tokens; returns (B, T + n), n <= max_new.
+
+        Prompts of different lengths are LEFT-padded with pad_id: pads are masked out of attention and each
+        row's positions start at 0 at its first real token, so a padded row continues exactly as it would
+        alone. temperature 0 is greedy; otherwise softmax(logits / temperature) is sampled, restricted to
+        the top_k most likely tokens if given, drawing from `generator`. A row that emits eos_id is done: its
+        later tokens are pad_id (eos_id when no pad_id). Generation ends early once every row is done.
+        use_cache=True keeps per-layer keys and values (KVCache); False recomputes the whole sequence each
+        step, the slow reference it must agree with. Call model.eval() first when dropout > 0.
+        return_logits=True also returns the logits (B, n, vocab_size) each new token was chosen from.
+        """
+        B, T = idx.shape
+        if T + max_new_tokens > self.config.block_size:
+            raise ValueError(
+                f"prompt length {T} + max_new_tokens {max_new_tokens} exceeds block_size {self.config.block_size}"
+            )
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        real = idx != pad_id if pad_id is not None else torch.ones_like(idx, dtype=torch.bool)
+        if not real[:, -1].all() or (real[:, 1:].long() < real[:, :-1].long()).any():
+            raise ValueError("prompts must be left-padded: once a row's real tokens start, no pad_id may follow")
+        padded = not bool(real.all())
+        segment_ids = real.long()  # pads 0, tokens 1: pads see only pads, tokens only tokens
+        position_ids = (real.long().cumsum(1) - 1).clamp(min=0)  # (B, T), 0 at each row's first token
+        next_position = real.sum(1)  # (B,)
+        done = torch.zeros(B, dtype=torch.bool, device=idx.device)
+        fill_id = pad_id if pad_id is not None else eos_id
+        out = idx
+        step_logits: list[torch.Tensor] = []
+        if use_cache:
+            caches = [KVCache(T + max_new_tokens) for _ in self.blocks]
+            mask = segment_mask(segment_ids) if padded else None
+            hidden = self._trunk(idx, position_ids, None, mask, None, caches)
+        for step in range(max_new_tokens):
+            if not use_cache:
+                seg = segment_ids if padded else None
+                mask = segment_mask(seg) if padded else None
+                hidden = self._trunk(out, position_ids, seg, mask, self._kernels(idx.device))
+            logits = self._logits(hidden[:, -1])  # (B, V)
+            if return_logits:
+                step_logits.append(logits)
+            token = sample_token(logits, temperature, top_k, generator)  # (B,)
+            if eos_id is not None:
+                token = torch.where(done, torch.full_like(token, fill_id), token)
+                done |= token == eos_id
+            out = torch.cat((out, token[:, None]), dim=1)
+            segment_ids = torch.cat((segment_ids, torch.ones_like(token)[:, None]), dim=1)
+            position_ids = torch.cat((position_ids, next_position[:, None]), dim=1)
+            next_position = next_position + 1
+            if bool(done.all()) or step == max_new_tokens - 1:
+                break
+            if use_cache:
+                # One new query per row; it may see every cached real token (pads: segment 0) of its row.
+                mask = (segment_ids[:, None, None, :] == 1) if padded else None  # (B, 1, 1, S)
+                hidden = self._trunk(token[:, None], position_ids[:, -1:], None, mask, None, caches)
+        if return_logits:
+            vocab = self.config.vocab_size
+            logits = torch.stack(step_logits, 1) if step_logits else out.new_zeros(B, 0, vocab, dtype=torch.float)
+            return out, logits
+        return out
+
+
+def segment_mask(segment_ids: torch.Tensor) -> torch.Tensor:
+    """Boolean attention mask (B, 1, T, T): causal and within the same segment; True = may attend."""
+    T = segment_ids.shape[1]
+    causal = torch.ones(T, T, dtype=torch.bool, device=segment_ids.device).tril()
+    same = segment_ids[:, None, :, None] == segment_ids[:, None, None, :]
+    return same & causal
+
+
+def sample_token(
+    logits: torch.Tensor, temperature: float, top_k: int | None, generator: torch.Generator | None
+) -> torch.Tensor:
+    """Next token per row of logits (B, V): argmax at temperature 0, else a sample (optionally top-k)."""
+    if temperature == 0.0:
+        return logits.argmax(dim=-1)
+    logits = logits.float() / temperature
+    if top_k is not None:
+        kth = torch.topk(logits, min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]  # (B, 1)
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    probs = torch.softmax(logits, dim=-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
