@@ -172,11 +172,11 @@ class _Sampler:
         c = self.c
         if k == 1 and self.pow_share and r() < self.pow_share:
             return self.power()
-        ops = self.binary_ops
-        op = ops[int(r() * len(ops))]
         kl = int(r() * k)
         left, ln, ld, ldepth = self.build(kl)
         right, rn, rd, rdepth = self.build(k - 1 - kl)
+        ops = self.binary_ops
+        op = ops[int(r() * len(ops))]
         if k == 1 and op in "+-" and c.carry_balance and ld == 1 and rd == 1 and type(left) is Value \
                 and type(right) is Value:
             b = self.carry_pair(op, abs(ln), len(str(abs(rn))))
@@ -206,6 +206,43 @@ class _Sampler:
         else:
             ln = ld = None
         return BinOp(op, left, right), ln, ld, depth
+
+    def build_flat(self, k: int) -> tuple[Expr, int | None, int, int]:
+        """k operations as a flat chain `a op b op c ...` (no `^`), parsed by precedence: needs no brackets."""
+        r = self.r
+        ops = self.binary_ops
+        terms: list = []  # (node, n, d, depth) of each + - term
+        signs: list[str] = []
+        node, n, d = self.leaf()
+        term = [node, n, d, int(type(node) is Group)]
+        for _ in range(k):
+            op = ops[int(r() * len(ops))]
+            node, n, d = self.leaf()
+            depth = int(type(node) is Group)
+            if op in "*/":
+                if op == "/" and self.track:
+                    tnode, tn, td, node, n, d, op = self.exact(term[0], term[1], term[2], node, n, d)
+                    term[0], term[1], term[2] = tnode, tn, td
+                if self.track:
+                    term[1], term[2] = apply_binary(op, term[1], term[2], n, d)
+                term[0] = BinOp(op, term[0], node)
+                term[3] = max(term[3], depth)
+            else:
+                terms.append(term)
+                signs.append(op)
+                term = [node, n, d, depth]
+            self.ops.add(op)
+            self.num_ops += 1
+        terms.append(term)
+        node, n, d, depth = terms[0]
+        for op, (tnode, tn, td, tdepth) in zip(signs, terms[1:]):
+            node = BinOp(op, node, tnode)
+            if self.track:
+                n, d = apply_binary(op, n, d, tn, td)
+            depth = max(depth, tdepth)
+        if depth > self.c.max_bracket_depth:
+            raise _Retry
+        return node, n, d, depth
 
     def exact(self, left, ln, ld, right, rn, rd):
         """Rewrite left / right so the quotient is an integer (or give up and multiply)."""
@@ -284,7 +321,11 @@ def arithmetic(rng: random.Random, config: ArithmeticConfig, granularity: str = 
     for _ in range(1000):
         s = _Sampler(rng, config)
         try:
-            tree, _, _, _ = s.build(_num_ops(rng, config))
+            k = _num_ops(rng, config)
+            if k > 1 and config.flat_share and rng.random() < config.flat_share:
+                tree = s.build_flat(k)[0]
+            else:
+                tree = s.build(k)[0]
         except (_Retry, ExpressionError):
             continue
         text = tree.text

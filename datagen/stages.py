@@ -51,6 +51,9 @@ class ArithmeticConfig:
     """Chance an operand is a bracketed fraction (`(3/4)`), when "fraction" is allowed."""
     max_bracket_depth: int = 3
     """Deepest bracket nesting in a question (0 forbids brackets, which also forbids shapes that need them)."""
+    flat_share: float = 0.0
+    """Share of questions (2+ operations) drawn as a flat chain `a op b op c ...` that needs no brackets, the rest
+    as random trees (which bracket most compound operands); MathGLM's questions are flatter than random trees."""
     bracket_share: float = 0.0
     """Chance that a compound operand is bracketed although precedence does not require it."""
     square_share: float = 0.0
@@ -83,7 +86,7 @@ class ArithmeticConfig:
             problems.append("max_exponent must be in 2..6")
         if "integer" not in self.number_kinds or set(self.number_kinds) - set(NUMBER_KINDS):
             problems.append(f"number_kinds must include 'integer' and come from {NUMBER_KINDS}")
-        for name in ("long_share", "pow_share", "negative_share", "decimal_share", "percent_share",
+        for name in ("long_share", "flat_share", "pow_share", "negative_share", "decimal_share", "percent_share",
                      "fraction_share", "bracket_share", "square_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be in [0, 1]")
@@ -126,13 +129,14 @@ FULL = ArithmeticConfig(
     operators="+-*/^",
     pow_share=0.06,
     number_kinds=_ALL_KINDS,
-    negative_share=0.12,
-    decimal_share=0.12,
-    percent_share=0.08,
-    fraction_share=0.03,
+    negative_share=0.10,
+    decimal_share=0.10,
+    percent_share=0.065,
+    fraction_share=0.02,
     max_bracket_depth=3,
-    bracket_share=0.15,
-    square_share=0.12,
+    flat_share=0.38,
+    bracket_share=0.03,
+    square_share=0.09,
 )
 
 STAGES: dict[str, ArithmeticConfig] = {

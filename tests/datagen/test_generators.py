@@ -1,0 +1,196 @@
+"""Generators, stages and configs: determinism, what each stage promises, coverage and calibration of `full`."""
+
+from __future__ import annotations
+
+import collections
+import random
+from fractions import Fraction
+
+import pytest
+
+from datagen import (
+    STAGES,
+    ArithmeticConfig,
+    Problem,
+    get_generator,
+    get_stage,
+    list_generators,
+    register_generator,
+    sample_problems,
+)
+
+REQUIRED_STAGES = {"add_sub", "mul", "mul_div", "mixed_brackets", "decimals_percents_fractions", "long_numbers",
+                   "full"}
+
+
+def sample(stage: str, n: int, seed: int = 0, granularity: str = "coarse") -> list[Problem]:
+    config = STAGES[stage]
+    generate = get_generator(config.generator)
+    rng = random.Random(seed)
+    return [generate(rng, config, granularity) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def full_sample() -> list[Problem]:
+    return sample("full", 3000, seed=7)
+
+
+@pytest.mark.parametrize("granularity", ["coarse", "decomposed"])
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_same_seed_same_problems(stage, granularity):
+    a = [p.trace for p in sample(stage, 30, seed=11, granularity=granularity)]
+    b = [p.trace for p in sample(stage, 30, seed=11, granularity=granularity)]
+    c = [p.trace for p in sample(stage, 30, seed=12, granularity=granularity)]
+    assert a == b and a != c
+
+
+def test_generators_never_touch_the_global_random():
+    random.seed(123)
+    state = random.getstate()
+    sample("full", 50)
+    list(zip(range(20), sample_problems(1)))
+    assert random.getstate() == state
+
+
+def test_add_sub_stage():
+    for p in sample("add_sub", 400):
+        assert p.meta["num_ops"] == 1 and set(p.meta["ops"]) <= set("+-")
+        assert all(1 <= d <= 3 for d in p.meta["digits"]) and p.meta["kinds"] == ("integer",)
+        assert p.value.denominator == 1
+
+
+def test_add_sub_is_balanced_over_digit_pairs_and_carries():
+    problems = [p for p in sample("add_sub", 3000) if p.meta["ops"] == ("+",)]
+    pairs = collections.Counter(p.meta["digits"] for p in problems)
+    assert len(pairs) == 9 and max(pairs.values()) < 2 * min(pairs.values())  # uniform over (1..3)x(1..3)
+
+    def carries(a: int, b: int) -> int:
+        count = carry = 0
+        while a or b:
+            carry = (a % 10 + b % 10 + carry) >= 10
+            count += carry
+            a, b = a // 10, b // 10
+        return count
+
+    counts = collections.Counter(
+        carries(*map(int, p.question.split("+"))) for p in problems if min(p.meta["digits"]) >= 2
+    )
+    total = sum(counts.values())
+    assert counts[0] / total > 0.25  # no-carry pairs are common, not the ~1/4 * 1/2 of uniform values
+    assert counts[2] + counts[3] > 0.25 * total  # and so are multi-carry pairs
+
+
+def test_mul_stage():
+    for p in sample("mul", 300):
+        assert p.meta["ops"] == ("*",) and p.meta["num_ops"] == 1
+        assert all(1 <= d <= 2 for d in p.meta["digits"])
+
+
+def test_mul_div_divisions_are_exact():
+    problems = sample("mul_div", 400)
+    divisions = [p for p in problems if "/" in p.meta["ops"]]
+    assert len(divisions) > 100
+    for p in problems:
+        assert p.value.denominator == 1 and all(d <= 3 for d in p.meta["digits"])
+
+
+def test_mixed_brackets_has_brackets_and_exact_divisions():
+    problems = sample("mixed_brackets", 300)
+    assert sum(p.meta["brackets"] > 0 for p in problems) > 100
+    assert all(p.value.denominator == 1 for p in problems)
+    assert all(2 <= p.meta["num_ops"] <= 5 for p in problems)
+
+
+def test_long_numbers_stage():
+    for p in sample("long_numbers", 200):
+        assert all(5 <= d <= 12 for d in p.meta["digits"])
+
+
+def test_extrapolation_goes_beyond_training():
+    training_max_ops = max(c.max_ops for name, c in STAGES.items() if name != "extrapolation")
+    for p in sample("extrapolation", 40):
+        assert p.meta["num_ops"] > training_max_ops
+
+
+def test_full_covers_every_operator_bracket_and_number_kind(full_sample):
+    ops = set().union(*(p.meta["ops"] for p in full_sample))
+    kinds = set().union(*(p.meta["kinds"] for p in full_sample))
+    assert ops == set("+-*/^%")
+    assert kinds == {"integer", "decimal", "fraction", "percent", "negative"}
+    assert any("(" in p.question for p in full_sample) and any("[" in p.question for p in full_sample)
+    assert any(5 <= p.meta["max_digits"] < 10 for p in full_sample)
+    assert any(p.meta["max_digits"] >= 10 for p in full_sample)
+    assert any(p.approx for p in full_sample) and any(not p.approx for p in full_sample)
+
+
+def question_rates(problems: list[Problem]) -> dict[str, float]:
+    n = len(problems)
+    return {
+        "( )": sum("(" in p.question for p in problems) / n,
+        "[ ]": sum("[" in p.question for p in problems) / n,
+        "decimal": sum("decimal" in p.meta["kinds"] for p in problems) / n,
+        "negative": sum("negative" in p.meta["kinds"] for p in problems) / n,
+        "percent": sum("percent" in p.meta["kinds"] for p in problems) / n,
+        "/": sum("/" in p.meta["ops"] for p in problems) / n,
+        "*": sum("*" in p.meta["ops"] for p in problems) / n,
+        "max 4 digits": sum(p.meta["max_digits"] <= 4 for p in problems) / n,
+    }
+
+
+def test_full_is_calibrated_to_mathglm_test_statistics(full_sample):
+    # MathGLM's published test distribution (arXiv:2309.03241): 55% ( ), 10% [ ], 41% decimals, 41% negatives,
+    # 30% percents, 63% /, 63% *, operands mostly up to 4 digits, 1-11 operations with mode 3-4.
+    targets = {"( )": 0.55, "[ ]": 0.10, "decimal": 0.41, "negative": 0.41, "percent": 0.30, "/": 0.63, "*": 0.63}
+    rates = question_rates(full_sample)
+    for name, target in targets.items():
+        assert abs(rates[name] - target) < 0.07, (name, rates[name])
+    assert rates["max 4 digits"] > 0.65
+    ops = collections.Counter(p.meta["num_ops"] for p in full_sample)
+    assert set(ops) == set(range(1, 11)) and ops.most_common(1)[0][0] in (3, 4)
+
+
+def test_meta_fields(full_sample):
+    for p in full_sample[:200]:
+        m = p.meta
+        assert m["generator"] == "arithmetic" and m["num_ops"] >= 1
+        assert m["max_digits"] == max(m["digits"]) and tuple(sorted(m["ops"])) == m["ops"]
+        assert tuple(sorted(m["kinds"])) == m["kinds"] and m["brackets"] >= 0
+        assert p.answer == p.chain[-1] and isinstance(p.value, Fraction)
+        assert p.trace.startswith(p.question) and "=" not in p.question
+
+
+def test_get_stage_and_unknown_names():
+    assert REQUIRED_STAGES <= set(STAGES) and get_stage("full") is STAGES["full"]
+    with pytest.raises(ValueError, match="add_sub"):
+        get_stage("nope")
+    with pytest.raises(ValueError, match="arithmetic"):
+        get_generator("nope")
+    assert "arithmetic" in list_generators()
+
+
+def test_config_from_plain_values_and_validation():
+    as_yaml = {"min_digits": 2, "max_digits": 5, "operators": "+*", "number_kinds": ["integer", "negative"],
+               "negative_share": 0.5, "max_ops": 3, "round_decimals": None}
+    config = ArithmeticConfig(**as_yaml)
+    assert config.number_kinds == ("integer", "negative")
+    assert ArithmeticConfig(**config.to_dict()) == config
+    for stage in STAGES.values():
+        assert ArithmeticConfig(**stage.to_dict()) == stage
+    problems = list(zip(range(50), sample_problems(3, config)))
+    assert all(set(p.meta["ops"]) <= set("+*") for _, p in problems)
+    for bad in ({"max_digits": 13}, {"min_digits": 3, "max_digits": 2}, {"operators": "+x"}, {"operators": "^"},
+                {"number_kinds": ["decimal"]}, {"decimal_share": 1.5}, {"min_ops": 0}):
+        with pytest.raises(ValueError, match="invalid ArithmeticConfig"):
+            ArithmeticConfig(**bad)
+
+
+def test_register_generator():
+    @register_generator("test_constant")
+    def constant(rng, config, granularity="decomposed"):
+        return get_generator("arithmetic")(rng, config.with_(max_ops=1), granularity)
+
+    assert get_generator("test_constant") is constant
+    config = ArithmeticConfig(generator="test_constant")
+    assert next(sample_problems(0, config)).meta["num_ops"] == 1
+    with pytest.raises(ValueError, match="already registered"):
+        register_generator("test_constant")(lambda rng, config, granularity="decomposed": None)
