@@ -39,6 +39,11 @@ from kernels.utils import (
 # Not tuned on a GPU yet: see benchmarks/bench_rms_norm.py.
 _TILE_ELEMENTS = 4096
 
+# Backward programs per SM. Liger launches one per SM, which leaves each SM a single program walking its rows
+# with dependent loads; several per SM keep more loads in flight. The cost is the (programs, N) fp32 partial buffer,
+# written once and summed once: 4 x 132 SMs x N floats is ~3% of the bytes of a (16384, N) bf16 backward. Not tuned.
+_BWD_PROGRAMS_PER_SM = 4
+
 
 @triton.jit
 def _rms_norm_fwd_kernel(
@@ -121,8 +126,8 @@ def _num_bwd_programs(n_rows: int, block_m: int, device: torch.device) -> int:
     """How many programs share the rows in the backward (each writes one row of dweight partials)."""
     n_tiles = triton.cdiv(n_rows, block_m)
     if device.type == "cuda" and not is_interpreter():
-        # Two waves of programs over the SMs: enough to hide memory latency, few partial rows to reduce.
-        return max(1, min(n_tiles, 2 * _sm_count(device.index if device.index is not None else 0)))
+        sms = _sm_count(device.index if device.index is not None else torch.cuda.current_device())
+        return max(1, min(n_tiles, _BWD_PROGRAMS_PER_SM * sms))
     # Interpreter: programs run one after another, so their number only sets the size of the partial buffer.
     return max(1, min(n_tiles, 8))
 

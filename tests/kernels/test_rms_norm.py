@@ -5,6 +5,8 @@ fp16/bf16 and computes in fp32, and the triton 3.9 interpreter handles both half
 everywhere; the model-sized cases are too slow for the interpreter and are `gpu`-marked (skipped without CUDA).
 """
 
+import importlib
+
 import pytest
 import torch
 
@@ -91,6 +93,22 @@ def test_backward_is_deterministic():
         rms_norm(x_k, w_k).backward(dy)
         grads.append((x_k.grad, w_k.grad))
     assert torch.equal(grads[0][0], grads[1][0]) and torch.equal(grads[0][1], grads[1][1])
+
+
+@pytest.mark.parametrize("n_programs", [1, 3, 1000])
+def test_any_split_of_rows_between_backward_programs(monkeypatch, n_programs):
+    """dweight is summed from per-program partials: every split of the rows (one program; chunks of several
+    tiles; more programs than tiles, as on a GPU with many SMs) must give the same gradients."""
+    # importlib, not `import kernels.rms_norm`: the package attribute `kernels.rms_norm` is the function.
+    module = importlib.import_module("kernels.rms_norm")
+    monkeypatch.setattr(module, "_num_bwd_programs", lambda n_rows, block_m, device: n_programs)
+    x, weight, dy = _inputs((130, 200), torch.float32, seed=1)
+    x_k, w_k = x.clone().requires_grad_(), weight.clone().requires_grad_()
+    rms_norm(x_k, w_k).backward(dy)
+    x_r, w_r = x.double().requires_grad_(), weight.double().requires_grad_()
+    rms_norm_reference(x_r, w_r).backward(dy.double())
+    assert_close(x_k.grad, x_r.grad, 1e-5, 1e-5, "dx")
+    assert_close(w_k.grad, w_r.grad, 1e-4, 1e-5, "dweight")
 
 
 def test_empty_rows():
