@@ -277,11 +277,13 @@ class GPTConfig:
 # Named sizes, counted with the embedding for the shipped tokenizer (320 padded rows). Head dim 32 for tiny,
 # 64 above (sizes the flash kernel supports); widths and depths chosen so that the totals land near the name:
 # tiny 0.93M, 10m 9.8M, 100m 99.6M, 500m 510M (tests/mathglm/test_model.py checks within 15%).
+# block_size: datagen's "full" stage has decomposed traces of median ~185 tokens, p99 ~1500, so the real
+# presets accept 1-2K tokens (RoPE has no table to outgrow; this is only the length check). Override freely.
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": dict(n_layer=4, n_head=4, n_embd=128, block_size=256),
-    "10m": dict(n_layer=12, n_head=4, n_embd=256, block_size=512),
-    "100m": dict(n_layer=14, n_head=12, n_embd=768, block_size=1024),
-    "500m": dict(n_layer=18, n_head=24, n_embd=1536, block_size=1024),
+    "10m": dict(n_layer=12, n_head=4, n_embd=256, block_size=1024),
+    "100m": dict(n_layer=14, n_head=12, n_embd=768, block_size=2048),
+    "500m": dict(n_layer=18, n_head=24, n_embd=1536, block_size=2048),
 }
 
 
