@@ -1,0 +1,25 @@
+"""The benchmark scripts stay runnable without a GPU: the torch provider on a tiny CPU shape, CSV and plot written."""
+
+import csv
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.mark.parametrize("script", ["bench_rms_norm.py", "bench_swiglu.py"])
+def test_script_runs_on_cpu_and_saves(script, tmp_path, monkeypatch, capsys):
+    argv = [script, "--device", "cpu", "--tokens", "8", "--widths", "96", "--save", "--results-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    runpy.run_path(str(BENCHMARKS / script), run_name="__main__")
+    printed = capsys.readouterr().out
+    assert all(f"torch          {mode}" in printed for mode in ("forward", "backward", "full"))
+    (csv_path,) = tmp_path.glob("*.csv")
+    rows = list(csv.DictReader(csv_path.open()))
+    assert [r["mode"] for r in rows] == ["forward", "backward", "full"]
+    assert all(r["provider"] == "torch" and r["shape"] == "8x96" and float(r["ms"]) > 0 for r in rows)
+    assert rows[0]["device"].startswith("cpu") and rows[0]["torch_version"] and rows[0]["date"]
+    assert list(tmp_path.glob("*.png"))
