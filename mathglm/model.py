@@ -13,8 +13,9 @@ segment, so a trace's logits are the same alone or packed (tests/mathglm/test_mo
 Kernels. `attention_impl="triton"` routes attention, RMSNorm and SwiGLU through `kernels` (fused Triton ops
 with their own backward); "reference" uses plain PyTorch here (`scaled_dot_product_attention`); "auto" picks
 triton on CUDA and reference elsewhere. `kernels` is imported on first use only, so the model runs where
-Triton is missing. KV-cached decoding always uses the reference attention: the flash kernel takes square
-(T x T) problems, and one query row per step is not where the time goes.
+Triton is missing. `generate` always uses the reference path: the flash kernel takes square (T x T)
+problems, one query row per step is not where the time goes, and the cached and uncached decodes then share
+their arithmetic exactly.
 
 The model is single-device: precision, compilation and distribution belong to the trainer.
 """
@@ -472,9 +473,8 @@ class GPT(nn.Module):
             hidden = self._trunk(idx, position_ids, None, mask, None, caches)
         for step in range(max_new_tokens):
             if not use_cache:
-                seg = segment_ids if padded else None
-                mask = segment_mask(seg) if padded else None
-                hidden = self._trunk(out, position_ids, seg, mask, self._kernels(idx.device))
+                mask = segment_mask(segment_ids) if padded else None
+                hidden = self._trunk(out, position_ids, None, mask, None)
             logits = self._logits(hidden[:, -1])  # (B, V)
             if return_logits:
                 step_logits.append(logits)

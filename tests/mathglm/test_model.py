@@ -70,6 +70,8 @@ def test_config_derives_and_validates():
         GPTConfig(vocab_size=300, n_embd=100, n_head=3)
     with pytest.raises(ValueError, match="attention_impl"):
         GPTConfig(vocab_size=300, attention_impl="flash")
+    auto = GPT(GPTConfig(vocab_size=300, n_layer=1, attention_impl="auto"))
+    assert auto._kernels(torch.device("cpu")) is None  # auto means the reference path off CUDA
 
 
 def test_flops_formula():

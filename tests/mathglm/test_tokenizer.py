@@ -112,3 +112,14 @@ def test_training_on_text_keeps_numbers_split_and_is_reproducible(tmp_path):
 def test_decode_rejects_ids_outside_the_vocabulary(tok):
     with pytest.raises(ValueError, match="outside the vocabulary"):
         tok.decode([tok.vocab_size])
+
+
+@pytest.mark.parametrize("granularity", ["coarse", "decomposed"])
+def test_datagen_traces_are_one_token_per_character(tok, granularity):
+    import itertools
+
+    import datagen
+
+    for problem in itertools.islice(datagen.sample_problems(1, "full", "validation", granularity), 200):
+        ids = tok.encode(problem.trace)
+        assert [tok.id_to_piece(i) for i in ids] == list(problem.trace)
