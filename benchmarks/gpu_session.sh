@@ -21,6 +21,7 @@ RES="$OUT/results"
 STAGE=$(mktemp -d)
 mkdir -p "$OUT" "$RES"
 exec > >(tee -a "$OUT/session.log") 2>&1
+tee_pid=$!
 
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 unset TRITON_INTERPRET  # compiled kernels, not the interpreter
@@ -55,4 +56,6 @@ fi
 tar -czf "$OUT/extras.tar.gz" -C "$STAGE" . && rm -rf "$STAGE"
 echo "== done (status $status); files under $OUT:"
 find "$OUT" -type f | sort
+exec >&- 2>&-
+wait "$tee_pid"  # let tee finish writing session.log before the device tool collects $OUT
 exit $status
