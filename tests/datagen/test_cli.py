@@ -4,6 +4,7 @@ import itertools
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +12,12 @@ import datagen
 from datagen.__main__ import build_parser, main
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "datagen", *args], capture_output=True, timeout=60)
+    """`python -m datagen ...` in a fresh process, from the repository root (so it imports this checkout)."""
+    return subprocess.run([sys.executable, "-m", "datagen", *args], capture_output=True, timeout=60, cwd=REPO)
 
 
 def run_main(capsysbinary, *args: str) -> tuple[int, bytes, str]:

@@ -105,7 +105,7 @@ def test_resume_after_sigkill_of_a_parallel_run(tmp_path):
     args = dict(n_shards=40, per_shard=100, seed=5, stage="mul")  # short traces: the mechanism, not the content
     command = [sys.executable, "-m", "datagen", "shards", "--out", str(tmp_path), "--no-progress", "--workers", "2"]
     command += ["--n-shards", "40", "--per-shard", "100", "--seed", "5", "--stage", "mul"]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2])
     deadline = time.monotonic() + 30
     while not list(tmp_path.glob("shard-*.txt")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.005)
