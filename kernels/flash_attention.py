@@ -19,7 +19,8 @@ not later than itself). Precondition: every segment id occupies ONE contiguous r
 one O(B*T log T) reduction (a host sync), skipped under torch.compile. Given the precondition, the keys a
 query block can see lie in [start of its first query's segment, end of its last query's segment), so each
 program loops only over the key blocks of that range: fully masked blocks are never loaded or computed. The
-same holds for the query-block range of a key block in the dK/dV kernel.
+same holds for the query-block range of a key block in the dK/dV kernel. Without segments, the blocks
+that need no mask at all (strictly below the diagonal, inside T) run a mask-free loop, as in the tutorial.
 
 Rows with no visible key cannot occur in self-attention (a token always sees itself), but the kernels
 guard them anyway: such a row gets output 0, LSE +inf and zero gradients, where softmax would give NaN.
@@ -40,9 +41,10 @@ SUPPORTED_HEAD_DIMS = (32, 64, 128)
 _LOG2E = 1.4426950408889634  # 1 / ln(2): exp(x) = exp2(x * log2(e))
 _LN2 = 0.6931471805599453
 
-# The interpreter runs every block op in numpy, one program at a time: small fixed blocks keep the tests
-# fast and still give several blocks per row at T = 77 or 130, so boundaries and skipping are exercised.
-_INTERPRETER_BLOCK_M = 16
+# The interpreter runs every block op in numpy, one program at a time, so its cost is per block visited:
+# fixed blocks, small enough for several per row at T = 77 or 130 (ragged ends, diagonal, unmasked middle
+# all exercised) and unequal, so that code mixing BLOCK_M and BLOCK_N is exercised too.
+_INTERPRETER_BLOCK_M = 32
 _INTERPRETER_BLOCK_N = 16
 
 
@@ -99,6 +101,70 @@ def _visible(q_pos, k_pos, SEG, b, T, CAUSAL: tl.constexpr, HAS_SEG: tl.constexp
 
 
 @triton.jit
+def _unmasked_key_end(lo, first_q, T, BLOCK_N: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr):
+    # Keys [lo, mid) need no mask for the query block starting at first_q: all < T and, causal, none after
+    # the first query. Only without segments: packed segments (tens of tokens) rarely fill a whole block
+    # pair, so with them every visited block is masked.
+    mid = lo
+    if not HAS_SEG:
+        if CAUSAL:
+            mid = ((first_q + 1) // BLOCK_N) * BLOCK_N
+        else:
+            mid = (T // BLOCK_N) * BLOCK_N
+    return mid
+
+
+@triton.jit
+def _unmasked_query_range(lo, hi, first_k, T, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                          CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr):
+    # Queries [a, b) inside [lo, hi) need no mask for the key block starting at first_k: all < T and,
+    # causal, none before the last key. [lo, a) (the diagonal) and [b, hi) (the ragged end) stay masked.
+    a = lo
+    b = lo
+    if not HAS_SEG:
+        b = (T // BLOCK_M) * BLOCK_M
+        if CAUSAL:
+            a = tl.minimum(lo + tl.cdiv(first_k + BLOCK_N - 1 - lo, BLOCK_M) * BLOCK_M, hi)
+            b = tl.maximum(b, a)
+    return a, b
+
+
+@triton.jit
+def _attn_fwd_inner(
+    acc, l_i, m_i, n_visited, q, K, V, SEG, base, b, offs_m, lo, hi, qk_scale, T,
+    HEAD_DIM: tl.constexpr, BLOCK_N: tl.constexpr, MASKED: tl.constexpr, CAUSAL: tl.constexpr,
+    HAS_SEG: tl.constexpr, DOT_PRECISION: tl.constexpr,
+):
+    # Online softmax over the key blocks [lo, hi), one block at a time:
+    #   m_new = max(m, rowmax(S_blk));  alpha = exp2(m - m_new);  P_blk = exp2(S_blk - m_new)
+    #   l = alpha * l + rowsum(P_blk);  acc = alpha * acc + P_blk V_blk
+    offs_d = tl.arange(0, HEAD_DIM)
+    for start_n in range(lo, hi, BLOCK_N):
+        offs_n = start_n + tl.arange(0, BLOCK_N)
+        k_ptrs = K + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None]
+        v_ptrs = V + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :]
+        if MASKED:
+            kT = tl.load(k_ptrs, mask=offs_n[None, :] < T, other=0.0)
+            v = tl.load(v_ptrs, mask=offs_n[:, None] < T, other=0.0)
+        else:
+            kT = tl.load(k_ptrs)
+            v = tl.load(v_ptrs)
+        s = tl.dot(q, kT, input_precision=DOT_PRECISION) * qk_scale
+        if MASKED:
+            s = tl.where(_visible(offs_m[:, None], offs_n[None, :], SEG, b, T, CAUSAL, HAS_SEG), s, float("-inf"))
+        m_new = tl.maximum(m_i, tl.max(s, 1))
+        # A row whose keys so far are all masked keeps m = -inf; subtracting 0 instead avoids inf - inf = NaN.
+        m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)
+        p = tl.math.exp2(s - m_safe[:, None])
+        alpha = tl.math.exp2(m_i - m_safe)
+        l_i = l_i * alpha + tl.sum(p, 1)
+        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=DOT_PRECISION)
+        m_i = m_new
+        n_visited += 1
+    return acc, l_i, m_i, n_visited
+
+
+@triton.jit
 def _attn_fwd_kernel(
     Q, K, V, O, LSE,  # (B*H, T, D) contiguous; LSE (B*H, T) fp32, base 2
     SEG, SEG_START, SEG_END,  # (B, T) int32: run index, first position and end (exclusive) of each token's segment
@@ -113,40 +179,32 @@ def _attn_fwd_kernel(
     COUNT_BLOCKS: tl.constexpr,
     DOT_PRECISION: tl.constexpr,
 ):
-    # One program = BLOCK_M queries of one (batch, head). Online softmax over key blocks:
-    #   m_new = max(m, rowmax(S_blk));  alpha = exp2(m - m_new);  P_blk = exp2(S_blk - m_new)
-    #   l = alpha * l + rowsum(P_blk);  acc = alpha * acc + P_blk V_blk;  finally O = acc / l, LSE = m + log2(l)
+    # One program = BLOCK_M queries of one (batch, head): the unmasked key blocks first, then the masked ones
+    # (diagonal, ragged end, segment boundaries); finally O = acc / l and LSE = m + log2(l).
     start_m = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)
     b = bh // H
     base = bh * T * HEAD_DIM
-    offs_m = start_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    first_q = start_m * BLOCK_M
+    offs_m = first_q + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, HEAD_DIM)
     valid_m = offs_m < T
     q = tl.load(Q + base + offs_m[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_m[:, None], other=0.0)
 
-    lo, hi = _key_range(SEG_START, SEG_END, b, start_m * BLOCK_M, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
+    lo, hi = _key_range(SEG_START, SEG_END, b, first_q, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
+    mid = _unmasked_key_end(lo, first_q, T, BLOCK_N, CAUSAL, HAS_SEG)
     m_i = tl.full([BLOCK_M], float("-inf"), tl.float32)
     l_i = tl.zeros([BLOCK_M], tl.float32)
     acc = tl.zeros([BLOCK_M, HEAD_DIM], tl.float32)
     n_visited = tl.zeros([], tl.int32)
-    for start_n in range(lo, hi, BLOCK_N):
-        offs_n = start_n + tl.arange(0, BLOCK_N)
-        valid_n = offs_n < T
-        kT = tl.load(K + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_n[None, :], other=0.0)
-        v = tl.load(V + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_n[:, None], other=0.0)
-        s = tl.dot(q, kT, input_precision=DOT_PRECISION) * qk_scale
-        visible = _visible(offs_m[:, None], offs_n[None, :], SEG, b, T, CAUSAL, HAS_SEG)
-        s = tl.where(visible, s, float("-inf"))
-        m_new = tl.maximum(m_i, tl.max(s, 1))
-        # A row whose keys so far are all masked keeps m = -inf; subtracting 0 instead avoids inf - inf = NaN.
-        m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)
-        p = tl.math.exp2(s - m_safe[:, None])
-        alpha = tl.math.exp2(m_i - m_safe)
-        l_i = l_i * alpha + tl.sum(p, 1)
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v, input_precision=DOT_PRECISION)
-        m_i = m_new
-        n_visited += 1
+    acc, l_i, m_i, n_visited = _attn_fwd_inner(
+        acc, l_i, m_i, n_visited, q, K, V, SEG, base, b, offs_m, lo, mid, qk_scale, T,
+        HEAD_DIM, BLOCK_N, False, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
+    acc, l_i, m_i, n_visited = _attn_fwd_inner(
+        acc, l_i, m_i, n_visited, q, K, V, SEG, base, b, offs_m, mid, hi, qk_scale, T,
+        HEAD_DIM, BLOCK_N, True, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
 
     empty = l_i == 0.0
     out = acc / tl.where(empty, 1.0, l_i)[:, None]
@@ -177,6 +235,42 @@ def _attn_bwd_preprocess_kernel(
 
 
 @triton.jit
+def _attn_bwd_dkdv_inner(
+    dk, dv, n_visited, k, v, Q, DO, LSE, DELTA, SEG, base, bh, b, offs_n, lo, hi, qk_scale, T,
+    HEAD_DIM: tl.constexpr, BLOCK_M: tl.constexpr, MASKED: tl.constexpr, CAUSAL: tl.constexpr,
+    HAS_SEG: tl.constexpr, DOT_PRECISION: tl.constexpr,
+):
+    # Over the query blocks [lo, hi), with transposed tiles (keys on rows):
+    #   P^T = exp2(s K Q^T log2e - LSE)      dV += P^T dO
+    #   dP^T = V dO^T    dS^T = P^T * (dP^T - Delta)      dK += dS^T Q
+    offs_d = tl.arange(0, HEAD_DIM)
+    for start_m in range(lo, hi, BLOCK_M):
+        offs_m = start_m + tl.arange(0, BLOCK_M)
+        q_ptrs = Q + base + offs_m[None, :] * HEAD_DIM + offs_d[:, None]
+        do_ptrs = DO + base + offs_m[:, None] * HEAD_DIM + offs_d[None, :]
+        if MASKED:
+            valid_m = offs_m < T
+            qT = tl.load(q_ptrs, mask=valid_m[None, :], other=0.0)
+            do = tl.load(do_ptrs, mask=valid_m[:, None], other=0.0)
+            lse = tl.load(LSE + bh * T + offs_m, mask=valid_m, other=float("inf"))
+            delta = tl.load(DELTA + bh * T + offs_m, mask=valid_m, other=0.0)
+        else:
+            qT = tl.load(q_ptrs)
+            do = tl.load(do_ptrs)
+            lse = tl.load(LSE + bh * T + offs_m)
+            delta = tl.load(DELTA + bh * T + offs_m)
+        pT = tl.math.exp2(tl.dot(k, qT, input_precision=DOT_PRECISION) * qk_scale - lse[None, :])
+        if MASKED:
+            pT = tl.where(_visible(offs_m[None, :], offs_n[:, None], SEG, b, T, CAUSAL, HAS_SEG), pT, 0.0)
+        dv += tl.dot(pT.to(do.dtype), do, input_precision=DOT_PRECISION)
+        dpT = tl.dot(v, tl.trans(do), input_precision=DOT_PRECISION)
+        dsT = pT * (dpT - delta[None, :])
+        dk += tl.dot(dsT.to(qT.dtype), tl.trans(qT), input_precision=DOT_PRECISION)
+        n_visited += 1
+    return dk, dv, n_visited
+
+
+@triton.jit
 def _attn_bwd_dkdv_kernel(
     Q, K, V, DO, LSE, DELTA, DK, DV,
     SEG, SEG_START, SEG_END, COUNTS,
@@ -191,39 +285,35 @@ def _attn_bwd_dkdv_kernel(
     DOT_PRECISION: tl.constexpr,
 ):
     # One program = BLOCK_N keys; it owns their dK, dV rows (no atomics) and walks the query blocks that can
-    # see them, working with transposed tiles (keys on rows):
-    #   P^T = exp2(s K Q^T log2e - LSE)      dV += P^T dO
-    #   dP^T = V dO^T    dS^T = P^T * (dP^T - Delta)      dK += dS^T Q,  finally dK *= sm_scale
+    # see them: masked diagonal, unmasked middle, masked ragged end. Finally dK *= sm_scale.
     start_n = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)
     b = bh // H
     base = bh * T * HEAD_DIM
-    offs_n = start_n * BLOCK_N + tl.arange(0, BLOCK_N)
+    first_k = start_n * BLOCK_N
+    offs_n = first_k + tl.arange(0, BLOCK_N)
     offs_d = tl.arange(0, HEAD_DIM)
     valid_n = offs_n < T
     k = tl.load(K + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_n[:, None], other=0.0)
     v = tl.load(V + base + offs_n[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_n[:, None], other=0.0)
 
-    lo, hi = _query_range(SEG_START, SEG_END, b, start_n * BLOCK_N, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
-
+    lo, hi = _query_range(SEG_START, SEG_END, b, first_k, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
+    mid_lo, mid_hi = _unmasked_query_range(lo, hi, first_k, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
     dk = tl.zeros([BLOCK_N, HEAD_DIM], tl.float32)
     dv = tl.zeros([BLOCK_N, HEAD_DIM], tl.float32)
     n_visited = tl.zeros([], tl.int32)
-    for start_m in range(lo, hi, BLOCK_M):
-        offs_m = start_m + tl.arange(0, BLOCK_M)
-        valid_m = offs_m < T
-        qT = tl.load(Q + base + offs_m[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_m[None, :], other=0.0)
-        do = tl.load(DO + base + offs_m[:, None] * HEAD_DIM + offs_d[None, :], mask=valid_m[:, None], other=0.0)
-        lse = tl.load(LSE + bh * T + offs_m, mask=valid_m, other=float("inf"))
-        delta = tl.load(DELTA + bh * T + offs_m, mask=valid_m, other=0.0)
-        sT = tl.dot(k, qT, input_precision=DOT_PRECISION) * qk_scale
-        visible = _visible(offs_m[None, :], offs_n[:, None], SEG, b, T, CAUSAL, HAS_SEG)
-        pT = tl.where(visible, tl.math.exp2(sT - lse[None, :]), 0.0)
-        dv += tl.dot(pT.to(do.dtype), do, input_precision=DOT_PRECISION)
-        dpT = tl.dot(v, tl.trans(do), input_precision=DOT_PRECISION)
-        dsT = pT * (dpT - delta[None, :])
-        dk += tl.dot(dsT.to(qT.dtype), tl.trans(qT), input_precision=DOT_PRECISION)
-        n_visited += 1
+    dk, dv, n_visited = _attn_bwd_dkdv_inner(
+        dk, dv, n_visited, k, v, Q, DO, LSE, DELTA, SEG, base, bh, b, offs_n, lo, mid_lo, qk_scale, T,
+        HEAD_DIM, BLOCK_M, True, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
+    dk, dv, n_visited = _attn_bwd_dkdv_inner(
+        dk, dv, n_visited, k, v, Q, DO, LSE, DELTA, SEG, base, bh, b, offs_n, mid_lo, mid_hi, qk_scale, T,
+        HEAD_DIM, BLOCK_M, False, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
+    dk, dv, n_visited = _attn_bwd_dkdv_inner(
+        dk, dv, n_visited, k, v, Q, DO, LSE, DELTA, SEG, base, bh, b, offs_n, mid_hi, hi, qk_scale, T,
+        HEAD_DIM, BLOCK_M, True, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
 
     dk *= sm_scale
     ptrs = base + offs_n[:, None] * HEAD_DIM + offs_d[None, :]
@@ -231,6 +321,35 @@ def _attn_bwd_dkdv_kernel(
     tl.store(DV + ptrs, dv.to(DV.dtype.element_ty), mask=valid_n[:, None])
     if COUNT_BLOCKS:
         tl.store(COUNTS + bh * tl.num_programs(0) + start_n, n_visited)
+
+
+@triton.jit
+def _attn_bwd_dq_inner(
+    dq, n_visited, q, do, lse, delta, K, V, SEG, base, b, offs_m, lo, hi, qk_scale, T,
+    HEAD_DIM: tl.constexpr, BLOCK_N: tl.constexpr, MASKED: tl.constexpr, CAUSAL: tl.constexpr,
+    HAS_SEG: tl.constexpr, DOT_PRECISION: tl.constexpr,
+):
+    # Over the key blocks [lo, hi):
+    #   P = exp2(s Q K^T log2e - LSE)    dP = dO V^T    dS = P * (dP - Delta)    dQ += dS K
+    offs_d = tl.arange(0, HEAD_DIM)
+    for start_n in range(lo, hi, BLOCK_N):
+        offs_n = start_n + tl.arange(0, BLOCK_N)
+        k_ptrs = K + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None]
+        v_ptrs = V + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None]
+        if MASKED:
+            kT = tl.load(k_ptrs, mask=offs_n[None, :] < T, other=0.0)
+            vT = tl.load(v_ptrs, mask=offs_n[None, :] < T, other=0.0)
+        else:
+            kT = tl.load(k_ptrs)
+            vT = tl.load(v_ptrs)
+        p = tl.math.exp2(tl.dot(q, kT, input_precision=DOT_PRECISION) * qk_scale - lse[:, None])
+        if MASKED:
+            p = tl.where(_visible(offs_m[:, None], offs_n[None, :], SEG, b, T, CAUSAL, HAS_SEG), p, 0.0)
+        dp = tl.dot(do, vT, input_precision=DOT_PRECISION)
+        ds = p * (dp - delta[:, None])
+        dq += tl.dot(ds.to(kT.dtype), tl.trans(kT), input_precision=DOT_PRECISION)
+        n_visited += 1
+    return dq, n_visited
 
 
 @triton.jit
@@ -247,13 +366,14 @@ def _attn_bwd_dq_kernel(
     COUNT_BLOCKS: tl.constexpr,
     DOT_PRECISION: tl.constexpr,
 ):
-    # One program = BLOCK_M queries; it owns their dQ rows and walks the same key range as the forward:
-    #   P = exp2(s Q K^T log2e - LSE)    dP = dO V^T    dS = P * (dP - Delta)    dQ += dS K,  finally dQ *= sm_scale
+    # One program = BLOCK_M queries; it owns their dQ rows and walks the same key blocks as the forward
+    # (unmasked, then masked). Finally dQ *= sm_scale.
     start_m = tl.program_id(0)
     bh = tl.program_id(1).to(tl.int64)
     b = bh // H
     base = bh * T * HEAD_DIM
-    offs_m = start_m * BLOCK_M + tl.arange(0, BLOCK_M)
+    first_q = start_m * BLOCK_M
+    offs_m = first_q + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, HEAD_DIM)
     valid_m = offs_m < T
     ptrs_m = base + offs_m[:, None] * HEAD_DIM + offs_d[None, :]
@@ -262,21 +382,18 @@ def _attn_bwd_dq_kernel(
     lse = tl.load(LSE + bh * T + offs_m, mask=valid_m, other=float("inf"))
     delta = tl.load(DELTA + bh * T + offs_m, mask=valid_m, other=0.0)
 
-    lo, hi = _key_range(SEG_START, SEG_END, b, start_m * BLOCK_M, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
+    lo, hi = _key_range(SEG_START, SEG_END, b, first_q, T, BLOCK_M, BLOCK_N, CAUSAL, HAS_SEG)
+    mid = _unmasked_key_end(lo, first_q, T, BLOCK_N, CAUSAL, HAS_SEG)
     dq = tl.zeros([BLOCK_M, HEAD_DIM], tl.float32)
     n_visited = tl.zeros([], tl.int32)
-    for start_n in range(lo, hi, BLOCK_N):
-        offs_n = start_n + tl.arange(0, BLOCK_N)
-        valid_n = offs_n < T
-        kT = tl.load(K + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_n[None, :], other=0.0)
-        vT = tl.load(V + base + offs_n[None, :] * HEAD_DIM + offs_d[:, None], mask=valid_n[None, :], other=0.0)
-        s = tl.dot(q, kT, input_precision=DOT_PRECISION) * qk_scale
-        visible = _visible(offs_m[:, None], offs_n[None, :], SEG, b, T, CAUSAL, HAS_SEG)
-        p = tl.where(visible, tl.math.exp2(s - lse[:, None]), 0.0)
-        dp = tl.dot(do, vT, input_precision=DOT_PRECISION)
-        ds = p * (dp - delta[:, None])
-        dq += tl.dot(ds.to(kT.dtype), tl.trans(kT), input_precision=DOT_PRECISION)
-        n_visited += 1
+    dq, n_visited = _attn_bwd_dq_inner(
+        dq, n_visited, q, do, lse, delta, K, V, SEG, base, b, offs_m, lo, mid, qk_scale, T,
+        HEAD_DIM, BLOCK_N, False, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
+    dq, n_visited = _attn_bwd_dq_inner(
+        dq, n_visited, q, do, lse, delta, K, V, SEG, base, b, offs_m, mid, hi, qk_scale, T,
+        HEAD_DIM, BLOCK_N, True, CAUSAL, HAS_SEG, DOT_PRECISION,
+    )
 
     dq *= sm_scale
     tl.store(DQ + ptrs_m, dq.to(DQ.dtype.element_ty), mask=valid_m[:, None])
