@@ -34,43 +34,80 @@ class _Retry(Exception):
     """The sampled tree is unusable (too deep, a zero divisor, too large); draw again."""
 
 
-class _Sampler:
-    __slots__ = ("rng", "r", "track", "c", "digits", "kinds", "ops", "num_ops", "binary_ops", "neg", "dec", "pct", "frac",
-                 "pow_share")
+class _Plan:
+    """What a config implies for sampling, computed once per config (it is frozen, hence a dict key)."""
 
-    def __init__(self, rng: random.Random, config: ArithmeticConfig):
+    def __init__(self, c: ArithmeticConfig):
+        kinds = c.number_kinds
+        self.config = c
+        self.neg = c.negative_share if "negative" in kinds else 0.0
+        self.dec = c.decimal_share if "decimal" in kinds and c.max_decimals else 0.0
+        self.pct = c.percent_share if "percent" in kinds else 0.0
+        self.frac = c.fraction_share if "fraction" in kinds else 0.0
+        self.binary_ops = c.operators.replace("^", "") or "+"
+        self.pow_share = c.pow_share if "^" in c.operators else 0.0
+        self.long_share = c.long_share
+        self.max_decimals = c.max_decimals
+        self.dmin, self.dspan = c.min_digits, c.max_digits - c.min_digits + 1
+        self.long_min, self.long_span = c.max_digits + 1, c.long_max_digits - c.max_digits
+        # Smallest d-digit operand and how many there are (1-digit operands exclude 0: it divides nothing).
+        self.int_lo = [0, 1] + [10 ** (d - 1) for d in range(2, 13)]
+        self.int_span = [0, 9] + [9 * 10 ** (d - 1) for d in range(2, 13)]
+        # Operation counts: uniform, or a discrete triangle peaking at ops_mode.
+        counts = list(range(c.min_ops, c.max_ops + 1))
+        if c.ops_mode is None or len(counts) == 1:
+            weights = [1.0] * len(counts)
+        else:
+            lo, hi, mode = c.min_ops, c.max_ops, c.ops_mode
+            weights = [(k - lo + 1) / (mode - lo + 1) if k <= mode else (hi - k + 1) / (hi - mode + 1) for k in counts]
+        total = sum(weights)
+        self.op_counts = counts
+        self.op_cdf = [sum(weights[: i + 1]) / total for i in range(len(counts))]
+
+    def num_ops(self, random_) -> int:
+        u = random_()
+        for k, edge in zip(self.op_counts, self.op_cdf):
+            if u < edge:
+                return k
+        return self.op_counts[-1]
+
+
+_PLANS: dict[ArithmeticConfig, _Plan] = {}
+
+
+def _plan(config: ArithmeticConfig) -> _Plan:
+    plan = _PLANS.get(config)
+    if plan is None:
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        plan = _PLANS[config] = _Plan(config)
+    return plan
+
+
+class _Sampler:
+    """Draws one question: operands, shape, operators; records digits, kinds and operators for `meta`."""
+
+    __slots__ = ("rng", "r", "track", "c", "p", "digits", "kinds", "ops", "num_ops")
+
+    def __init__(self, rng: random.Random, plan: _Plan):
         self.rng = rng
         self.r = rng.random
-        self.c = config
+        self.p = plan
+        self.c = plan.config
         # Values are only needed while building to make divisions exact; otherwise the tracer finds them.
-        self.track = config.exact_division
-        kinds = config.number_kinds
-        self.neg = config.negative_share if "negative" in kinds else 0.0
-        self.dec = config.decimal_share if "decimal" in kinds and config.max_decimals else 0.0
-        self.pct = config.percent_share if "percent" in kinds else 0.0
-        self.frac = config.fraction_share if "fraction" in kinds else 0.0
-        self.binary_ops = config.operators.replace("^", "") or "+"
-        self.pow_share = config.pow_share if "^" in config.operators else 0.0
+        self.track = self.c.exact_division
         self.digits: list[int] = []
         self.kinds: set[str] = set()
         self.ops: set[str] = set()
         self.num_ops = 0
 
     # -- numbers -------------------------------------------------------------------------------------------
-    def digit_count(self) -> int:
-        c = self.c
-        if c.long_share and self.r() < c.long_share:
-            return _randint(self.r, c.max_digits + 1, c.long_max_digits)
-        return _randint(self.r, c.min_digits, c.max_digits)
-
     def integer(self, digits: int) -> int:
-        if digits == 1:
-            return 1 + int(self.r() * 9)
-        return _randint(self.r, 10 ** (digits - 1), 10**digits - 1)
+        return self.p.int_lo[digits] + int(self.r() * self.p.int_span[digits])
 
     def decimal(self, digits: int) -> tuple[int, int]:
         r = self.r
-        places = _randint(r, 1, self.c.max_decimals)
+        places = 1 + int(r() * self.p.max_decimals)
         whole = int(r() * 10) if digits == 1 else self.integer(digits)
         frac = int(r() * 10 ** (places - 1)) * 10 + 1 + int(r() * 9)
         n, d = whole * 10**places + frac, 10**places
@@ -79,13 +116,30 @@ class _Sampler:
 
     def leaf(self) -> tuple[Expr, int, int]:
         """An operand: (node, n, d). Records its digit count and kinds."""
-        random_ = self.r
-        digits = self.digit_count()
-        r = random_()
-        negative = self.neg and random_() < self.neg
-        if r < self.frac:
-            dn = _randint(random_, 1, min(digits, 3))
-            den = _randint(random_, 2, 10 ** min(digits, 2) - 1)
+        p = self.p
+        r = self.r
+        if p.long_share and r() < p.long_share:
+            digits = p.long_min + int(r() * p.long_span)
+        else:
+            digits = p.dmin + int(r() * p.dspan)
+        u = r()
+        negative = p.neg and r() < p.neg
+        special = p.frac + p.pct
+        if u >= special:  # integer or decimal: almost every operand
+            if u < special + p.dec:
+                n, d = self.decimal(digits)
+                self.kinds.add("decimal")
+            else:
+                n, d = p.int_lo[digits] + int(r() * p.int_span[digits]), 1
+                self.kinds.add("integer")
+            self.digits.append(digits)
+            if negative:
+                n = -n
+                self.kinds.add("negative")
+            return Value(n, d), n, d
+        if u < p.frac:
+            dn = 1 + int(r() * min(digits, 3))
+            den = _randint(r, 2, 10 ** min(digits, 2) - 1)
             num = self.integer(dn)
             g = gcd(num, den)
             num, den = num // g, den // g
@@ -97,11 +151,9 @@ class _Sampler:
             self.digits.append(max(len(str(abs(num))), len(str(den))))
             node: Expr = Group(BinOp("/", Value(num), Value(den)))
             n, d = num, den
-            g = gcd(n, d)
-            n, d = n // g, d // g
-        elif r < self.frac + self.pct:
+        else:
             digits = min(digits, 3)
-            if self.dec and random_() < 0.5:
+            if p.dec and r() < 0.5:
                 pn, pd = self.decimal(digits)
             else:
                 pn, pd = self.integer(digits), 1
@@ -112,17 +164,6 @@ class _Sampler:
             n, d = q_div(pn, pd, 100, 1)
             if negative:
                 node, n = Neg(node), -n
-        else:
-            if r < self.frac + self.pct + self.dec:
-                n, d = self.decimal(digits)
-                self.kinds.add("decimal")
-            else:
-                n, d = self.integer(digits), 1
-                self.kinds.add("integer")
-            self.digits.append(digits)
-            if negative:
-                n = -n
-            node = Value(n, d)
         if negative:
             self.kinds.add("negative")
         return node, n, d
@@ -170,12 +211,12 @@ class _Sampler:
             return node, n, d, int(type(node) is Group)
         r = self.r
         c = self.c
-        if k == 1 and self.pow_share and r() < self.pow_share:
+        if k == 1 and self.p.pow_share and r() < self.p.pow_share:
             return self.power()
         kl = int(r() * k)
         left, ln, ld, ldepth = self.build(kl)
         right, rn, rd, rdepth = self.build(k - 1 - kl)
-        ops = self.binary_ops
+        ops = self.p.binary_ops
         op = ops[int(r() * len(ops))]
         if k == 1 and op in "+-" and c.carry_balance and ld == 1 and rd == 1 and type(left) is Value \
                 and type(right) is Value:
@@ -210,7 +251,7 @@ class _Sampler:
     def build_flat(self, k: int) -> tuple[Expr, int | None, int, int]:
         """k operations as a flat chain `a op b op c ...` (no `^`), parsed by precedence: needs no brackets."""
         r = self.r
-        ops = self.binary_ops
+        ops = self.p.binary_ops
         terms: list = []  # (node, n, d, depth) of each + - term
         signs: list[str] = []
         node, n, d = self.leaf()
@@ -268,7 +309,7 @@ class _Sampler:
         e = _randint(r, 2, self.c.max_exponent)
         base_digits = 1 if e > 3 else _randint(r, 1, 2)
         bn = self.integer(base_digits)
-        if self.neg and r() < self.neg:
+        if self.p.neg and r() < self.p.neg:
             bn = -bn
             self.kinds.add("negative")
         self.kinds.add("integer")
@@ -277,12 +318,6 @@ class _Sampler:
         self.ops.add("^")
         self.num_ops += 1
         return BinOp("^", Value(bn), Value(e)), bn**e, 1, int(bn < 0)
-
-
-def _num_ops(rng: random.Random, c: ArithmeticConfig) -> int:
-    if c.ops_mode is None or c.min_ops == c.max_ops:
-        return rng.randint(c.min_ops, c.max_ops)
-    return min(c.max_ops, int(rng.triangular(c.min_ops, c.max_ops + 1, c.ops_mode + 0.5)))
 
 
 def _bracket_depth(text: str) -> int:
@@ -318,10 +353,11 @@ def make_problem(question_tree: Expr, config: ArithmeticConfig, granularity: str
 @register_generator("arithmetic")
 def arithmetic(rng: random.Random, config: ArithmeticConfig, granularity: str = "decomposed") -> Problem:
     """A random expression under `config`, traced one operation per step."""
+    plan = _plan(config)
     for _ in range(1000):
-        s = _Sampler(rng, config)
+        s = _Sampler(rng, plan)
         try:
-            k = _num_ops(rng, config)
+            k = plan.num_ops(s.r)
             if k > 1 and config.flat_share and rng.random() < config.flat_share:
                 tree = s.build_flat(k)[0]
             else:

@@ -15,6 +15,7 @@ Formatting rules (the notation of every trace):
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 
 from .errors import ExpressionError
@@ -75,8 +76,11 @@ def q_pow(bn: int, bd: int, e: int) -> tuple[int, int]:
     return bn ** (-e), bd ** (-e)
 
 
+@lru_cache(maxsize=1 << 14)
 def decimal_places(d: int) -> int | None:
-    """Places of the shortest exact decimal for a reduced denominator d, or None if 1/d does not terminate."""
+    """Places of the shortest exact decimal for a reduced denominator d, or None if 1/d does not terminate.
+
+    Cached: the same denominators (powers of ten, of two and five) come back at almost every step."""
     if d == 1:
         return 0
     twos = (d & -d).bit_length() - 1

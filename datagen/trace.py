@@ -27,6 +27,7 @@ from .expr import (
     OPERAND_LEVELS,
     POSTFIX,
     PRODUCT,
+    SUM,
     UNARY,
     BinOp,
     Expr,
@@ -37,7 +38,7 @@ from .expr import (
     Value,
     apply_binary,
 )
-from .numbers import decimal_places, literal_value, q_div, q_mul, q_sub, round_text, value_text
+from .numbers import decimal_places, literal_value, q_add, q_div, q_mul, q_sub, round_text, value_text
 
 GRANULARITIES = ("coarse", "decomposed")
 _PRIORITY = {"^": 1, "*": 3, "/": 3, "+": 4, "-": 4}
@@ -55,38 +56,26 @@ def bracketed_fraction(v: Value, kind: str = "(") -> Value:
     return out
 
 
-def _first_group(node: Expr, path: list) -> Group | None:
-    """The group holding an operation whose closing bracket comes first (post-order); `path` gets its ancestors."""
+def _children(node: Expr) -> tuple:
+    """(slot, child) pairs of the children that still hold operations."""
     t = type(node)
     if t is BinOp:
         if node.left.n_ops:
-            path.append((node, 0))
-            g = _first_group(node.left, path)
-            if g is not None:
-                return g
-            path.pop()
-        if node.right.n_ops:
-            path.append((node, 1))
-            g = _first_group(node.right, path)
-            if g is not None:
-                return g
-            path.pop()
-        return None
-    if t is Group:
-        path.append((node, 0))
-        g = _first_group(node.inner, path)
-        if g is not None:
-            return g
+            return ((0, node.left), (1, node.right)) if node.right.n_ops else ((0, node.left),)
+        return ((1, node.right),) if node.right.n_ops else ()
+    inner = node.inner if t is Group else node.operand
+    return ((0, inner),) if inner.n_ops else ()
+
+
+def _first_group(node: Expr, path: list) -> Group | None:
+    """The group holding an operation whose closing bracket comes first (post-order); `path` gets its ancestors."""
+    for slot, child in _children(node):
+        path.append((node, slot))
+        group = _first_group(child, path)
+        if group is not None:
+            return group
         path.pop()
-        return node
-    # Neg, Percent
-    if node.operand.n_ops:
-        path.append((node, 0))
-        g = _first_group(node.operand, path)
-        if g is not None:
-            return g
-        path.pop()
-    return None
+    return node if type(node) is Group else None
 
 
 def _best_ready(node: Expr, path: list, best: list) -> None:
@@ -172,18 +161,15 @@ def _place_values(digits: str, scale: int) -> list[tuple[int, int]]:
     return parts
 
 
-def _sum_chain(values: list[Value]) -> Expr:
-    node: Expr = values[0]
-    for v in values[1:]:
-        node = BinOp("+", node, v)
-    return node
+def _transient(texts: list[str], negative: bool) -> tuple[str, int]:
+    """A sum written out within one expansion step, as (text, level); the tracer splices it into the expression."""
+    text = "+".join(texts)
+    if negative:
+        return "-(" + text + ")", UNARY
+    return text, (SUM if len(texts) > 1 else PRODUCT)
 
 
-def _signed(node: Expr, negative: bool) -> Expr:
-    return Neg(node) if negative else node
-
-
-def _mul_expansion(a: Value, b: Value) -> list[Expr] | None:
+def _mul_expansion(a: Value, b: Value) -> tuple[list[tuple[str, int]], Value] | None:
     da, db = _digits(a), _digits(b)
     if da is None or db is None:
         return None
@@ -196,20 +182,19 @@ def _mul_expansion(a: Value, b: Value) -> list[Expr] | None:
     if len(parts) < 2 or mc.n == 0:
         return None
     negative = (a.n < 0) != (b.n < 0)
-    mc_abs = Value(-mc.n, mc.d) if mc.n < 0 else mc
-    terms = [BinOp("*", mc_abs, Value(*p)) for p in parts]
-    products = [Value(*q_mul(mc_abs.n, mc_abs.d, pn, pd)) for pn, pd in parts]
-    steps: list[Expr] = [_signed(_sum_chain(terms), negative)]
+    mcn, mcd = (-mc.n if mc.n < 0 else mc.n), mc.d
+    mc_text = value_text(mcn, mcd)
+    steps = [_transient([f"{mc_text}*{value_text(pn, pd)}" for pn, pd in parts], negative)]
+    products = [q_mul(mcn, mcd, pn, pd) for pn, pd in parts]
     while len(products) > 1:
-        steps.append(_signed(_sum_chain(products), negative))
-        first, second = products[0], products[1]
-        products = [Value(*apply_binary("+", first.n, first.d, second.n, second.d))] + products[2:]
-    total = products[0]
-    steps.append(Value(-total.n, total.d) if negative else total)
-    return steps
+        steps.append(_transient([value_text(n, d) for n, d in products], negative))
+        (n1, d1), (n2, d2) = products[0], products[1]
+        products[:2] = [q_add(n1, d1, n2, d2)]
+    n, d = products[0]
+    return steps, Value(-n if negative else n, d)
 
 
-def _div_expansion(a: Value, b: Value) -> list[Expr] | None:
+def _div_expansion(a: Value, b: Value) -> tuple[list[tuple[str, int]], Value] | None:
     if b.n == 0 or a.n == 0:
         return None
     db = _digits(b)
@@ -226,53 +211,63 @@ def _div_expansion(a: Value, b: Value) -> list[Expr] | None:
     if len(parts) < 2:
         return None
     negative = (a.n < 0) != (b.n < 0)
-    divisor = Value(bn, bd)
-    steps: list[Expr] = []
+    divisor = value_text(bn, bd)
+    steps = []
     acc = (0, 1)
     for pn, pd in parts[:-1]:
-        acc = apply_binary("+", acc[0], acc[1], pn, pd)
-        rest = q_sub(an, ad, *q_mul(bn, bd, *acc))
-        steps.append(_signed(BinOp("+", Value(*acc), BinOp("/", Value(*rest), divisor)), negative))
-    steps.append(Value(-qn if negative else qn, qd))
-    return steps
+        acc = q_add(acc[0], acc[1], pn, pd)
+        rest = q_sub(an, ad, *q_mul(bn, bd, *acc))  # >= 0: acc never exceeds the quotient
+        steps.append(_transient([value_text(*acc), f"{value_text(*rest)}/{divisor}"], negative))
+    return steps, Value(-qn if negative else qn, qd)
 
 
 def _pow_expansion(a: Value, b: Value) -> Expr | None:
     if b.d != 1 or not 2 <= b.n <= MAX_EXPANDED_EXPONENT or a.n in (0, 1) and a.d == 1:
         return None
-    return _sum_chain_op("*", [a] * b.n)
-
-
-def _sum_chain_op(op: str, values: list[Value]) -> Expr:
-    node: Expr = values[0]
-    for v in values[1:]:
-        node = BinOp(op, node, v)
+    node: Expr = a
+    for _ in range(b.n - 1):
+        node = BinOp("*", node, a)
     return node
 
 
-def _resolve(node: Expr, decomposed: bool) -> list[Expr]:
-    """Replacements for one ready operation, in order; the last is a Value unless it is a rewrite (power)."""
+def _resolve(node: Expr, decomposed: bool) -> tuple[list[tuple[str, int]], Expr]:
+    """One ready operation: the texts (with levels) of its intermediate steps, and the node that replaces it (a
+    Value, or for a decomposed power the product that continues the trace)."""
     t = type(node)
     if t is BinOp:
         a, b, op = node.left, node.right, node.op
         if decomposed:
             if op == "*":
-                steps = _mul_expansion(a, b)
-                if steps:
-                    return steps
+                expansion = _mul_expansion(a, b)
+                if expansion:
+                    return expansion
             elif op == "/":
-                steps = _div_expansion(a, b)
-                if steps:
-                    return steps
+                expansion = _div_expansion(a, b)
+                if expansion:
+                    return expansion
             elif op == "^":
                 rewrite = _pow_expansion(a, b)
                 if rewrite is not None:
-                    return [rewrite]
-        return [Value(*apply_binary(op, a.n, a.d, b.n, b.d, node.pos))]
+                    return [], rewrite
+        return [], Value(*apply_binary(op, a.n, a.d, b.n, b.d, node.pos))
     v = node.operand
     if t is Neg:
-        return [Value(-v.n, v.d)]
-    return [Value(*q_div(v.n, v.d, 100, 1))]
+        return [], Value(-v.n, v.d)
+    return [], Value(*q_div(v.n, v.d, 100, 1))
+
+
+class _Slot(Expr):
+    """A placeholder for the operation being expanded: the expression's text around it is computed once and
+    every intermediate step of the expansion is spliced in, without rebuilding the path per step."""
+
+    __slots__ = ()
+    MARK = "\x00"
+
+    def __init__(self):
+        self.text = self.MARK
+        self.level = ATOM
+        self.n_ops = 1
+        self.pos = None
 
 
 def to_engine(expr: Expr) -> Expr:
@@ -306,7 +301,8 @@ def trace_steps(root: Expr, granularity: str = "decomposed") -> tuple[list[str],
     last = root.text
     while root.n_ops:
         path: list = []
-        group = _first_group(root, path)
+        text = root.text
+        group = _first_group(root, path) if "(" in text or "[" in text else None
         best = [99, None, None]
         if group is None:
             _best_ready(root, path, best)
@@ -314,19 +310,31 @@ def trace_steps(root: Expr, granularity: str = "decomposed") -> tuple[list[str],
             path.append((group, 0))
             _best_ready(group.inner, path, best)
         best_path, node = best[1], best[2]
-        replacements = _resolve(node, decomposed)
-        if best_path and type(replacements[-1]) is not Value:  # a rewrite that stays: bracket it if needed
-            parent, slot = best_path[-1]
-            if replacements[-1].level < _slot_level(parent, slot):
-                replacements[-1] = Group(replacements[-1])
-        for new in replacements:
-            root = _rebuild(best_path, new) if best_path else new
-            if type(root) is Value and root.level == ATOM and root.text[0] in "([":
-                root = Value(root.n, root.d)  # the answer is written bare
-            text = root.text
-            if text != last:
-                segments.append(text)
-                last = text
+        steps, final = _resolve(node, decomposed)
+        if steps:
+            if best_path:
+                before, after = _rebuild(best_path, _Slot()).text.split(_Slot.MARK)
+                need = _slot_level(*best_path[-1])
+            else:
+                before = after = ""
+                need = 0
+            for step, level in steps:
+                text = before + (step if level >= need else "(" + step + ")") + after
+                if text != last:
+                    segments.append(text)
+                    last = text
+        if best_path:
+            if type(final) is not Value and final.level < _slot_level(*best_path[-1]):
+                final = Group(final)  # a rewrite that stays in the tree, bracketed where precedence needs it
+            root = _rebuild(best_path, final)
+        else:
+            root = final
+        if type(root) is Value and root.text[0] in "([":
+            root = Value(root.n, root.d)  # the answer is written bare
+        text = root.text
+        if text != last:
+            segments.append(text)
+            last = text
     if type(root) is not Value:
         raise ExpressionError("unexpected_token", "expression did not reduce to a value")
     answer = value_text(root.n, root.d)
