@@ -13,8 +13,8 @@ once and write y once; the backward recomputes sigmoid(gate) from the saved inpu
 Elementwise, so the launchers flatten everything to 1-D; math in fp32, one rounding to the output dtype.
 
 A fused MLP path (gate/up projection GEMM with the activation in its epilogue) would save one write and one read
-of the (rows, 2*hidden) projection output. Whether it beats cuBLAS GEMM + this kernel at our widths (hidden
-<= ~2816) is NOT MEASURED YET (no GPU so far); benchmarks/bench_swiglu.py measures the activation alone. Build it
+of the (rows, 2*hidden) projection output. Whether it beats cuBLAS GEMM + this kernel at our widths (mlp_hidden
+704..4096) is NOT MEASURED YET (no GPU so far); benchmarks/bench_swiglu.py measures the activation alone. Build it
 only if a GPU run shows the activation is a real share of the MLP time.
 """
 
