@@ -12,7 +12,7 @@ generators (named generators), splits (hash splits, sample_problems), check (che
 
 from .check import check_chain, check_trace
 from .errors import ExpressionError
-from .expr import BinOp, Expr, Group, Neg, Num, Percent, Value, canonical, evaluate, to_text
+from .expr import BinOp, Expr, Group, Neg, Num, Percent, Value, canonical, describe, evaluate, to_text
 from .generators import arithmetic, make_problem
 from .numbers import MAX_EXPONENT, MAX_LITERAL_DIGITS, MAX_VALUE_BITS, format_rounded, format_value
 from .parser import parse
@@ -25,9 +25,10 @@ from .trace import GRANULARITIES, to_engine, trace_steps
 
 def trace_expression(text: str, granularity: str = "decomposed", round_decimals: int | None = 2) -> Problem:
     """Trace any question text (not only generated ones) into a Problem."""
-    tree = to_engine(parse(text))
+    parsed = parse(text)
+    tree = to_engine(parsed)
     config = ArithmeticConfig(round_decimals=round_decimals)
-    meta = {"generator": "parsed"}
+    meta = {**describe(parsed), "generator": "parsed"}
     problem = make_problem(tree, config, granularity, meta)
     if problem.question != text:  # keep the question exactly as given (e.g. `0.50` stays `0.50`)
         problem = Problem(text, problem.chain, problem.answer, problem.approx, problem.value, meta)
@@ -37,7 +38,7 @@ def trace_expression(text: str, granularity: str = "decomposed", round_decimals:
 __all__ = [
     "ArithmeticConfig", "BinOp", "Expr", "ExpressionError", "GRANULARITIES", "Group", "MAX_EXPONENT",
     "MAX_LITERAL_DIGITS", "MAX_VALUE_BITS", "Neg", "Num", "Percent", "Problem", "SPLITS", "STAGES", "Value",
-    "arithmetic", "canonical", "check_chain", "check_trace", "evaluate", "format_rounded", "format_value",
+    "arithmetic", "canonical", "check_chain", "check_trace", "describe", "evaluate", "format_rounded", "format_value",
     "get_generator", "get_stage", "list_generators", "parse", "register_generator", "sample_problems",
     "split_of", "to_engine", "to_text", "trace_expression", "trace_steps",
 ]

@@ -267,3 +267,83 @@ def apply_binary(op: str, an: int, ad: int, bn: int, bd: int, pos: int | None = 
     if (r[0] >> MAX_VALUE_BITS) not in (0, -1) or r[1] >> MAX_VALUE_BITS:
         check_size(r[0], r[1], pos)
     return r
+
+
+def bracket_depth(text: str) -> int:
+    """Deepest nesting of ( ) and [ ] in a text."""
+    if "(" not in text and "[" not in text:
+        return 0
+    depth = deepest = 0
+    for ch in text:
+        if ch == "(" or ch == "[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch == ")" or ch == "]":
+            depth -= 1
+    return deepest
+
+
+def describe(expr: Expr) -> dict:
+    """The `Problem.meta` fields of any tree: ops, num_ops, max_digits, digits, kinds, brackets.
+
+    Every literal is an operand; a `-` directly on a literal makes it "negative", a `%` on it "percent", and a
+    bracketed `(a/b)` or `(-a/b)` of integer literals is one "fraction" operand (the generator's own meta knows
+    which divisions it meant as fractions; for parsed text this is the reading of the notation)."""
+    ops: set[str] = set()
+    kinds: set[str] = set()
+    digits: list[int] = []
+    num_ops = 0
+
+    def literal(node: Expr) -> None:
+        text = node.text.lstrip("-")
+        kinds.add("decimal" if "." in text else "integer")
+        digits.append(len(text.partition(".")[0]))
+
+    def walk(node: Expr) -> None:
+        nonlocal num_ops
+        t = type(node)
+        if t is Num or t is Value:
+            literal(node)
+            if t is Value and node.n < 0:
+                kinds.add("negative")
+        elif t is BinOp:
+            ops.add(node.op)
+            num_ops += 1
+            walk(node.left)
+            walk(node.right)
+        elif t is Group:
+            inner = node.inner
+            numerator = inner.left.operand if type(inner) is BinOp and type(inner.left) is Neg else getattr(
+                inner, "left", None
+            )
+            if type(inner) is BinOp and inner.op == "/" and all(
+                type(side) in (Num, Value) and "." not in side.text for side in (numerator, inner.right)
+            ):
+                kinds.add("fraction")
+                if inner.left.text.startswith("-"):
+                    kinds.add("negative")
+                digits.append(max(len(inner.left.text.lstrip("-")), len(inner.right.text)))
+            else:
+                walk(inner)
+        elif t is Neg:
+            if type(node.operand) in (Num, Percent):
+                kinds.add("negative")
+            walk(node.operand)
+        else:
+            ops.add("%")
+            if type(node.operand) in (Num, Value):
+                kinds.add("percent")
+                digits.append(len(node.operand.text.lstrip("-").partition(".")[0]))
+            else:
+                walk(node.operand)
+
+    walk(expr)
+    return {
+        "ops": tuple(sorted(ops)),
+        "num_ops": num_ops,
+        "max_digits": max(digits, default=0),
+        "digits": tuple(digits),
+        "kinds": tuple(sorted(kinds)),
+        "brackets": bracket_depth(expr.text),
+    }

@@ -16,7 +16,7 @@ from fractions import Fraction
 from math import gcd
 
 from .errors import ExpressionError
-from .expr import OPERAND_LEVELS, PRODUCT, BinOp, Expr, Group, Neg, Percent, Value, apply_binary
+from .expr import OPERAND_LEVELS, BinOp, Expr, Group, Neg, Percent, Value, apply_binary, bracket_depth
 from .numbers import q_div
 from .problem import Problem
 from .registry import register_generator
@@ -286,21 +286,32 @@ class _Sampler:
         return node, n, d, depth
 
     def exact(self, left, ln, ld, right, rn, rd):
-        """Rewrite left / right so the quotient is an integer (or give up and multiply)."""
+        """Rewrite left / right so the quotient is an integer (or give up and multiply).
+
+        Two integer operands: the dividend becomes a multiple of the divisor with the dividend's digit count
+        where one exists. A compound dividend keeps its value and, if the divisor is a single operand, gets a
+        one-digit divisor of it instead. The operands just drawn are the last two `digits` entries."""
         if ld != 1 or rd != 1:
             return left, ln, ld, right, rn, rd, "*"
         if type(left) is Value and type(right) is Value:
-            q = self.integer(max(1, len(str(abs(ln))) - len(str(abs(rn))) + 1))
-            if ln < 0:
-                q = -q
-            ln = q * rn
+            a, b = abs(ln), abs(rn)
+            if b > a:  # a longer divisor has no multiple of the dividend's width: swap the magnitudes
+                a, b = b, a
+                self.digits[-2], self.digits[-1] = self.digits[-1], self.digits[-2]
+                rn = -b if rn < 0 else b
+                right = Value(rn)
+            width = len(str(a))
+            lo, hi = -(-(10 ** (width - 1)) // b), (10**width - 1) // b
+            q = _randint(self.r, max(lo, 2) if hi > 1 else lo, hi)  # x/x=1 only where nothing else fits
+            ln = -q * b if ln < 0 else q * b
             return Value(ln), ln, 1, right, rn, rd, "/"
         if ln % rn == 0:
             return left, ln, ld, right, rn, rd, "/"
         if type(right) is Value:
             divisors = [k for k in range(2, 10) if ln % k == 0]
             if divisors:
-                rn = self.rng.choice(divisors)
+                rn = divisors[int(self.r() * len(divisors))]
+                self.digits[-1] = 1
                 return left, ln, ld, Value(rn), rn, 1, "/"
         return left, ln, ld, right, rn, rd, "*"
 
@@ -318,20 +329,6 @@ class _Sampler:
         self.ops.add("^")
         self.num_ops += 1
         return BinOp("^", Value(bn), Value(e)), bn**e, 1, int(bn < 0)
-
-
-def _bracket_depth(text: str) -> int:
-    if "(" not in text and "[" not in text:
-        return 0
-    depth = deepest = 0
-    for ch in text:
-        if ch == "(" or ch == "[":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif ch == ")" or ch == "]":
-            depth -= 1
-    return deepest
 
 
 def make_problem(question_tree: Expr, config: ArithmeticConfig, granularity: str, meta: dict) -> Problem:
@@ -371,7 +368,7 @@ def arithmetic(rng: random.Random, config: ArithmeticConfig, granularity: str = 
             "max_digits": max(s.digits),
             "digits": tuple(s.digits),
             "kinds": tuple(sorted(s.kinds)),
-            "brackets": _bracket_depth(text),
+            "brackets": bracket_depth(text),
             "generator": "arithmetic",
         }
         try:

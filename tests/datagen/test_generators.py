@@ -12,9 +12,11 @@ from datagen import (
     STAGES,
     ArithmeticConfig,
     Problem,
+    describe,
     get_generator,
     get_stage,
     list_generators,
+    parse,
     register_generator,
     sample_problems,
 )
@@ -194,3 +196,16 @@ def test_register_generator():
     assert next(sample_problems(0, config)).meta["num_ops"] == 1
     with pytest.raises(ValueError, match="already registered"):
         register_generator("test_constant")(lambda rng, config, granularity="decomposed": None)
+
+
+@pytest.mark.parametrize("stage", ["add_sub", "mul", "mul_div"])
+def test_meta_matches_the_question_text(stage):
+    # Without bracketed divisions (which the text cannot tell from fraction operands) meta is what the text says.
+    for p in sample(stage, 300, granularity="decomposed"):
+        assert p.meta == {**describe(parse(p.question)), "generator": "arithmetic"}
+
+
+def test_describe_reads_the_notation():
+    meta = describe(parse("5082.03--9979*-6938.043+(3/4)-12.5%^2"))
+    assert meta == {"ops": ("%", "*", "+", "-", "^"), "num_ops": 5, "max_digits": 4, "digits": (4, 4, 4, 1, 2, 1),
+                    "kinds": ("decimal", "fraction", "integer", "negative", "percent"), "brackets": 1}
