@@ -456,6 +456,24 @@ def _segment_tables(segment_ids: torch.Tensor, check: bool = True):
     return run.to(torch.int32).contiguous(), start.to(torch.int32).contiguous(), end.to(torch.int32).contiguous()
 
 
+# The model passes one segment_ids tensor to every layer: remember the tables of the last one, so the check
+# (a host sync) and the table building run once per step, not once per layer. The strong reference keeps
+# that tensor alive, so identity plus its version counter (bumped by any in-place write) identify the content.
+_last_segment_tables: tuple[torch.Tensor, int, tuple[torch.Tensor, ...]] | None = None
+
+
+def _segment_tables_cached(segment_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    global _last_segment_tables
+    if segment_ids.is_inference() or torch.compiler.is_compiling():
+        return _segment_tables(segment_ids)  # inference tensors have no version counter
+    cached = _last_segment_tables
+    if cached is not None and cached[0] is segment_ids and cached[1] == segment_ids._version:
+        return cached[2]
+    tables = _segment_tables(segment_ids)
+    _last_segment_tables = (segment_ids, segment_ids._version, tables)
+    return tables
+
+
 def _dot_precision(dtype: torch.dtype) -> str:
     # fp32 inputs get true fp32 products ("ieee") rather than TF32, so fp32 means fp32 accuracy.
     return "ieee" if dtype == torch.float32 else "tf32"
@@ -540,7 +558,7 @@ class FlashAttentionFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, q, k, v, causal, sm_scale, segment_ids):
         q, k, v = contiguous(q, k, v)
-        seg_tables = _segment_tables(segment_ids) if segment_ids is not None else None
+        seg_tables = _segment_tables_cached(segment_ids) if segment_ids is not None else None
         o, lse = flash_attention_fwd(q, k, v, causal, sm_scale, seg_tables)
         ctx.save_for_backward(q, k, v, o, lse, *(seg_tables or ()))
         ctx.causal, ctx.sm_scale = causal, sm_scale

@@ -86,6 +86,27 @@ def test_matches_float64_reference(B, H, T, D, causal, with_segments, dtype):
         torch.testing.assert_close(g.double(), w, atol=atol, rtol=rtol, msg=lambda m: f"{name}: {m}")
 
 
+@pytest.mark.gpu
+@requires_cuda
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16], ids=["fp32", "fp16", "bf16"])
+@pytest.mark.parametrize("D", [64, 128])
+@pytest.mark.parametrize("with_segments", [False, True], ids=["dense", "segments"])
+def test_model_sized_on_gpu(with_segments, D, dtype):
+    # Training-sized rows with the autotuned blocks (64-128): many blocks, ragged end, long packed segments.
+    torch.manual_seed(0)
+    B, H, T = 2, 4, 1000
+    q, k, v, do = (torch.randn(B, H, T, D, device=DEVICE, dtype=dtype) for _ in range(4))
+    segment_ids = None
+    if with_segments:
+        lengths = [7, 1, 150, 300, 42, 1, 499]
+        segment_ids = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths)).expand(B, T)
+        segment_ids = segment_ids.contiguous().to(DEVICE)
+    got, want = run_both(q, k, v, do, causal=True, segment_ids=segment_ids)
+    atol, rtol = TOLERANCES[dtype]
+    for name, g, w in zip(("out", "dq", "dk", "dv"), got, want):
+        torch.testing.assert_close(g.double(), w, atol=atol, rtol=rtol, msg=lambda m: f"{name}: {m}")
+
+
 def test_noncontiguous_inputs_and_custom_scale():
     # The model produces q, k, v as (B, T, H, D) views transposed to (B, H, T, D): not contiguous.
     torch.manual_seed(0)
@@ -252,3 +273,17 @@ def test_cpu_tensors_without_interpreter_are_refused(monkeypatch):
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     with pytest.raises(ValueError, match="reference"):
         flash_attention(*[t.cpu() for t in _qkv()])
+
+
+def test_segment_tables_follow_in_place_changes():
+    # The tables of the last segment_ids tensor are reused across layers; writing into that tensor must
+    # invalidate them (the version counter), or the kernel would attend across the new boundaries.
+    torch.manual_seed(0)
+    B, H, T, D = 1, 1, 24, 32
+    q, k, v = (torch.randn(B, H, T, D, device=DEVICE) for _ in range(3))
+    segment_ids = torch.zeros(B, T, dtype=torch.long, device=DEVICE)
+    for new_boundary in (None, 10):
+        if new_boundary is not None:
+            segment_ids[:, new_boundary:] = 1
+        got = flash_attention(q, k, v, segment_ids=segment_ids)
+        torch.testing.assert_close(got, flash_attention_reference(q, k, v, segment_ids=segment_ids), atol=2e-5, rtol=2e-5)
