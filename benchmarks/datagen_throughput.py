@@ -122,9 +122,15 @@ def machine() -> dict:
         "cpus": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
         "commit": commit,
-        "command": shlex.join(["python", *sys.argv]),
+        "command": shlex.join(["python", *_invocation(), *sys.argv[1:]]),
         "load_before": round(os.getloadavg()[0], 2),  # other work on the machine skews CPU rates: record it
     }
+
+
+def _invocation() -> list[str]:
+    """How this script was started: `-m benchmarks.datagen_throughput` or its path."""
+    spec = globals().get("__spec__")
+    return ["-m", spec.name] if spec is not None else [sys.argv[0]]
 
 
 def main(argv=None) -> int:
@@ -207,7 +213,7 @@ def main(argv=None) -> int:
     ]
     new_file = not args.csv.exists()
     with open(args.csv, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         if new_file:
             writer.writeheader()
         for row in rows:
