@@ -372,7 +372,9 @@ def arithmetic(rng: random.Random, config: ArithmeticConfig, granularity: str = 
             "generator": "arithmetic",
         }
         try:
-            return make_problem(tree, config, granularity, meta)
+            problem = make_problem(tree, config, granularity, meta)
         except ExpressionError:  # a compound divisor that came out zero, or a value past the size limit
             continue
+        if config.max_trace_chars is None or len(problem.trace) <= config.max_trace_chars:
+            return problem
     raise RuntimeError(f"could not sample a question under {config}")

@@ -20,12 +20,14 @@ from math import gcd
 
 from .errors import ExpressionError
 
-# Size limits: evaluation of any accepted text stays cheap. A literal longer than this is refused by the parser.
-MAX_LITERAL_DIGITS = 40
-# |exponent| at most this, and exponents must be integers (a fractional power is irrational in general).
-MAX_EXPONENT = 64
+# Size limits, so that evaluating any accepted text stays cheap (a few big-int operations, never 10^10^10).
 # No numerator or denominator of any intermediate value may exceed this many bits (about 2466 decimal digits).
 MAX_VALUE_BITS = 8192
+# The parser refuses longer literals: 10**2466 < 2**8192, so every value the engine can reach prints as literals
+# that parse back (a checked chain may legitimately contain them).
+MAX_LITERAL_DIGITS = 2466
+# |exponent| at most this, and exponents must be integers (a fractional power is irrational in general).
+MAX_EXPONENT = 64
 
 
 def q_add(an: int, ad: int, bn: int, bd: int) -> tuple[int, int]:

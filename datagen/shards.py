@@ -28,20 +28,21 @@ import contextlib
 import ctypes
 import dataclasses
 import fcntl
+import functools
 import gzip
 import hashlib
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import signal
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from datagen import sample_problems
+from datagen import ArithmeticConfig, sample_problems
 
 SHARD_FORMAT = "mathglm-datagen-shards/1"
 MANIFEST_NAME = "manifest.json"
@@ -64,7 +65,7 @@ class ShardSpec:
     seed: int
     n_shards: int
     per_shard: int
-    stage: Any = "full"  # a stage name, or an ArithmeticConfig
+    stage: str | ArithmeticConfig = "full"
     split: str = "train"
     granularity: str = "decomposed"
     compression: str = "none"
@@ -139,7 +140,7 @@ def write_shards(
     n_shards: int,
     per_shard: int,
     seed: int,
-    stage: Any = "full",
+    stage: str | ArithmeticConfig = "full",
     split: str = "train",
     granularity: str = "decomposed",
     compression: str = "none",
@@ -156,12 +157,13 @@ def write_shards(
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    probe = _probe_digest(spec)  # also rejects an unknown stage, split or granularity before touching the disk
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
 
     with _exclusive_lock(directory):
         _remove_temporary_files(directory)
-        _check_or_write_manifest(directory, spec)
+        _check_or_write_manifest(directory, spec, probe)
         missing = [i for i in range(n_shards) if not (directory / spec.shard_name(i)).exists()]
         skipped = n_shards - len(missing)
         bar = _progress_bar(spec, skipped, enabled=progress)
@@ -223,27 +225,22 @@ def _run(spec: ShardSpec, directory: Path, indices: list[int], workers: int) -> 
         for index in indices:
             yield _write_shard(spec, directory, index)
         return
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(indices)), initializer=_die_with_parent, initargs=(os.getpid(),)
-    )
-    with pool:
-        futures = [pool.submit(_write_shard, spec, directory, index) for index in indices]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            # A kill (Ctrl-C) or a failed shard: do not start the queued shards; finished ones stay.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    processes = min(workers, len(indices))
+    # Leaving the `with` for any reason (done, Ctrl-C, a failed shard) terminates the workers at once: shards
+    # they were writing stay temporary files, which the next run deletes and writes again.
+    with multiprocessing.Pool(processes, initializer=_worker_setup, initargs=(os.getpid(),)) as pool:
+        yield from pool.imap_unordered(functools.partial(_write_shard, spec, directory), indices)
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Worker initializer: if the parent is killed (SIGKILL gives it no chance to stop its pool), die too.
+def _worker_setup(parent_pid: int) -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (it terminates the pool); die if the parent dies.
 
-    Otherwise orphaned workers go on writing queued shards and keep the directory lock (they inherit its
-    descriptor through fork), and the rerun that should resume the job is refused. Linux only
-    (prctl PR_SET_PDEATHSIG); elsewhere orphans finish their queue, which is wasteful but writes the same bytes.
+    Without the second part, a parent killed with SIGKILL (no chance to stop its pool) leaves orphaned workers
+    writing queued shards and holding the directory lock (they inherit its descriptor through fork), and the
+    rerun that should resume the job is refused. Linux only (prctl PR_SET_PDEATHSIG); elsewhere orphans finish
+    their queue, which is wasteful but writes the same bytes.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -270,12 +267,12 @@ def _write_shard(spec: ShardSpec, directory: Path, index: int) -> int:
     return index
 
 
-def _check_or_write_manifest(directory: Path, spec: ShardSpec) -> None:
+def _check_or_write_manifest(directory: Path, spec: ShardSpec, probe: str) -> None:
     manifest = {
         "format": SHARD_FORMAT,
         "arguments": spec.arguments(),
         "probe_traces": min(PROBE_TRACES, spec.per_shard),
-        "probe_sha256": _probe_digest(spec),
+        "probe_sha256": probe,
         "files": spec.file_pattern,
     }
     path = directory / MANIFEST_NAME

@@ -64,6 +64,9 @@ class ArithmeticConfig:
     """Draw single-operation integer + and - pairs evenly from no-carry, all-carry and random digit patterns."""
     round_decimals: int | None = 2
     """A non-terminating answer ends the chain with `≈` and this many decimals; None ends at the fraction."""
+    max_trace_chars: int | None = None
+    """Redraw any problem whose one-line trace is longer than this (e.g. to fit a context window); None keeps all.
+    Decomposed traces of long operands grow fast: in `full`, p99 is ~1600 characters and the longest ~4000."""
 
     def __post_init__(self):
         if isinstance(self.number_kinds, str):
@@ -94,6 +97,8 @@ class ArithmeticConfig:
             problems.append("decimal operands need max_decimals >= 1")
         if self.max_bracket_depth < 0:
             problems.append("max_bracket_depth must be >= 0")
+        if self.max_trace_chars is not None and self.max_trace_chars < 16:
+            problems.append("max_trace_chars must be None or >= 16")
         if self.round_decimals is not None and not 0 <= self.round_decimals <= 20:
             problems.append("round_decimals must be None or in 0..20")
         if problems:

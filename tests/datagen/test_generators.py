@@ -209,3 +209,9 @@ def test_describe_reads_the_notation():
     meta = describe(parse("5082.03--9979*-6938.043+(3/4)-12.5%^2"))
     assert meta == {"ops": ("%", "*", "+", "-", "^"), "num_ops": 5, "max_digits": 4, "digits": (4, 4, 4, 1, 2, 1),
                     "kinds": ("decimal", "fraction", "integer", "negative", "percent"), "brackets": 1}
+
+
+def test_max_trace_chars_bounds_every_trace():
+    config = STAGES["full"].with_(max_trace_chars=200)
+    problems = list(zip(range(300), sample_problems(2, config)))
+    assert all(len(p.trace) <= 200 for _, p in problems)
