@@ -175,3 +175,10 @@ def test_bad_arguments_fail_early(tmp_path):
         with pytest.raises(ValueError):
             write(tmp_path / "x", **bad)
     assert os.listdir(tmp_path) == []
+
+
+def test_unknown_stage_split_or_granularity_touch_nothing(tmp_path):
+    for bad in ({"stage": "no_such_stage"}, {"split": "holdout"}, {"granularity": "fine"}):
+        with pytest.raises(ValueError):
+            write(tmp_path / "x", **bad)
+    assert not (tmp_path / "x").exists()
