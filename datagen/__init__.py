@@ -1,8 +1,9 @@
 """datagen: exact arithmetic expressions in MathGLM notation, step-by-step traces, splits and stages.
 
-    from datagen import parse, to_text, evaluate, sample_problems
-    problem = next(sample_problems(0, "full"))
-    problem.trace   # '3468*4046/7424=14031528/7424=1753941/928≈1890.02'
+    from datagen import sample_problems, trace_expression
+    trace_expression("3468*4046/7424", "coarse").trace  # '3468*4046/7424=14031528/7424=1753941/928≈1890.02'
+    trace_expression("37*3066").trace                   # '37*3066=3066*30+3066*7=91980+21462=113442'
+    problems = sample_problems(seed=0, stage="full", split="train", granularity="decomposed")  # endless
 
 Modules: errors (ExpressionError), numbers (exact pairs, formatting, limits), expr (tree, printer, evaluator),
 parser, trace (one operation per step), problem (Problem), stages (ArithmeticConfig, STAGES), registry and

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from reference_eval import check_trace_independently, reference_value
 
-from datagen import STAGES, ExpressionError, get_generator, to_text, trace_expression
+from datagen import STAGES, ExpressionError, check_trace, get_generator, to_text, trace_expression
 from datagen.strategies import expressions
 
 
@@ -61,6 +61,7 @@ def test_every_segment_of_every_generated_trace_has_the_question_value(stage, gr
     for _ in range({"extrapolation": 60, "full": 800}.get(stage, 250)):
         problem = generate(rng, config, granularity)
         check_trace_independently(problem.trace)
+        assert check_trace(problem.trace) is None  # and our own checker, parser and limits agree
         assert reference_value(problem.question) == problem.value
         assert problem.answer == problem.chain[-1]
         assert problem.approx == (problem.value.denominator != 1 and "≈" in problem.trace)
