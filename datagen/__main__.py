@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--compression",
         choices=COMPRESSIONS,
         default="none",
-        help="'none': shard-NNNNN.txt; 'gzip': shard-NNNNN.txt.gz, about 3x smaller (default: %(default)s)",
+        help="'none': shard-NNNNN.txt; 'gzip': shard-NNNNN.txt.gz, about 4x smaller (default: %(default)s)",
     )
     shards.add_argument(
         "--workers",
