@@ -17,9 +17,9 @@ The manifest holds no timestamps or paths, so the whole directory is a pure func
 of the generator code: a digest of the first traces of shard 0 is stored, and a rerun whose generator now
 produces different traces is refused rather than mixing two versions in one data set).
 
-Plain text is the default: traces are short, `head`/`grep`/`wc -l` work on the shards, and the reader is
-trivial. gzip (about 4x smaller on `full` traces, ~6% more CPU) is there for large runs; it is written with mtime 0 and no
-file name in its header so compressed shards are byte-reproducible too.
+Plain text is the default: `head`/`grep`/`wc -l` work on the shards, and the reader is trivial. gzip (about 4x
+smaller on `full` traces, ~6% more CPU) is there for large runs; it is written with mtime 0 and no file name in
+its header so compressed shards are byte-reproducible too.
 """
 
 from __future__ import annotations
