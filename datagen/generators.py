@@ -72,15 +72,17 @@ class _Plan:
         return self.op_counts[-1]
 
 
-_PLANS: dict[ArithmeticConfig, _Plan] = {}
+_PLANS: dict[int, _Plan] = {}
 
 
 def _plan(config: ArithmeticConfig) -> _Plan:
-    plan = _PLANS.get(config)
-    if plan is None:
+    # Keyed by identity (hashing a 28-field config per problem costs more than sampling an operand); a plan
+    # keeps its config alive, so an id is never reused while its plan is cached.
+    plan = _PLANS.get(id(config))
+    if plan is None or plan.config is not config:
         if len(_PLANS) > 256:
             _PLANS.clear()
-        plan = _PLANS[config] = _Plan(config)
+        plan = _PLANS[id(config)] = _Plan(config)
     return plan
 
 

@@ -10,9 +10,11 @@ Granularity:
   "decomposed"  (Goat, arXiv:2305.14201) a multi-digit multiplication becomes partial products, then their sum
                 one addition per step: `37*3066=3066*30+3066*7=91980+21462=113442`; a division whose quotient
                 terminates and has 2+ non-zero digits becomes long division, one quotient digit per step:
-                `8148/7=1000+1148/7=1100+448/7=1160+28/7=1164`; a small integer power becomes repeated
-                multiplication: `12^3=12*12*12=144*12=1728`. Inside a larger expression the expansion keeps
-                its value because the printer brackets it as precedence requires: `5+(3066*30+3066*7)*2`.
+                `8148/7=1000+1148/7=1100+448/7=1160+28/7=1164` (a non-terminating quotient stays one step);
+                a power with exponent 2..6 becomes repeated multiplication, whose products then decompose in
+                turn: `12^3=12*12*12=(12*10+12*2)*12=...`. Decimals decompose by digit place the same way
+                (`1.5*2.25=2.25*1+2.25*0.5`). Inside a larger expression an expansion keeps its value because
+                it is bracketed as precedence requires: `5+37*3066*2=5+(3066*30+3066*7)*2=...`.
 
 A step that changes nothing in the text (a unary minus applied to a literal, `-5` -> `-5`) is not written.
 Brackets around a finished value are dropped in the step that finishes it, except around a fraction, which keeps
