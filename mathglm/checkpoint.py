@@ -1,4 +1,4 @@
-"""What a checkpoint carries besides weights, and loading a model for inference.
+"""What a checkpoint carries besides weights, and loading a model for inference (`load_for_inference`).
 
 A Lightning `.ckpt` written by `mathglm.train` holds, next to Lightning's own keys, `checkpoint["mathglm"]`:
 the model config, the trace encoding and the fingerprint of the tokenizer it was trained with, so that solve and
@@ -9,11 +9,13 @@ are under `state_dict` with the prefix `model.` (the LightningModule's `self.mod
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import torch
+
 from mathglm.encoding import TraceEncoding
-from mathglm.model import GPTConfig
+from mathglm.model import GPT, GPTConfig
 from mathglm.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
@@ -40,3 +42,223 @@ def checkpoint_metadata(config: GPTConfig, encoding: TraceEncoding, tokenizer: T
         "tokenizer_sha256": tokenizer_fingerprint(tokenizer),
         "tokenizer_vocab_size": tokenizer.vocab_size,
     }
+
+
+# ------------------------------------------------------------------------------------------------- loading
+
+BUNDLE_WEIGHTS = "model.safetensors"
+BUNDLE_CONFIG = "config.yaml"
+BUNDLE_TOKENIZER = "tokenizer.model"
+
+
+class CheckpointError(Exception):
+    """A checkpoint or bundle that cannot be used for inference; `str(err)` is one line for the user."""
+
+
+@dataclass
+class InferenceBundle:
+    """Everything needed to run a trained model: the model (eval mode, on its device) and what it was trained with."""
+
+    model: GPT
+    tokenizer: Tokenizer
+    encoding: TraceEncoding
+    config: GPTConfig
+    metadata: dict
+    """The checkpoint's `mathglm` entry (or the bundle's config.yaml), plus `source`: the path it was loaded from."""
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def _safe_globals() -> list:
+    """Classes a mathglm `.ckpt` may pickle besides tensors (hyper-parameters), allowed under weights_only=True."""
+    import pathlib
+
+    from datagen import ArithmeticConfig
+
+    allowed = [GPTConfig, TraceEncoding, ArithmeticConfig, pathlib.Path, pathlib.PosixPath, pathlib.PurePosixPath]
+    try:
+        from lightning.fabric.utilities.data import AttributeDict
+
+        allowed.append(AttributeDict)
+    except ImportError:  # pragma: no cover - lightning is a dependency, but loading must not need it
+        pass
+    return allowed
+
+
+def _unpickler_reason(err: BaseException) -> str:
+    """The informative line of torch's long weights-only error (`Unsupported global: GLOBAL x.Y ...`)."""
+    text = str(err)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        tail = [line.strip() for line in text.split(marker, 1)[1].splitlines() if line.strip()]
+        if tail:
+            return tail[0]
+    return _one_line(err)
+
+
+def _torch_load(path: Path) -> object:
+    """torch.load with weights_only=True (no code runs while unpickling) and an allow-list of our own classes.
+
+    A checkpoint that pickles some other class (e.g. hyper-parameters holding a custom object) needs a full
+    unpickle, which can run code: it is done only for that case, with a warning, since a `.ckpt` is normally the
+    user's own training output. Set MATHGLM_SAFE_LOAD=1 to refuse such files instead.
+    """
+    import os
+    import pickle
+    import warnings
+
+    try:
+        with torch.serialization.safe_globals(_safe_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = _unpickler_reason(err)
+        if not reason.startswith("Unsupported global") or os.environ.get("MATHGLM_SAFE_LOAD") == "1":
+            raise CheckpointError(f"cannot read checkpoint {path} (damaged or not a PyTorch file): {reason}") from None
+        warnings.warn(f"{path} pickles classes beyond tensors ({reason.split(' was ')[0]}); loading it with a full "
+                      "unpickle as a trusted local file (MATHGLM_SAFE_LOAD=1 refuses)", stacklevel=3)
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def _read_checkpoint(path: Path) -> tuple[dict, dict]:
+    """(metadata, model state dict without prefix) from a Lightning `.ckpt`."""
+    try:
+        checkpoint = _torch_load(path)
+    except CheckpointError:
+        raise
+    except Exception as err:  # torch raises many types for damaged files (RuntimeError, EOFError, OSError...)
+        raise CheckpointError(f"cannot read checkpoint {path} (damaged or not a PyTorch file): {_one_line(err)}") from None
+    if not isinstance(checkpoint, dict) or "mathglm" not in checkpoint:
+        raise CheckpointError(f"{path} is not a mathglm checkpoint (no 'mathglm' metadata; write it with mathglm.train)")
+    state = checkpoint.get("state_dict")
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} holds no 'state_dict'")
+    weights = {}
+    for key, value in state.items():
+        if key.startswith(STATE_PREFIX):
+            # torch.compile wraps the module: its keys gain `_orig_mod.`.
+            weights[key[len(STATE_PREFIX):].replace("_orig_mod.", "")] = value
+    return dict(checkpoint["mathglm"]), weights
+
+
+def _read_bundle(directory: Path) -> tuple[dict, dict]:
+    """(metadata, state dict) from a directory written by `mathglm.export`."""
+    import yaml
+    from safetensors.torch import load_file
+
+    config_path, weights_path = directory / BUNDLE_CONFIG, directory / BUNDLE_WEIGHTS
+    for needed in (config_path, weights_path):
+        if not needed.is_file():
+            raise CheckpointError(f"{directory} is not an inference bundle: {needed.name} is missing")
+    try:
+        metadata = yaml.safe_load(config_path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"cannot read {config_path}: {_one_line(err)}") from None
+    if not isinstance(metadata, dict) or "model_config" not in metadata:
+        raise CheckpointError(f"{config_path} is not a mathglm bundle config (no model_config)")
+    try:
+        weights = load_file(str(weights_path))
+    except Exception as err:  # safetensors raises its own SafetensorError and OSError
+        raise CheckpointError(f"cannot read {weights_path}: {_one_line(err)}") from None
+    return metadata, weights
+
+
+def _check_tokenizer(tokenizer_path: Path, metadata: dict, source: Path) -> Tokenizer:
+    if not tokenizer_path.is_file():
+        raise CheckpointError(f"tokenizer {tokenizer_path} does not exist")
+    expected = metadata.get("tokenizer_sha256")
+    actual = hashlib.sha256(tokenizer_path.read_bytes()).hexdigest()
+    if expected and actual != expected:
+        raise CheckpointError(
+            f"tokenizer {tokenizer_path} (sha256 {actual[:12]}) does not match the one {source} was trained with "
+            f"(sha256 {expected[:12]}); pass --tokenizer with the right file"
+        )
+    try:
+        return Tokenizer(tokenizer_path)
+    except Exception as err:  # sentencepiece raises RuntimeError/OSError for a bad model file
+        raise CheckpointError(f"cannot load tokenizer {tokenizer_path}: {_one_line(err)}") from None
+
+
+def _build_model(metadata: dict, weights: dict, source: Path) -> tuple[GPT, GPTConfig]:
+    try:
+        config = GPTConfig(**metadata["model_config"])
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{source}: bad model_config: {_one_line(err)}") from None
+    # Inference runs where the caller puts it; "auto" picks the Triton kernels on CUDA and PyTorch elsewhere.
+    config.attention_impl = "auto"
+    with torch.device("meta"):
+        model = GPT(config)
+    model = model.to_empty(device="cpu")
+    if config.tie_embeddings:
+        model.lm_head.weight = model.wte.weight  # to_empty can split tied parameters
+    own = model.state_dict()
+    missing = sorted(set(own) - set(weights))
+    unexpected = sorted(set(weights) - set(own))
+    wrong_shape = sorted(k for k in set(own) & set(weights) if tuple(own[k].shape) != tuple(weights[k].shape))
+    if missing or unexpected or wrong_shape:
+        parts = []
+        for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong_shape)):
+            if keys:
+                parts.append(f"{len(keys)} {label} (e.g. {keys[0]})")
+        raise CheckpointError(f"{source}: weights do not match its model_config: " + ", ".join(parts))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
+    return model, config
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """"auto" (CUDA when available, else CPU) or any torch device string; an unusable device is a CheckpointError."""
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise CheckpointError(f"bad device {device!r}: {_one_line(err)}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise CheckpointError(f"device {device} requested but CUDA is not available")
+    return device
+
+
+def load_for_inference(
+    path: str | Path, tokenizer_path: str | Path | None = None, device: str | torch.device = "cpu"
+) -> InferenceBundle:
+    """The model of a Lightning `.ckpt` or of a bundle written by `mathglm.export`, ready to generate.
+
+    The tokenizer defaults to the bundle's own `tokenizer.model` (for a bundle) or the shipped one (for a
+    `.ckpt`); either way its sha256 must equal the one recorded at training time. Every failure (missing or
+    unreadable file, not a mathglm checkpoint, weights that do not fit the config, wrong tokenizer, unusable
+    device) raises CheckpointError with a one-line message.
+    """
+    from mathglm.tokenizer import DEFAULT_MODEL_PATH
+
+    path = Path(path)
+    target = resolve_device(device)
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    if path.is_dir():
+        metadata, weights = _read_bundle(path)
+        default_tokenizer = path / BUNDLE_TOKENIZER
+        if not default_tokenizer.is_file():
+            default_tokenizer = DEFAULT_MODEL_PATH
+    else:
+        metadata, weights = _read_checkpoint(path)
+        default_tokenizer = DEFAULT_MODEL_PATH
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(f"{path}: format_version {version!r} is not supported (this code reads <= {FORMAT_VERSION})")
+    tokenizer = _check_tokenizer(Path(tokenizer_path) if tokenizer_path else default_tokenizer, metadata, path)
+    model, config = _build_model(metadata, weights, path)
+    try:
+        encoding = TraceEncoding(**metadata.get("encoding", {}))
+    except TypeError as err:
+        raise CheckpointError(f"{path}: bad encoding: {_one_line(err)}") from None
+    if config.vocab_size < tokenizer.vocab_size:
+        raise CheckpointError(f"{path}: model vocab {config.vocab_size} < tokenizer vocab {tokenizer.vocab_size}")
+    model.to(target).eval()
+    metadata = {**metadata, "source": str(path)}
+    return InferenceBundle(model=model, tokenizer=tokenizer, encoding=encoding, config=config, metadata=metadata)

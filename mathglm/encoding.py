@@ -57,6 +57,8 @@ class ParsedChain:
     """Every `=`-separated segment after the question; the last one is the answer."""
     approx: bool
     """True when the answer follows `≈` (a correctly rounded, not exact, value)."""
+    finished: bool = True
+    """False when generation ran out of room (context or max_new_tokens) before the model ended the chain."""
 
     @property
     def answer(self) -> str:
@@ -72,10 +74,10 @@ class ParsedChain:
         return "=".join(self.segments)
 
 
-def split_chain(chain: str) -> ParsedChain:
+def split_chain(chain: str, finished: bool = True) -> ParsedChain:
     """Split `step1=step2≈answer` into segments; a `≈` may only introduce the last one."""
     approx = APPROX in chain
-    head, _, tail = chain.rpartition(APPROX) if approx else ("", "", chain)
+    head, _, tail = chain.rpartition(APPROX) if approx else chain.rpartition("=")
     segments = [s for s in head.split("=") if s] if head else []
     segments.append(tail)
-    return ParsedChain(tuple(s.strip() for s in segments), approx)
+    return ParsedChain(tuple(s.strip() for s in segments), approx, finished)

@@ -20,6 +20,16 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
+def _length_batches(order: Sequence[int], lengths: Sequence[int], size: int, slack: int) -> list[list[int]]:
+    """Consecutive runs of `order` (sorted by length) of at most `size`, spanning at most `slack` tokens."""
+    batches: list[list[int]] = []
+    for i in order:
+        if not batches or len(batches[-1]) == size or lengths[i] - lengths[batches[-1][0]] > slack:
+            batches.append([])
+        batches[-1].append(i)
+    return batches
+
+
 @torch.no_grad()
 def generate_chains(
     model: GPT,
@@ -32,46 +42,64 @@ def generate_chains(
     top_k: int | None = None,
     generator: torch.Generator | None = None,
     progress: bool = False,
+    length_slack: int = 8,
 ) -> list[ParsedChain]:
     """The chain the model writes after each `question=`, decoded back to the generator's notation.
 
     `max_new_tokens` defaults to whatever room the context leaves after the longest prompt of a batch. A
     question whose prompt alone fills the context raises ValueError (callers that must go on check first
-    with `prompt_fits`).
+    with `prompt_fits`). A chain that hit the limit before EOS comes back with `finished=False`.
+
+    Left padding takes context room from a row (`GPT.generate` bounds padded length + new tokens by the block
+    size), so prompts are batched by length: sorted, at most `length_slack` tokens apart within a batch, and a
+    row cut off only because of its padding is decoded again among prompts of exactly its length. Results come
+    back in the input order.
     """
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     block = model.config.block_size
-    results: list[ParsedChain] = []
-    batches = _batches(list(questions), batch_size)
+    prompts = [tokenizer.encode(encoding.prompt(q), bos=True) for q in questions]
+    lengths = [len(p) for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+    results: list[ParsedChain | None] = [None] * len(prompts)
+    cut_by_padding: list[int] = []
+
+    def decode(batch: list[int]) -> None:
+        longest = max(lengths[i] for i in batch)
+        room = block - longest
+        if room < 1:
+            raise ValueError(f"a prompt of {longest} tokens leaves no room in the {block}-token context")
+        new = room if max_new_tokens is None else min(max_new_tokens, room)
+        idx = torch.full((len(batch), longest), tokenizer.pad_id, dtype=torch.long)
+        for row, i in enumerate(batch):
+            idx[row, longest - lengths[i]:] = torch.tensor(prompts[i])
+        out = model.generate(
+            idx.to(device), new, temperature=temperature, top_k=top_k, eos_id=tokenizer.eos_id,
+            pad_id=tokenizer.pad_id, generator=generator,
+        )
+        for i, row in zip(batch, out[:, longest:].tolist()):
+            finished = tokenizer.eos_id in row
+            if finished:
+                row = row[: row.index(tokenizer.eos_id)]
+            elif lengths[i] < longest and (max_new_tokens is None or max_new_tokens > new):
+                cut_by_padding.append(i)
+            results[i] = split_chain(encoding.decode_completion(tokenizer.decode(row)), finished)
+
+    batches = _length_batches(order, lengths, batch_size, length_slack)
     if progress:
         from tqdm.auto import tqdm
 
-        batches = tqdm(batches, total=-(-len(questions) // batch_size), desc="generating", unit="batch")
+        batches = tqdm(batches, desc="generating", unit="batch")
     try:
         for batch in batches:
-            prompts = [tokenizer.encode(encoding.prompt(q), bos=True) for q in batch]
-            longest = max(len(p) for p in prompts)
-            room = block - longest
-            if room < 1:
-                raise ValueError(f"a prompt of {longest} tokens leaves no room in the {block}-token context")
-            new = room if max_new_tokens is None else min(max_new_tokens, room)
-            idx = torch.full((len(prompts), longest), tokenizer.pad_id, dtype=torch.long)
-            for row, prompt in enumerate(prompts):
-                idx[row, longest - len(prompt):] = torch.tensor(prompt)
-            out = model.generate(
-                idx.to(device), new, temperature=temperature, top_k=top_k, eos_id=tokenizer.eos_id,
-                pad_id=tokenizer.pad_id, generator=generator,
-            )
-            for row in out[:, longest:].tolist():
-                if tokenizer.eos_id in row:
-                    row = row[: row.index(tokenizer.eos_id)]
-                text = encoding.decode_completion(tokenizer.decode(row))
-                results.append(split_chain(text))
+            decode(batch)
+        if cut_by_padding:
+            for batch in _length_batches(sorted(cut_by_padding, key=lambda i: lengths[i]), lengths, batch_size, 0):
+                decode(batch)
     finally:
         model.train(was_training)
-    return results
+    return results  # type: ignore[return-value]
 
 
 def prompt_fits(model: GPT, tokenizer: Tokenizer, question: str, encoding: TraceEncoding, min_room: int = 1) -> bool:

@@ -1,0 +1,433 @@
+"""Solve arithmetic questions with a trained checkpoint: one question, an interactive prompt, or a batch file.
+
+    python -m mathglm.solve --checkpoint runs/x/last.ckpt "12*(3.5-1/4)="
+    python -m mathglm.solve --checkpoint bundle/                      # interactive: one question a line, EOF quits
+    python -m mathglm.solve --checkpoint bundle/ --input qs.txt --output answers.jsonl
+    python -m mathglm.solve --checkpoint bundle/ --samples 8 --temperature 0.7 --verify "3.5*1.2-7/3"
+
+Every generated chain is checked step by step with datagen's exact engine (`first_wrong_step`: the 0-based index
+of the first step whose value differs from the question's, null when all hold).
+
+Self-consistency (Wang et al., 2023, "Self-Consistency Improves Chain of Thought Reasoning"): `--samples K`
+samples K chains at `--temperature` and takes the majority answer, reporting its vote share. `--verify` keeps
+only the sampled chains whose every step the exact checker accepts before voting: a process-reward check made
+exact (Lightman et al., 2023, "Let's Verify Step by Step"). Because the checker is a perfect calculator, the
+verified answer is an upper bound (pass@K with a perfect verifier), reported beside the headline answer (greedy
+or plain vote), never instead of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable, Sequence, TextIO
+
+import torch
+
+from datagen import ExpressionError, check_chain, evaluate, parse
+from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference
+from mathglm.encoding import APPROX, ParsedChain
+from mathglm.inference import generate_chains
+
+# Room the chain needs after the prompt: at least one answer token and EOS.
+MIN_CHAIN_TOKENS = 2
+DEFAULT_SAMPLING_TEMPERATURE = 0.7
+# ExpressionError kinds of a well-formed question whose value cannot be computed (the rest are syntax errors).
+_EVALUATION_ERRORS = {"division_by_zero", "exponent_out_of_range", "number_out_of_range", "value_out_of_range"}
+
+# Characters people type for the operators and brackets of MathGLM notation. Full-width forms (`１２＋（３）`),
+# ideographic spaces and the like are folded by NFKC first (the tokenizer itself does no normalisation).
+_SYMBOLS = str.maketrans({
+    "×": "*", "✕": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/", "∕": "/",
+    "−": "-", "–": "-", "—": "-", "【": "[", "】": "]", "〔": "(", "〕": ")",
+})
+
+
+_NUMBER_CHARS = "0123456789."
+
+
+def normalize_question(text: str) -> str:
+    """A question as the model was trained on it: ASCII operators, no spaces, no trailing `=` (or `=?`).
+
+    `（１２＋３）×４÷５ =` becomes `(12+3)*4/5`. Nothing else is changed; validity is `parse`'s job.
+    """
+    words = unicodedata.normalize("NFKC", text).translate(_SYMBOLS).split()
+    # Spaces go, except one between two digits (`3 4`): kept so that parse rejects it rather than reading 34.
+    text = words[0] if words else ""
+    for word in words[1:]:
+        text += (" " if text[-1] in _NUMBER_CHARS and word[0] in _NUMBER_CHARS else "") + word
+    if text.endswith("?"):
+        text = text[:-1]
+    return text[:-1] if text.endswith("=") else text
+
+
+def check_segments(chain: ParsedChain) -> list[str]:
+    """`chain`'s segments as `check_chain` reads them: a rounded answer written `≈answer`."""
+    segments = list(chain.segments)
+    if chain.approx and segments:
+        segments[-1] = APPROX + segments[-1]
+    return segments
+
+
+def first_wrong_step(question: str, chain: ParsedChain) -> int | None:
+    """0-based index of the first step of `chain` whose exact value differs from `question`'s; None if all hold.
+
+    An empty chain counts as wrong at step 0.
+    """
+    if not chain.segments or not any(chain.segments):
+        return 0
+    return check_chain(question, check_segments(chain))
+
+
+def answer_value(answer: str) -> Fraction | None:
+    """The exact value of an answer text (`42`, `-0.5`, `7/3`), or None when it does not parse."""
+    try:
+        return evaluate(parse(answer))
+    except (ExpressionError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def _vote_key(chain: ParsedChain) -> tuple:
+    """Answers vote together when they have the same value and both are exact (or both rounded)."""
+    value = answer_value(chain.answer)
+    return (chain.approx, value) if value is not None else ("text", chain.answer)
+
+
+@dataclass
+class Candidate:
+    """One generated chain and its exact check."""
+
+    chain: ParsedChain
+    first_wrong_step: int | None
+
+    @property
+    def holds(self) -> bool:
+        return self.chain.finished and self.first_wrong_step is None
+
+
+@dataclass
+class Vote:
+    """Majority over candidates: the winner (its first chain) and its share of all the samples."""
+
+    winner: Candidate | None
+    count: int
+    total: int
+    tally: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+
+def majority_vote(candidates: Sequence[Candidate], total: int | None = None) -> Vote:
+    """The most frequent answer among finished chains (by value); ties go to the answer sampled first.
+
+    Unfinished chains (cut off by the context) do not vote unless no chain finished. The share is counted out of
+    `total` (default: all candidates), so an answer that won 3 of 8 samples has share 0.375.
+    """
+    total = len(candidates) if total is None else total
+    voters = [c for c in candidates if c.chain.finished and c.chain.answer] or list(candidates)
+    if not voters:
+        return Vote(None, 0, total)
+    counts = Counter(_vote_key(c.chain) for c in voters)
+    first_seen = {}
+    for c in voters:
+        first_seen.setdefault(_vote_key(c.chain), c)
+    best = max(counts, key=lambda k: (counts[k], -voters.index(first_seen[k])))
+    tally: dict[str, int] = {}
+    for key, n in counts.most_common():
+        label = first_seen[key].chain.answer
+        tally[(APPROX if first_seen[key].chain.approx else "") + label] = n
+    return Vote(first_seen[best], counts[best], total, tally)
+
+
+@dataclass
+class Solution:
+    """The answer to one input line (the JSON object a batch writes per line)."""
+
+    question: str
+    """The line as given."""
+    normalized: str | None = None
+    """The question as the model saw it (see `normalize_question`)."""
+    answer: str | None = None
+    """The final value as text (greedy, or the majority of the samples); null on error."""
+    approx: bool = False
+    """True when the answer is rounded (written after `≈`)."""
+    steps: list[str] = field(default_factory=list)
+    """Every generated segment after `question=`, the last one being the answer."""
+    error: str | None = None
+    first_wrong_step: int | None = None
+    """0-based index into `steps` of the first step whose exact value is wrong; null when every step holds."""
+    samples: int = 1
+    vote_share: float | None = None
+    votes: dict[str, int] | None = None
+    verified_answer: str | None = None
+    """With --verify: the majority among sampled chains whose every step holds (a calculator-assisted upper
+    bound, not the model's own answer); null when no chain held."""
+    verified_steps: list[str] | None = None
+    verified_share: float | None = None
+
+    @property
+    def chain_text(self) -> str:
+        """`question=step=...=answer` as one line (`≈` before a rounded answer)."""
+        if not self.steps:
+            return ""
+        head = "=".join([self.normalized or self.question, *self.steps[:-1]])
+        return f"{head}{APPROX if self.approx else '='}{self.steps[-1]}"
+
+    def to_json(self) -> dict:
+        data = {
+            "question": self.question, "normalized": self.normalized, "answer": self.answer,
+            "approx": self.approx, "steps": self.steps, "error": self.error,
+            "first_wrong_step": self.first_wrong_step,
+        }
+        if self.samples > 1:
+            data.update(samples=self.samples, vote_share=self.vote_share, votes=self.votes)
+        if self.verified_steps is not None or self.verified_share is not None:
+            data.update(verified_answer=self.verified_answer, verified_steps=self.verified_steps,
+                        verified_share=self.verified_share)
+        return data
+
+
+class Solver:
+    """Questions in, checked (and optionally voted and verified) solutions out; decoding is batched."""
+
+    def __init__(
+        self,
+        bundle: InferenceBundle,
+        samples: int = 1,
+        temperature: float | None = None,
+        top_k: int | None = None,
+        verify: bool = False,
+        batch_size: int = 64,
+        seed: int = 0,
+        max_new_tokens: int | None = None,
+    ):
+        if samples < 1:
+            raise ValueError("samples must be >= 1")
+        if temperature is None:
+            temperature = DEFAULT_SAMPLING_TEMPERATURE if samples > 1 else 0.0
+        if temperature < 0:
+            raise ValueError("temperature must be >= 0")
+        self.bundle, self.samples, self.temperature, self.top_k = bundle, samples, temperature, top_k
+        self.verify, self.batch_size, self.seed, self.max_new_tokens = verify, batch_size, seed, max_new_tokens
+
+    def prepare(self, line: str) -> tuple[str | None, str | None]:
+        """(normalized question, None) or (normalized or None, error message) for one input line."""
+        question = normalize_question(line)
+        if not question:
+            return None, "empty question"
+        try:
+            parse(question)
+        except ExpressionError as err:
+            if err.kind in _EVALUATION_ERRORS:
+                return question, f"cannot evaluate the question: {err}"
+            return question, f"malformed question: {err}"
+        tokenizer, encoding = self.bundle.tokenizer, self.bundle.encoding
+        prompt_tokens = len(tokenizer.encode(encoding.prompt(question), bos=True))
+        block = self.bundle.config.block_size
+        if prompt_tokens + MIN_CHAIN_TOKENS > block:
+            return question, f"question too long: {prompt_tokens} prompt tokens leave no room in the {block}-token context"
+        return question, None
+
+    def candidates(self, questions: Sequence[str], samples: int, temperature: float,
+                   progress: bool = False) -> list[list[Candidate]]:
+        """`samples` checked chains for each (valid) question."""
+        if not questions:
+            return []
+        bundle = self.bundle
+        generator = None
+        if temperature > 0:
+            generator = torch.Generator(device=bundle.device).manual_seed(self.seed)
+        repeated = [q for q in questions for _ in range(samples)]
+        chains = generate_chains(
+            bundle.model, bundle.tokenizer, repeated, bundle.encoding, max_new_tokens=self.max_new_tokens,
+            batch_size=self.batch_size, temperature=temperature, top_k=self.top_k, generator=generator,
+            progress=progress,
+        )
+        out = []
+        for i, question in enumerate(questions):
+            group = chains[i * samples:(i + 1) * samples]
+            out.append([Candidate(c, first_wrong_step(question, c)) for c in group])
+        return out
+
+    def solve(self, lines: Iterable[str], progress: bool = False) -> list[Solution]:
+        """One Solution per line, in order; a bad line gets its `error` and the others go on."""
+        solutions, valid = [], []
+        for line in lines:
+            question, error = self.prepare(line)
+            solutions.append(Solution(question=line, normalized=question, error=error, samples=self.samples))
+            if error is None:
+                valid.append(len(solutions) - 1)
+        groups = self.candidates([solutions[i].normalized for i in valid], self.samples, self.temperature, progress)
+        block = self.bundle.config.block_size
+        for i, group in zip(valid, groups):
+            solution = solutions[i]
+            vote = majority_vote(group)
+            winner = vote.winner
+            solution.steps = list(winner.chain.segments)
+            solution.approx = winner.chain.approx
+            solution.first_wrong_step = winner.first_wrong_step
+            if winner.chain.finished:
+                solution.answer = winner.chain.answer
+            else:
+                solution.error = f"the chain did not finish within the model's {block}-token context"
+            if self.samples > 1:
+                solution.vote_share, solution.votes = vote.share, vote.tally
+            if self.verify:
+                held = [c for c in group if c.holds]
+                verified = majority_vote(held, total=len(group))
+                solution.verified_share = verified.share
+                solution.verified_answer = verified.winner.chain.answer if verified.winner else None
+                solution.verified_steps = list(verified.winner.chain.segments) if verified.winner else []
+        return solutions
+
+
+# ------------------------------------------------------------------------------------------------------ CLI
+
+
+def format_solution(solution: Solution) -> str:
+    """Human-readable lines for one solution (the chain, the answer, the step check)."""
+    if solution.error and not solution.steps:
+        return f"error: {solution.error}"
+    lines = [solution.chain_text]
+    if solution.error:
+        lines.append(f"error: {solution.error}")
+    else:
+        answer = f"answer: {APPROX if solution.approx else ''}{solution.answer}"
+        if solution.samples > 1:
+            count = round((solution.vote_share or 0) * solution.samples)
+            answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"
+        lines.append(answer)
+    if solution.first_wrong_step is None:
+        lines.append(f"check: all {len(solution.steps)} steps hold")
+    else:
+        k = solution.first_wrong_step
+        shown = solution.steps[k] if k < len(solution.steps) else ""
+        lines.append(f"check: step {k + 1} of {len(solution.steps)} is wrong: {shown}")
+    if solution.verified_steps is not None:
+        if solution.verified_answer is None:
+            lines.append("verified (calculator-assisted upper bound): no sampled chain holds")
+        else:
+            lines.append(f"verified (calculator-assisted upper bound): {solution.verified_answer}  "
+                         f"({solution.verified_share:.0%} of the samples hold)")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mathglm.solve",
+        description="Solve arithmetic questions step by step with a trained mathglm checkpoint. With a QUESTION: "
+                    "print its chain and answer. With --input: a batch, one question a line, one JSON object a "
+                    "line out. With neither: interactive, one question a line, quit on EOF (Ctrl-D).",
+        epilog="Questions may end with '=' or not; spaces, ×, ÷ and full-width digits and brackets are accepted. "
+               "Every chain is checked step by step with the exact engine (first_wrong_step, 0-based, null when "
+               "all steps hold). --verify answers are a calculator-assisted upper bound, never the headline.",
+    )
+    parser.add_argument("question", nargs="*", help="a question, e.g. '12*(3.5-1/4)=' (several words are joined)")
+    parser.add_argument("--checkpoint", "-c", required=True, help="a Lightning .ckpt from mathglm.train or a "
+                        "bundle directory from mathglm.export")
+    parser.add_argument("--tokenizer", help="tokenizer model file (default: the bundle's, or the shipped one); "
+                        "must be the one the checkpoint was trained with")
+    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    parser.add_argument("--input", "-i", help="batch mode: file with one question a line ('-' for stdin)")
+    parser.add_argument("--output", "-o", help="batch mode: JSONL file to write (default: stdout)")
+    parser.add_argument("--samples", "-k", type=int, default=1, help="chains sampled per question for a "
+                        "self-consistency majority vote (default 1: greedy)")
+    parser.add_argument("--temperature", "-t", type=float, default=None,
+                        help=f"sampling temperature (default 0 for one sample, {DEFAULT_SAMPLING_TEMPERATURE} "
+                             "with --samples > 1)")
+    parser.add_argument("--top-k", type=int, default=None, help="sample only among the k likeliest tokens")
+    parser.add_argument("--verify", action="store_true", help="also vote among the sampled chains whose every "
+                        "step holds (calculator-assisted upper bound, reported separately)")
+    parser.add_argument("--batch-size", type=int, default=64, help="sequences decoded together (default 64)")
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="cap on generated tokens per chain "
+                        "(default: whatever the context leaves)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sampling generator (default 0)")
+    parser.add_argument("--json", action="store_true", help="print JSON objects instead of text (single and "
+                        "interactive modes)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar in batch mode")
+    return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _emit(solution: Solution, as_json: bool, out: TextIO) -> None:
+    print(json.dumps(solution.to_json(), ensure_ascii=False) if as_json else format_solution(solution), file=out,
+          flush=True)
+
+
+def _interactive(solver: Solver, as_json: bool) -> int:
+    tty = sys.stdin.isatty()
+    while True:
+        if tty:
+            print("mathglm> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            if tty:
+                print()
+            return 0
+        if not line.strip():
+            continue
+        if line.strip() in ("quit", "exit"):
+            return 0
+        _emit(solver.solve([line.rstrip("\n")])[0], as_json, sys.stdout)
+
+
+def _batch(solver: Solver, args: argparse.Namespace) -> int:
+    try:
+        if args.input == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = Path(args.input).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        return _fail(f"cannot read {args.input}: {err}")
+    solutions = solver.solve(lines, progress=not args.no_progress)
+    text = "".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            return _fail(f"cannot write {args.output}: {err}")
+        failed = sum(s.error is not None for s in solutions)
+        print(f"wrote {len(solutions)} answers to {args.output} ({failed} lines with errors)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.samples < 1:
+        return _fail("--samples must be >= 1", 2)
+    if args.temperature is not None and args.temperature < 0:
+        return _fail("--temperature must be >= 0", 2)
+    if args.question and args.input:
+        return _fail("give either a QUESTION or --input, not both", 2)
+    try:
+        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
+    except CheckpointError as err:
+        return _fail(str(err))
+    solver = Solver(bundle, samples=args.samples, temperature=args.temperature, top_k=args.top_k,
+                    verify=args.verify, batch_size=args.batch_size, seed=args.seed,
+                    max_new_tokens=args.max_new_tokens)
+    if args.input:
+        return _batch(solver, args)
+    if args.question:
+        solution = solver.solve([" ".join(args.question)])[0]
+        _emit(solution, args.json, sys.stdout)
+        return 1 if solution.error else 0
+    return _interactive(solver, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

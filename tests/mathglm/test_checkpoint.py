@@ -1,0 +1,108 @@
+"""load_for_inference and mathglm.export: round trips and one-line errors for every way a checkpoint can be bad."""
+
+import shutil
+
+import pytest
+import torch
+from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_checkpoint, write_checkpoint
+
+from mathglm import export
+from mathglm.checkpoint import CheckpointError, load_for_inference
+from mathglm.inference import generate_chains
+from mathglm.model import GPT, GPTConfig
+from mathglm.tokenizer import DEFAULT_MODEL_PATH
+
+
+def _chains(bundle, questions):
+    return generate_chains(bundle.model, bundle.tokenizer, questions, bundle.encoding)
+
+
+def test_loads_model_weights_ignoring_other_prefixes():
+    path = random_checkpoint()
+    bundle = load_for_inference(path)
+    saved = torch.load(path, weights_only=True)["state_dict"]
+    for key, value in bundle.model.state_dict().items():
+        assert torch.equal(value, saved["model." + key])
+    assert not bundle.model.training
+    assert bundle.config.block_size == 48 and bundle.encoding.reverse_digits
+    assert bundle.metadata["source"] == str(path)
+
+
+def test_export_round_trip_gives_the_same_generations(tmp_path):
+    ckpt = trained_checkpoint()
+    assert export.main([str(ckpt), str(tmp_path / "bundle")]) == 0
+    assert sorted(p.name for p in (tmp_path / "bundle").iterdir()) == ["config.yaml", "model.safetensors",
+                                                                        "tokenizer.model"]
+    from_ckpt, from_bundle = load_for_inference(ckpt), load_for_inference(tmp_path / "bundle")
+    for key, value in from_ckpt.model.state_dict().items():
+        assert torch.equal(value, from_bundle.model.state_dict()[key])
+    questions = list(TRAINED_QUESTIONS) + ["5+5", "13*3", "(1+2)*3"]
+    assert _chains(from_ckpt, questions) == _chains(from_bundle, questions)
+    assert from_bundle.metadata["source_checkpoint"]["path"].endswith("trained.ckpt")
+    # an existing bundle is not overwritten without --force
+    assert export.main([str(ckpt), str(tmp_path / "bundle")]) == 1
+    assert export.main([str(ckpt), str(tmp_path / "bundle"), "--force", "--dtype", "bfloat16"]) == 0
+    assert load_for_inference(tmp_path / "bundle").model.wte.weight.dtype == torch.float32
+
+
+def _expect_error(path, match, **kwargs):
+    with pytest.raises(CheckpointError, match=match) as info:
+        load_for_inference(path, **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_and_corrupt_files(tmp_path):
+    _expect_error(tmp_path / "nope.ckpt", "does not exist")
+    (tmp_path / "text.ckpt").write_text("this is not a checkpoint\n")
+    _expect_error(tmp_path / "text.ckpt", "cannot read checkpoint")
+    data = random_checkpoint().read_bytes()
+    (tmp_path / "truncated.ckpt").write_bytes(data[: len(data) // 3])
+    _expect_error(tmp_path / "truncated.ckpt", "cannot read checkpoint")
+    (tmp_path / "empty_dir").mkdir()
+    _expect_error(tmp_path / "empty_dir", "not an inference bundle")
+
+
+def test_not_a_mathglm_checkpoint(tmp_path):
+    torch.save({"state_dict": {"model.x": torch.zeros(1)}, "epoch": 0}, tmp_path / "other.ckpt")
+    _expect_error(tmp_path / "other.ckpt", "not a mathglm checkpoint")
+
+
+def test_weights_that_do_not_fit_the_config(tmp_path):
+    path = random_checkpoint()
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["mathglm"]["model_config"]["n_layer"] = 3
+    torch.save(checkpoint, tmp_path / "mismatch.ckpt")
+    _expect_error(tmp_path / "mismatch.ckpt", "do not match.*missing")
+    checkpoint["mathglm"]["model_config"].update(n_layer=2, n_embd=32)
+    torch.save(checkpoint, tmp_path / "shape.ckpt")
+    _expect_error(tmp_path / "shape.ckpt", "wrong shape")
+
+
+def test_tokenizer_that_does_not_match(tmp_path):
+    other = tmp_path / "other.model"
+    shutil.copyfile(DEFAULT_MODEL_PATH, other)
+    with open(other, "ab") as f:
+        f.write(b"\0")
+    _expect_error(random_checkpoint(), "does not match", tokenizer_path=other)
+    _expect_error(random_checkpoint(), "does not exist", tokenizer_path=tmp_path / "absent.model")
+
+
+def test_tied_embeddings_and_compiled_prefix(tmp_path):
+    torch.manual_seed(1)
+    model = GPT(GPTConfig(n_layer=1, n_head=2, n_embd=32, block_size=32, tie_embeddings=True))
+    path = write_checkpoint(tmp_path / "tied.ckpt", model)
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["state_dict"] = {k.replace("model.", "model._orig_mod.", 1) if k.startswith("model.") else k: v
+                                for k, v in checkpoint["state_dict"].items()}
+    torch.save(checkpoint, path)
+    bundle = load_for_inference(path)
+    assert bundle.model.lm_head.weight is bundle.model.wte.weight
+    assert torch.equal(bundle.model.wte.weight, model.wte.weight)
+    assert export.main([str(path), str(tmp_path / "tied_bundle")]) == 0
+    assert load_for_inference(tmp_path / "tied_bundle").model.lm_head.weight is not None
+
+
+def test_cuda_requested_without_cuda():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available")
+    _expect_error(random_checkpoint(), "CUDA is not available", device="cuda")
