@@ -401,27 +401,24 @@ def _attn_bwd_dq_kernel(
         tl.store(COUNTS + bh * tl.num_programs(0) + start_m, n_visited)
 
 
-# GPU autotuning. Configs that exceed shared memory (D = 128 with large blocks) fail to compile and are
-# dropped by the autotuner. The key includes T: packed training uses one window length, so this tunes once.
-def _configs(pairs):
+# GPU autotuning over a short list (8 configs per kernel, so a first call compiles in seconds, not minutes):
+# block pairs from the Triton tutorial's search space, 8 warps for 128-row tiles, 2 or 3 pipeline stages.
+# Configs that exceed shared memory fail to compile and are dropped by the autotuner. The key includes T:
+# packed training uses one window length, so it tunes once. Not yet run on a GPU: the list is unmeasured.
+def _configs(tiles):
     return [
-        triton.Config({"BLOCK_M": bm, "BLOCK_N": bn}, num_warps=w, num_stages=s)
-        for bm, bn in pairs
-        for w in (4, 8)
-        for s in (2, 3, 4)
+        triton.Config({"BLOCK_M": bm, "BLOCK_N": bn}, num_warps=warps, num_stages=stages)
+        for bm, bn, warps in tiles
+        for stages in (2, 3)
     ]
 
 
 _AUTOTUNE_KEY = ["T", "HEAD_DIM", "CAUSAL", "HAS_SEG", "DOT_PRECISION"]
-_attn_fwd_tuned = triton.autotune(_configs([(64, 32), (64, 64), (128, 32), (128, 64)]), key=_AUTOTUNE_KEY)(
-    _attn_fwd_kernel
-)
-_attn_bwd_dkdv_tuned = triton.autotune(_configs([(32, 64), (32, 128), (64, 64), (64, 128)]), key=_AUTOTUNE_KEY)(
-    _attn_bwd_dkdv_kernel
-)
-_attn_bwd_dq_tuned = triton.autotune(_configs([(64, 32), (64, 64), (128, 32), (128, 64)]), key=_AUTOTUNE_KEY)(
-    _attn_bwd_dq_kernel
-)
+_QUERY_MAJOR_TILES = [(64, 32, 4), (64, 64, 4), (128, 32, 8), (128, 64, 8)]  # forward, dQ: BLOCK_M queries/program
+_KEY_MAJOR_TILES = [(32, 64, 4), (64, 64, 4), (32, 128, 8), (64, 128, 8)]  # dK/dV: BLOCK_N keys/program
+_attn_fwd_tuned = triton.autotune(_configs(_QUERY_MAJOR_TILES), key=_AUTOTUNE_KEY)(_attn_fwd_kernel)
+_attn_bwd_dkdv_tuned = triton.autotune(_configs(_KEY_MAJOR_TILES), key=_AUTOTUNE_KEY)(_attn_bwd_dkdv_kernel)
+_attn_bwd_dq_tuned = triton.autotune(_configs(_QUERY_MAJOR_TILES), key=_AUTOTUNE_KEY)(_attn_bwd_dq_kernel)
 
 
 # --------------------------------------------------------------------------------------------------------
