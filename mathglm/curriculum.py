@@ -1,0 +1,226 @@
+"""The staged curriculum: which problems the model trains on, and when it moves on.
+
+A curriculum is an ordered list of stages. Each stage is a mixture of datagen configurations (a named datagen
+stage such as `add_sub`, or an inline `ArithmeticConfig` dict) with weights. A stage ends when its own
+validation problems, answered by generation, reach `target_accuracy` (after at least `min_steps`), or when it
+has trained `max_steps`. Earlier stages are replayed at `replay_share` so nothing already learned is forgotten.
+
+The curriculum's progress (`CurriculumState`) is part of every checkpoint: the stage, where it started and how
+many batches it has drawn. Batch k of a stage is generated from a seed derived from (seed, rank, stage, k)
+alone, so a run resumed from a checkpoint draws exactly the batches an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass, field
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from datagen import ArithmeticConfig, Problem, get_generator, get_stage, split_of
+from datagen.stages import CONFIG_FIELDS
+
+GRANULARITIES = ("coarse", "decomposed")
+
+
+def _resolve_config(component: str | dict) -> ArithmeticConfig:
+    """A datagen stage name, or an inline dict of ArithmeticConfig knobs (optionally `base: <stage name>`)."""
+    if isinstance(component, str):
+        return get_stage(component)
+    if not isinstance(component, dict):
+        raise ValueError(f"a mixture component must be a datagen stage name or a dict, got {component!r}")
+    knobs = dict(component)
+    base = knobs.pop("base", None)
+    unknown = sorted(set(knobs) - set(CONFIG_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown ArithmeticConfig key(s) {unknown}; valid keys: {', '.join(CONFIG_FIELDS)}")
+    return get_stage(base).with_(**knobs) if base else ArithmeticConfig(**knobs)
+
+
+@dataclass
+class MixtureComponent:
+    """One generator configuration of a stage's mixture."""
+
+    name: str
+    """Label used in metrics (`stage/component`)."""
+    config: ArithmeticConfig
+    """What datagen samples for this component."""
+    weight: float = 1.0
+    """Relative share of this component's problems in the stage."""
+
+
+@dataclass
+class CurriculumStage:
+    """One stage: a weighted mixture of generator configurations and the rule that ends it."""
+
+    name: str
+    """Unique name, shown in logs and the progress bar."""
+    mix: list[MixtureComponent]
+    """The generator configurations this stage trains on, with their weights."""
+    granularity: str = "decomposed"
+    """Trace granularity: "coarse" (MathGLM, one operation per step) or "decomposed" (Goat-style sub-steps)."""
+    target_accuracy: float | None = 0.95
+    """Move on once validation accuracy reaches this; None: train until max_steps."""
+    min_steps: int = 0
+    """Train at least this many steps in the stage before the target can end it."""
+    max_steps: int | None = None
+    """Move on after this many steps whatever the accuracy; None: no limit (the run's max_steps ends it)."""
+
+    def __post_init__(self) -> None:
+        if self.granularity not in GRANULARITIES:
+            raise ValueError(f"stage {self.name!r}: granularity must be one of {GRANULARITIES}")
+        if not self.mix:
+            raise ValueError(f"stage {self.name!r} has an empty mix")
+        if any(c.weight <= 0 for c in self.mix):
+            raise ValueError(f"stage {self.name!r}: mixture weights must be positive")
+        if self.target_accuracy is not None and not 0.0 < self.target_accuracy <= 1.0:
+            raise ValueError(f"stage {self.name!r}: target_accuracy must be in (0, 1]")
+        self._cumulative = []
+        total = 0.0
+        for component in self.mix:
+            total += component.weight
+            self._cumulative.append(total)
+
+    def pick(self, rng: random.Random) -> MixtureComponent:
+        """A component drawn by weight."""
+        x = rng.random() * self._cumulative[-1]
+        for component, edge in zip(self.mix, self._cumulative):
+            if x < edge:
+                return component
+        return self.mix[-1]
+
+    def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
+        """One problem of this stage whose question hashes to `split`."""
+        component = self.pick(rng)
+        generate = get_generator(component.config.generator)
+        while True:
+            problem = generate(rng, component.config, self.granularity)
+            if split_of(problem.question) == split:
+                return problem, component
+
+
+@dataclass
+class CurriculumState:
+    """Where a run stands in its curriculum; saved in every checkpoint."""
+
+    stage_index: int = 0
+    """The stage being trained."""
+    stage_start_step: int = 0
+    """The optimizer step at which that stage began."""
+    batches_drawn: int = 0
+    """Training batches this stage has drawn so far (the data stream's position within the stage)."""
+    finished: bool = False
+    """True once the last stage reached its target (training may still go on with it)."""
+    history: list[dict] = field(default_factory=list)
+    """One entry per finished stage: name, steps trained, final validation accuracy, why it ended."""
+
+    def state_dict(self) -> dict:
+        return asdict(self)
+
+    def load_state_dict(self, state: dict) -> None:
+        for key, value in state.items():
+            setattr(self, key, value)
+
+
+class Curriculum:
+    """Ordered stages plus replay of earlier ones."""
+
+    def __init__(self, stages: list[CurriculumStage], replay_share: float = 0.2):
+        if not stages:
+            raise ValueError("a curriculum needs at least one stage")
+        names = [s.name for s in stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"curriculum stage names must be unique, got {names}")
+        if not 0.0 <= replay_share < 1.0:
+            raise ValueError("replay_share must be in [0, 1)")
+        self.stages = stages
+        self.replay_share = replay_share
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> "Curriculum":
+        """Build from the YAML form: `{replay_share: 0.2, stages: [{name, mix: {component: weight}, ...}]}`."""
+        if not isinstance(spec, dict) or "stages" not in spec:
+            raise ValueError("a curriculum is a mapping with a `stages` list")
+        unknown = sorted(set(spec) - {"stages", "replay_share"})
+        if unknown:
+            raise ValueError(f"unknown curriculum key(s) {unknown}; valid keys: stages, replay_share")
+        stage_keys = {"name", "mix", "granularity", "target_accuracy", "min_steps", "max_steps"}
+        stages = []
+        for i, raw in enumerate(spec["stages"]):
+            if not isinstance(raw, dict) or "name" not in raw or "mix" not in raw:
+                raise ValueError(f"curriculum stage {i} needs `name` and `mix`")
+            bad = sorted(set(raw) - stage_keys)
+            if bad:
+                raise ValueError(f"curriculum stage {raw['name']!r}: unknown key(s) {bad}; valid: {sorted(stage_keys)}")
+            mix = raw["mix"]
+            if isinstance(mix, str):
+                mix = {mix: 1.0}
+            if not isinstance(mix, dict) or not mix:
+                raise ValueError(f"curriculum stage {raw['name']!r}: `mix` maps components to weights")
+            components = []
+            for label, value in mix.items():
+                # `add_sub: 0.5` names a datagen stage with its weight; `label: {weight, base, knobs...}` is inline.
+                if isinstance(value, dict):
+                    knobs = dict(value)
+                    weight = float(knobs.pop("weight", 1.0))
+                    components.append(MixtureComponent(label, _resolve_config(knobs), weight))
+                else:
+                    components.append(MixtureComponent(label, _resolve_config(label), float(value)))
+            fields_ = {k: v for k, v in raw.items() if k not in ("name", "mix")}
+            stages.append(CurriculumStage(name=raw["name"], mix=components, **fields_))
+        return cls(stages, replay_share=float(spec.get("replay_share", 0.2)))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "Curriculum":
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"curriculum file {path} does not exist")
+        return cls.from_dict(yaml.safe_load(path.read_text()))
+
+    def __len__(self) -> int:
+        return len(self.stages)
+
+    def stage(self, index: int) -> CurriculumStage:
+        return self.stages[min(index, len(self.stages) - 1)]
+
+    def sample_training(self, rng: random.Random, stage_index: int) -> Problem:
+        """One training problem: from the current stage, or (at `replay_share`) from an earlier one."""
+        if stage_index > 0 and self.replay_share and rng.random() < self.replay_share:
+            stage = self.stages[rng.randrange(stage_index)]
+        else:
+            stage = self.stage(stage_index)
+        return stage.sample(rng, "train")[0]
+
+    def advance_decision(self, state: CurriculumState, step: int, accuracy: float | None) -> str | None:
+        """Why the current stage should end now ("target" or "budget"), or None to keep training it."""
+        stage = self.stage(state.stage_index)
+        steps_in_stage = step - state.stage_start_step
+        if (stage.target_accuracy is not None and accuracy is not None and accuracy >= stage.target_accuracy
+                and steps_in_stage >= stage.min_steps):
+            return "target"
+        if stage.max_steps is not None and steps_in_stage >= stage.max_steps:
+            return "budget"
+        return None
+
+    def advance(self, state: CurriculumState, step: int, accuracy: float | None, reason: str) -> bool:
+        """Record the end of the current stage; move to the next one. False when it was the last stage."""
+        stage = self.stage(state.stage_index)
+        state.history.append(
+            {"stage": stage.name, "steps": step - state.stage_start_step, "accuracy": accuracy, "reason": reason}
+        )
+        if state.stage_index + 1 >= len(self.stages):
+            state.finished = True
+            return False
+        state.stage_index += 1
+        state.stage_start_step = step
+        state.batches_drawn = 0
+        return True
+
+
+def stream_seed(*parts: int | str) -> int:
+    """A 64-bit seed from parts, stable across processes and Python versions (no salted `hash`)."""
+    text = "/".join(str(p) for p in parts)
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little")

@@ -1,0 +1,181 @@
+"""The LightningModule: model, loss, generation-based accuracy, optimizer and schedule."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import lightning as L
+import torch
+from lightning.pytorch.utilities import grad_norm
+
+from mathglm.checkpoint import checkpoint_metadata
+from mathglm.encoding import TraceEncoding
+from mathglm.inference import generate_chains
+from mathglm.model import GPT, GPTConfig
+from mathglm.tokenizer import load_tokenizer
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss became NaN or infinite; the run stops and keeps its last good checkpoint."""
+
+
+def answers_correct(chains, answers: list[str], approx: list[bool]) -> list[bool]:
+    """Exact-answer match: the final segment is the generator's answer, rounded exactly when it is rounded."""
+    return [c.answer == a and c.approx == x for c, a, x in zip(chains, answers, approx)]
+
+
+class MathGLMModule(L.LightningModule):
+    """Trains a `GPT` on packed traces; validates by generating answers to fresh problems."""
+
+    def __init__(
+        self,
+        preset: str = "tiny",
+        n_layer: int | None = None,
+        n_head: int | None = None,
+        n_embd: int | None = None,
+        block_size: int | None = None,
+        dropout: float = 0.0,
+        tie_embeddings: bool = False,
+        attention_impl: str = "auto",
+        reverse_digits: bool = True,
+        tokenizer_path: str | None = None,
+        learning_rate: float = 3e-3,
+        min_lr_ratio: float = 0.1,
+        warmup_steps: int = 100,
+        decay_steps: int | None = None,
+        weight_decay: float = 0.1,
+        betas: tuple[float, float] = (0.9, 0.98),
+    ):
+        """
+        Args:
+            preset: Model size from `GPTConfig.from_name`: tiny (~1M parameters, CPU), 10m, 100m or 500m.
+            n_layer: Override the preset's number of transformer blocks.
+            n_head: Override the preset's attention heads.
+            n_embd: Override the preset's residual width.
+            block_size: Override the preset's context length (prompt + chain, or one packed window).
+            dropout: Dropout on attention and residual branches.
+            tie_embeddings: Share the input embedding with the output projection.
+            attention_impl: "reference" (PyTorch), "triton" (fused kernels) or "auto" (triton on CUDA).
+            reverse_digits: Train on chains with every number's digits reversed (internal encoding; users
+                always see the generator's notation).
+            tokenizer_path: SentencePiece model; None uses the one shipped with mathglm.
+            learning_rate: Peak AdamW learning rate.
+            min_lr_ratio: The cosine schedule decays to learning_rate * min_lr_ratio.
+            warmup_steps: Linear warm-up steps.
+            decay_steps: Steps of the cosine decay; None uses the trainer's max_steps.
+            weight_decay: AdamW weight decay on matrices (not on norms or embeddings).
+            betas: AdamW betas.
+        """
+        super().__init__()
+        self.save_hyperparameters()
+        self.tokenizer_path = tokenizer_path
+        self.tokenizer = load_tokenizer(tokenizer_path)
+        overrides = {k: v for k, v in dict(n_layer=n_layer, n_head=n_head, n_embd=n_embd,
+                                           block_size=block_size).items() if v is not None}
+        config = GPTConfig.from_name(
+            preset, vocab_size=self.tokenizer.vocab_size, dropout=dropout, tie_embeddings=tie_embeddings,
+            attention_impl=attention_impl, **overrides,
+        )
+        self.model = GPT(config)
+        self.encoding = TraceEncoding(reverse_digits=reverse_digits)
+        self._val_correct: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    # ------------------------------------------------------------------ training
+
+    def _step(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        _, loss = self.model(
+            batch["idx"], targets=batch["targets"], segment_ids=batch["segment_ids"],
+            position_ids=batch["position_ids"],
+        )
+        return loss
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self._step(batch)
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(
+                f"non-finite training loss ({loss.item()}) at step {self.global_step}; the run stopped and "
+                f"its last good checkpoint is kept"
+            )
+        self.log("train/loss", loss, prog_bar=True)
+        if self._trainer is not None and self.trainer.datamodule is not None:
+            self.log("stage", float(self.trainer.datamodule.state.stage_index), prog_bar=True)
+        self.log("train/answer_tokens", (batch["targets"] != -100).sum().float(), reduce_fx="sum")
+        return loss
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        norms = grad_norm(self.model, norm_type=2)
+        self.log("train/grad_norm", norms["grad_2.0_norm_total"])
+
+    # ---------------------------------------------------------------- validation
+
+    def validation_step(self, batch: dict[str, list], batch_idx: int) -> None:
+        """Answer the batch's questions by greedy generation and count exact answers per mixture component."""
+        chains = generate_chains(
+            self.model, self.tokenizer, batch["question"], self.encoding,
+            max_new_tokens=self._answer_budget(batch["trace"], batch["question"]),
+            batch_size=len(batch["question"]),
+        )
+        for ok, component in zip(answers_correct(chains, batch["answer"], batch["approx"]), batch["component"]):
+            self._val_correct[component][0] += int(ok)
+            self._val_correct[component][1] += 1
+
+    def _answer_budget(self, traces: list[str], questions: list[str]) -> int:
+        """Room for twice the longest expected chain: enough for any correct answer, short enough to be fast."""
+        longest = max(len(self.tokenizer.encode(self.encoding.completion(t, q), eos=True))
+                      for t, q in zip(traces, questions))
+        return 2 * longest + 8
+
+    def on_validation_batch_start(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
+        self.flops_per_batch = None  # generation FLOPs are not counted
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_correct.clear()
+
+    def on_validation_epoch_end(self) -> None:
+        correct = sum(c for c, _ in self._val_correct.values())
+        total = sum(n for _, n in self._val_correct.values())
+        if not total:
+            return
+        stage = self.trainer.datamodule.current_stage.name if self.trainer.datamodule else "stage"
+        self.log("val/acc", correct / total, prog_bar=True)
+        self.log(f"val_stage/{stage}", correct / total)
+        for component, (c, n) in sorted(self._val_correct.items()):
+            self.log(f"val_component/{stage}/{component}", c / n)
+
+    # ----------------------------------------------------------------- optimizer
+
+    def configure_optimizers(self):
+        decay, no_decay = [], []
+        for name, param in self.model.named_parameters():
+            (decay if param.dim() >= 2 and "wte" not in name else no_decay).append(param)
+        hp = self.hparams
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": hp.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=hp.learning_rate, betas=tuple(hp.betas), fused=self.device.type == "cuda",
+        )
+        total = hp.decay_steps or self.trainer.max_steps
+        if total is None or total <= 0:
+            raise ValueError("set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end")
+
+        def lr_lambda(step: int) -> float:
+            if step < hp.warmup_steps:
+                return (step + 1) / hp.warmup_steps
+            progress = min(1.0, (step - hp.warmup_steps) / max(1, total - hp.warmup_steps))
+            return hp.min_lr_ratio + (1 - hp.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    # ---------------------------------------------------------------- checkpoint
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["mathglm"] = checkpoint_metadata(self.model.config, self.encoding, self.tokenizer)
+        datamodule = self.trainer.datamodule if self._trainer is not None else None
+        if datamodule is not None:
+            checkpoint["mathglm"]["curriculum"] = datamodule.state.state_dict()
+
+    def on_train_batch_start(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        # Analytic training FLOPs of this batch, read by Lightning's ThroughputMonitor for FLOP/s and MFU.
+        B, T = batch["idx"].shape
+        self.flops_per_batch = self.model.estimate_flops_per_token(T) * B * T

@@ -1,0 +1,82 @@
+"""Curriculum: YAML form, errors that name the problem, and the rule that ends a stage."""
+
+import random
+
+import pytest
+import yaml
+
+from mathglm.curriculum import Curriculum, CurriculumState, stream_seed
+
+SPEC = {
+    "replay_share": 0.5,
+    "stages": [
+        {"name": "add", "mix": {"add_sub": 1.0}, "target_accuracy": 0.9, "min_steps": 10, "max_steps": 100},
+        {"name": "mixed", "mix": {"add_sub": 1.0, "small_mul": {"base": "mul", "max_digits": 1, "weight": 3.0}},
+         "granularity": "coarse", "target_accuracy": None},
+    ],
+}
+
+
+def test_from_dict_builds_stages_and_inline_components():
+    curriculum = Curriculum.from_dict(SPEC)
+    assert [s.name for s in curriculum.stages] == ["add", "mixed"]
+    mixed = curriculum.stages[1]
+    assert [(c.name, c.weight) for c in mixed.mix] == [("add_sub", 1.0), ("small_mul", 3.0)]
+    assert mixed.mix[1].config.max_digits == 1 and mixed.mix[1].config.operators == "*"
+    assert mixed.granularity == "coarse"
+
+
+def test_from_yaml_round_trip(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(SPEC))
+    assert [s.name for s in Curriculum.from_yaml(path).stages] == ["add", "mixed"]
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"stages": [{"name": "a", "mix": {"no_such_stage": 1.0}}]}, "unknown stage 'no_such_stage'"),
+        ({"stages": [{"name": "a", "mix": {"x": {"max_digitz": 3}}}]}, "unknown ArithmeticConfig key(s) ['max_digitz']"),
+        ({"stages": [{"name": "a", "mix": "add_sub", "taret_accuracy": 0.9}]}, "unknown key(s) ['taret_accuracy']"),
+        ({"stages": [], "replay": 0.1}, "unknown curriculum key(s) ['replay']"),
+        ({"stages": [{"name": "a", "mix": "add_sub"}, {"name": "a", "mix": "mul"}]}, "names must be unique"),
+        ({"stages": [{"name": "a", "mix": "add_sub", "granularity": "fine"}]}, "granularity must be one of"),
+        ({"stages": [{"name": "a", "mix": {"add_sub": -1}}]}, "weights must be positive"),
+    ],
+)
+def test_bad_specs_name_the_problem(spec, message):
+    with pytest.raises(ValueError, match=None) as err:
+        Curriculum.from_dict(spec)
+    assert message in str(err.value)
+
+
+def test_stage_ends_on_target_after_min_steps_or_on_budget():
+    curriculum = Curriculum.from_dict(SPEC)
+    state = CurriculumState()
+    assert curriculum.advance_decision(state, step=5, accuracy=0.99) is None  # before min_steps
+    assert curriculum.advance_decision(state, step=10, accuracy=0.89) is None
+    assert curriculum.advance_decision(state, step=10, accuracy=0.90) == "target"
+    assert curriculum.advance_decision(state, step=100, accuracy=0.10) == "budget"
+    assert curriculum.advance(state, step=40, accuracy=0.95, reason="target")
+    assert (state.stage_index, state.stage_start_step, state.batches_drawn) == (1, 40, 0)
+    assert state.history == [{"stage": "add", "steps": 40, "accuracy": 0.95, "reason": "target"}]
+    # The last stage has no target and no budget: it trains until the run ends.
+    assert curriculum.advance_decision(state, step=10_000, accuracy=1.0) is None
+
+
+def test_replay_draws_earlier_stages_at_the_set_share():
+    curriculum = Curriculum.from_dict({
+        "replay_share": 0.3,
+        "stages": [{"name": "add", "mix": {"x": {"base": "add_sub", "operators": "+"}}},
+                   {"name": "mul", "mix": "mul"}],
+    })
+    rng = random.Random(0)
+    ops = [curriculum.sample_training(rng, 1).meta["ops"] for _ in range(2000)]
+    replayed = sum("+" in o for o in ops) / len(ops)
+    assert 0.26 < replayed < 0.34
+    assert all("+" in curriculum.sample_training(rng, 0).meta["ops"] for _ in range(50))
+
+
+def test_stream_seed_is_stable_and_distinguishes_parts():
+    assert stream_seed(1, 0, 2, 7) == stream_seed(1, 0, 2, 7)
+    assert len({stream_seed(1, r, s, k) for r in range(2) for s in range(3) for k in range(50)}) == 300

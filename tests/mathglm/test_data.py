@@ -1,0 +1,75 @@
+"""Packed training batches: what is predicted, segment layout, and a stream that is a pure function of position."""
+
+import torch
+from torch.utils.data import DataLoader
+
+from mathglm.curriculum import Curriculum
+from mathglm.data import IGNORE, PackedBatchStream, encode_problem, pack_batch
+from mathglm.encoding import TraceEncoding
+from mathglm.tokenizer import load_tokenizer
+from datagen import sample_problems
+
+CURRICULUM = Curriculum.from_dict({"stages": [{"name": "a", "mix": {"add_sub": 1, "mul": 1}}]})
+ENCODING = TraceEncoding(reverse_digits=True)
+
+
+def _stream(start=0, rank=0, seed=7):
+    return PackedBatchStream(CURRICULUM, 0, start, seed, rank, batch_size=4, window=64,
+                             tokenizer_path=None, encoding=ENCODING)
+
+
+def test_only_completion_tokens_are_predicted_and_segments_hold_whole_traces():
+    tok = load_tokenizer()
+    problems = iter(sample_problems(3, "mul"))
+    drawn = []
+
+    def draw():
+        drawn.append(next(problems))
+        return drawn[-1]
+
+    batch = pack_batch(draw, 3, 64, tok, ENCODING)
+    idx, targets, seg, pos = batch["idx"], batch["targets"], batch["segment_ids"], batch["position_ids"]
+    used = 0
+    for row in range(3):
+        for s in seg[row].unique().tolist():
+            cols = (seg[row] == s).nonzero().flatten()
+            if idx[row, cols[0]] == tok.pad_id:  # the padding tail
+                assert (targets[row, cols] == IGNORE).all()
+                continue
+            problem = drawn[used]
+            used += 1
+            prompt, completion = encode_problem(problem, tok, ENCODING)
+            assert idx[row, cols].tolist() == prompt + completion
+            assert pos[row, cols].tolist() == list(range(len(cols)))
+            predicted = targets[row, cols]
+            # The last prompt token predicts the first completion token, ..., the last one predicts nothing.
+            assert predicted[: len(prompt) - 1].eq(IGNORE).all()
+            assert predicted[len(prompt) - 1: -1].tolist() == completion
+            assert predicted[-1] == IGNORE
+            decoded = ENCODING.decode_completion(tok.decode(completion))
+            assert problem.question + "=" + decoded == problem.trace
+    assert used >= 3
+
+
+def test_batch_k_is_a_pure_function_of_seed_rank_stage_and_k():
+    tok = load_tokenizer()
+    a, b = _stream(), _stream(start=5)
+    assert torch.equal(a.batch(5, tok)["idx"], b.batch(5, tok)["idx"])
+    assert not torch.equal(a.batch(5, tok)["idx"], a.batch(6, tok)["idx"])
+    assert not torch.equal(_stream(rank=1).batch(5, tok)["idx"], a.batch(5, tok)["idx"])
+
+
+def test_workers_and_resume_point_see_the_same_sequence():
+    def take(stream, workers, n):
+        loader = DataLoader(stream, batch_size=None, num_workers=workers)
+        out = []
+        for batch in loader:
+            out.append(batch["idx"])
+            if len(out) == n:
+                return out
+
+    single = take(_stream(), 0, 6)
+    two_workers = take(_stream(), 2, 6)
+    resumed = take(_stream(start=3), 0, 3)
+    assert all(torch.equal(x, y) for x, y in zip(single, two_workers))
+    assert all(torch.equal(x, y) for x, y in zip(single[3:], resumed))
