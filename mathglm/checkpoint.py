@@ -8,7 +8,11 @@ are under `state_dict` with the prefix `model.` (the LightningModule's `self.mod
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import pickle
+import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -71,6 +75,17 @@ class InferenceBundle:
         return next(self.model.parameters()).device
 
 
+@contextlib.contextmanager
+def short_warnings():
+    """Within it, warnings print as one line `warning: message` (for the command-line tools)."""
+    original = warnings.formatwarning
+    warnings.formatwarning = lambda message, *_, **__: f"warning: {message}\n"
+    try:
+        yield
+    finally:
+        warnings.formatwarning = original
+
+
 def _one_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
@@ -110,10 +125,6 @@ def _torch_load(path: Path) -> object:
     unpickle, which can run code: it is done only for that case, with a warning, since a `.ckpt` is normally the
     user's own training output. Set MATHGLM_SAFE_LOAD=1 to refuse such files instead.
     """
-    import os
-    import pickle
-    import warnings
-
     try:
         with torch.serialization.safe_globals(_safe_globals()):
             return torch.load(path, map_location="cpu", weights_only=True)

@@ -31,6 +31,7 @@ from mathglm.checkpoint import (
     CheckpointError,
     InferenceBundle,
     load_for_inference,
+    short_warnings,
 )
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -118,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with short_warnings():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         bundle = load_for_inference(args.checkpoint, args.tokenizer, device="cpu")
         out = write_bundle(bundle, args.out_dir, dtype=args.dtype, force=args.force)

@@ -31,7 +31,7 @@ from typing import Iterable, Sequence, TextIO
 import torch
 
 from datagen import ExpressionError, check_chain, evaluate, parse
-from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference
+from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference, short_warnings
 from mathglm.encoding import APPROX, ParsedChain
 from mathglm.inference import generate_chains
 
@@ -407,6 +407,11 @@ def _batch(solver: Solver, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with short_warnings():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.samples < 1:
         return _fail("--samples must be >= 1", 2)
     if args.temperature is not None and args.temperature < 0:
