@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import lightning as L
-from lightning.pytorch.callbacks import ThroughputMonitor
+from lightning.pytorch.callbacks import ModelCheckpoint, ThroughputMonitor
 from lightning.pytorch.utilities import rank_zero_info
 
 
@@ -41,6 +41,25 @@ class CurriculumCallback(L.Callback):
         else:
             rank_zero_info(f"curriculum: last stage {stage!r} reached its target ({acc_text}) at step "
                            f"{trainer.global_step}")
+
+
+class RunCheckpoint(ModelCheckpoint):
+    """`last.ckpt` every N optimizer steps and after every curriculum check.
+
+    An epoch ends with the curriculum check (validation), which may move the run to its next stage. A checkpoint
+    taken at the epoch's last step, just before that check, would resume into a run that never makes it (Lightning
+    does not repeat the validation of a finished epoch), so that step is saved after validation instead.
+    Uses ModelCheckpoint's `_save_last_checkpoint`, a private method, for the post-validation save.
+    """
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if batch_idx + 1 >= trainer.num_training_batches:
+            return  # saved in on_validation_end
+        super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        if not self._should_skip_saving_checkpoint(trainer):
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
 class TokenThroughputMonitor(ThroughputMonitor):

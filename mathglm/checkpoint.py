@@ -144,9 +144,11 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict]:
     except CheckpointError:
         raise
     except Exception as err:  # torch raises many types for damaged files (RuntimeError, EOFError, OSError...)
-        raise CheckpointError(f"cannot read checkpoint {path} (damaged or not a PyTorch file): {_one_line(err)}") from None
+        reason = _one_line(err)
+        raise CheckpointError(f"cannot read checkpoint {path} (damaged or not a PyTorch file): {reason}") from None
     if not isinstance(checkpoint, dict) or "mathglm" not in checkpoint:
-        raise CheckpointError(f"{path} is not a mathglm checkpoint (no 'mathglm' metadata; write it with mathglm.train)")
+        raise CheckpointError(f"{path} is not a mathglm checkpoint (no 'mathglm' metadata: not written by "
+                              "mathglm.train)")
     state = checkpoint.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path} holds no 'state_dict'")
@@ -261,7 +263,8 @@ def load_for_inference(
         default_tokenizer = DEFAULT_MODEL_PATH
     version = metadata.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise CheckpointError(f"{path}: format_version {version!r} is not supported (this code reads <= {FORMAT_VERSION})")
+        raise CheckpointError(f"{path}: format_version {version!r} is not supported (this code reads "
+                              f"<= {FORMAT_VERSION})")
     tokenizer = _check_tokenizer(Path(tokenizer_path) if tokenizer_path else default_tokenizer, metadata, path)
     model, config = _build_model(metadata, weights, path)
     try:

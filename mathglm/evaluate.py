@@ -73,7 +73,8 @@ def relative_error(predicted: Fraction, value: Fraction) -> float:
         return math.inf
 
 
-def fresh_problems(stage: str, n: int, seed: int = 0, split: str = "test", max_draws: int | None = None) -> list[Problem]:
+def fresh_problems(stage: str, n: int, seed: int = 0, split: str = "test",
+                   max_draws: int | None = None) -> list[Problem]:
     """Up to `n` problems of `stage` with distinct questions from datagen's `split` stream (test: never trained on).
 
     Small stages have few distinct test questions: the stream is read for at most `max_draws` (default 50 n)
@@ -369,7 +370,8 @@ def evaluate_problems(
             held = majority_vote([c for c in group if c.holds], total=len(group))
             record.verified_exact = bool(held.winner) and _score(problem, held.winner.chain)[0]
         records.append(record)
-    settings = {"too_long_for_context": len(problems) - len(fits), "samples": samples, "temperature": solver.temperature if samples > 1 else 0.0, "top_k": top_k,
+    settings = {"too_long_for_context": len(problems) - len(fits), "samples": samples,
+                "temperature": solver.temperature if samples > 1 else 0.0, "top_k": top_k,
                 "verify": verify, "seed": seed, "seconds": round(time.perf_counter() - started, 2)}
     return EvalReport(name, records, settings)
 

@@ -81,7 +81,8 @@ def write_bundle(bundle: InferenceBundle, out_dir: str | Path, dtype: str = "flo
     elif source.is_dir():  # re-exporting a bundle keeps the original provenance
         metadata.setdefault("source_checkpoint", {"path": str(source.resolve())})
     # Tied weights share storage, which safetensors refuses: every tensor is saved as its own contiguous copy.
-    weights = {k: v.detach().to("cpu", DTYPES[dtype]).contiguous().clone() for k, v in bundle.model.state_dict().items()}
+    weights = {k: v.detach().to("cpu", DTYPES[dtype]).contiguous().clone()
+               for k, v in bundle.model.state_dict().items()}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:

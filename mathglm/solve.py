@@ -233,7 +233,8 @@ class Solver:
         prompt_tokens = len(tokenizer.encode(encoding.prompt(question), bos=True))
         block = self.bundle.config.block_size
         if prompt_tokens + MIN_CHAIN_TOKENS > block:
-            return question, f"question too long: {prompt_tokens} prompt tokens leave no room in the {block}-token context"
+            return question, (f"question too long: {prompt_tokens} prompt tokens leave no room in the "
+                              f"{block}-token context")
         return question, None
 
     def candidates(self, questions: Sequence[str], samples: int, temperature: float,
@@ -328,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "line out. With neither: interactive, one question a line, quit on EOF (Ctrl-D).",
         epilog="Questions may end with '=' or not; spaces, ×, ÷ and full-width digits and brackets are accepted. "
                "Every chain is checked step by step with the exact engine (first_wrong_step, 0-based, null when "
-               "all steps hold). --verify answers are a calculator-assisted upper bound, never the headline.",
+               "all steps hold). --verify answers are a calculator-assisted upper bound, never the headline. "
+               "A question that starts with '-' goes after '--': python -m mathglm.solve -c CKPT -- -3+4",
     )
     parser.add_argument("question", nargs="*", help="a question, e.g. '12*(3.5-1/4)=' (several words are joined)")
     parser.add_argument("--checkpoint", "-c", required=True, help="a Lightning .ckpt from mathglm.train or a "

@@ -20,17 +20,38 @@ from pathlib import Path
 
 import torch
 from jsonargparse import ArgumentParser
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import LearningRateMonitor
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 
-from mathglm.callbacks import CurriculumCallback, TokenThroughputMonitor
+from mathglm.callbacks import CurriculumCallback, RunCheckpoint, TokenThroughputMonitor
 from mathglm.data import MathDataModule
 from mathglm.lit_module import MathGLMModule, NonFiniteLossError
 from mathglm.stage_eval import evaluate_curriculum, format_stage_table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
+
+
+def run_trainer_kwargs(run_dir: Path, checkpoint_every_n_steps: int) -> dict:
+    """Trainer arguments every mathglm run needs: its callbacks, logger and dataloader policy."""
+    return dict(
+        callbacks=[
+            CurriculumCallback(),
+            # last.ckpt every N steps, so a killed run loses at most N steps (and replays them exactly), and
+            # after every curriculum check.
+            RunCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
+                          every_n_train_steps=checkpoint_every_n_steps),
+            LearningRateMonitor(logging_interval="step"),
+            TokenThroughputMonitor(),
+        ],
+        logger=TensorBoardLogger(save_dir=str(run_dir), name="", version="", default_hp_metric=False),
+        default_root_dir=str(run_dir),
+        # The datamodule hands out a new stream each epoch: the current stage, from where it stopped.
+        reload_dataloaders_every_n_epochs=1,
+        # Every rank validates the whole (small) problem set, so all ranks take the same curriculum step.
+        use_distributed_sampler=False,
+    )
 
 
 class TrainCLI(LightningCLI):
@@ -42,7 +63,7 @@ class TrainCLI(LightningCLI):
         parser.add_argument("--ckpt_path", type=str | None, default=None,
                             help="Resume from this checkpoint; 'last' takes run_dir/checkpoints/last.ckpt.")
         parser.add_argument("--checkpoint_every_n_steps", type=int, default=100,
-                            help="Save last.ckpt every this many optimizer steps (and at every curriculum check).")
+                            help="Save last.ckpt every this many optimizer steps.")
         parser.add_argument("--final_eval_problems", type=int, default=500,
                             help="Fresh held-out (test split) problems per stage in the final table; 0 skips it.")
 
@@ -55,24 +76,9 @@ class TrainCLI(LightningCLI):
                              f"or choose another --run_dir")
         if ckpt_path == "last" and not (checkpoints / "last.ckpt").is_file():
             raise SystemExit(f"error: --ckpt_path last, but there is no {checkpoints / 'last.ckpt'}")
-        every = self._get(self.config, "checkpoint_every_n_steps")
         callbacks = list(self._get(self.config_init, "trainer").get("callbacks") or [])
-        callbacks += [
-            CurriculumCallback(),
-            # Two savers of last.ckpt: every N steps (mid-stage) and after each curriculum check.
-            ModelCheckpoint(dirpath=checkpoints, save_last=True, save_top_k=0, every_n_train_steps=every),
-            LearningRateMonitor(logging_interval="step"),
-            TokenThroughputMonitor(),
-        ]
-        kwargs.update(
-            callbacks=callbacks,
-            logger=TensorBoardLogger(save_dir=str(run_dir), name="", version="", default_hp_metric=False),
-            default_root_dir=str(run_dir),
-            # The datamodule hands out a new stream each epoch: the current stage, from where it stopped.
-            reload_dataloaders_every_n_epochs=1,
-            # Every rank validates the whole (small) problem set, so all ranks take the same curriculum step.
-            use_distributed_sampler=False,
-        )
+        run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
+        kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])
         return super().instantiate_trainer(**kwargs)
 
 

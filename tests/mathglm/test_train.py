@@ -1,0 +1,185 @@
+"""`python -m mathglm.train`: configs, errors, learning, kill-and-resume, and 2-process DDP on CPU."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+import yaml
+
+from mathglm.curriculum import Curriculum
+from mathglm.data import MathDataModule
+from mathglm.lit_module import MathGLMModule
+from mathglm.train import main, run_trainer_kwargs
+
+REPO = Path(__file__).resolve().parents[2]
+ONE_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 1, "operators": "+"}
+
+
+def _small_run_config(run_dir: Path, **trainer) -> dict:
+    return {
+        "seed_everything": 0,
+        "run_dir": str(run_dir),
+        "checkpoint_every_n_steps": 50,
+        "final_eval_problems": 200,
+        "trainer": {"accelerator": "cpu", "devices": 1, "max_steps": 300, "limit_train_batches": 50,
+                    "max_epochs": -1, "gradient_clip_val": 1.0, "log_every_n_steps": 10,
+                    "num_sanity_val_steps": 0, "enable_progress_bar": False, "enable_model_summary": False,
+                    **trainer},
+        "model": {"preset": "tiny", "n_layer": 2, "n_embd": 64, "n_head": 2, "block_size": 64,
+                  "learning_rate": 0.003, "warmup_steps": 20},
+        "data": {"batch_size": 16, "window": 64, "val_problems": 64, "num_workers": 0,
+                 "curriculum": {"stages": [{"name": "add1", "mix": {"add1": ONE_DIGIT_ADDITION},
+                                            "target_accuracy": None}]}},
+    }
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_run_config_parses_through_the_cli(path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--config", str(path), "--print_config"])
+    assert exit_.value.code in (0, None)
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert {"model", "data", "trainer"} <= set(printed)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs" / "curricula").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_curriculum_file_parses(path):
+    assert len(Curriculum.from_yaml(path)) >= 1
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--model.bogus", "1"], "--model.bogus"),
+        (["--model.learning_rate", "abc"], "model.learning_rate"),
+        (["--model.preset", "huge"], "unknown model preset 'huge'"),
+        (["--data.curriculum", "/no/such/curriculum.yaml"], "/no/such/curriculum.yaml"),
+    ],
+)
+def test_bad_config_key_or_value_is_a_one_line_error(args, named, capsys, tmp_path):
+    assert main(args + ["--run_dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and named in err[0]
+
+
+def test_short_pipeline_learns_one_digit_addition(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump(_small_run_config(run_dir)))
+    assert main(["--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "checkpoint:" in out and "tensorboard" in out
+    results = json.loads((run_dir / "final_eval.json").read_text())
+    assert results["split"] == "test"
+    assert results["stages"][0]["accuracy"] >= 0.9, results
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert (run_dir / "config.yaml").is_file()
+    assert list(run_dir.glob("events.out.tfevents.*"))
+    ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert ckpt["mathglm"]["model_config"]["n_embd"] == 64
+    assert ckpt["global_step"] == 300
+
+
+def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"x")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--run_dir", str(tmp_path), "--trainer.max_steps", "1"])
+    assert "already holds a run" in str(exit_.value.code)
+
+
+# ---------------------------------------------------------------- kill and resume
+
+
+class _Killed(Exception):
+    """Stands for a kill: raised between two steps, so no checkpoint is written for the step it interrupts."""
+
+
+class _Recorder(L.Callback):
+    """Remembers every training batch (its token ids) and stage; can simulate a kill before a given step."""
+
+    def __init__(self, kill_before_step: int | None = None):
+        self.batches: list[tuple[int, int, torch.Tensor]] = []
+        self.kill_before_step = kill_before_step
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        if self.kill_before_step is not None and trainer.global_step + 1 >= self.kill_before_step:
+            raise _Killed
+        self.batches.append((trainer.global_step, trainer.datamodule.state.stage_index, batch["idx"].clone()))
+
+
+RESUME_CURRICULUM = {
+    "replay_share": 0.5,
+    "stages": [
+        {"name": "add", "mix": {"add1": ONE_DIGIT_ADDITION}, "target_accuracy": None, "max_steps": 4},
+        {"name": "mul", "mix": {"mul1": {"base": "mul", "max_digits": 1}}, "target_accuracy": None},
+    ],
+}
+
+
+def _fit(run_dir: Path, max_steps: int, recorder: _Recorder, ckpt_path=None):
+    L.seed_everything(0)
+    module = MathGLMModule(preset="tiny", n_layer=1, n_embd=32, n_head=1, block_size=32, warmup_steps=2)
+    data = MathDataModule(curriculum=RESUME_CURRICULUM, batch_size=2, window=32, val_problems=4, num_workers=0)
+    kwargs = run_trainer_kwargs(run_dir, checkpoint_every_n_steps=2)
+    trainer = L.Trainer(
+        **{**kwargs, "callbacks": kwargs["callbacks"] + [recorder]}, accelerator="cpu",
+        max_steps=max_steps, limit_train_batches=3, max_epochs=-1, num_sanity_val_steps=0,
+        enable_progress_bar=False, enable_model_summary=False,
+    )
+    try:
+        trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
+    except _Killed:
+        pass
+    return module, data, trainer
+
+
+# Epochs (curriculum checks) are 3 steps; checkpoints every 2. Killed before step 5, the run resumes from step 4,
+# mid-epoch; killed before step 7, from step 6: the end of an epoch, before its validation moved the curriculum on.
+@pytest.mark.parametrize("kill_before_step", [5, 7])
+def test_killed_run_resumes_with_the_same_stage_and_upcoming_batches(tmp_path, kill_before_step):
+    full = _Recorder()
+    module_full, data_full, _ = _fit(tmp_path / "full", 9, full)
+    # The first stage's 4-step budget is noticed at the check after step 6.
+    assert [stage for _, stage, _ in full.batches] == [0] * 6 + [1] * 3
+
+    killed = _Recorder(kill_before_step=kill_before_step)
+    _fit(tmp_path / "killed", 9, killed)
+    resumed = _Recorder()
+    ckpt = tmp_path / "killed" / "checkpoints" / "last.ckpt"
+    saved_step = torch.load(ckpt, map_location="cpu", weights_only=False)["global_step"]
+    assert saved_step == {5: 4, 7: 6}[kill_before_step]
+    module_resumed, data_resumed, _ = _fit(tmp_path / "killed", 9, resumed, ckpt_path=str(ckpt))
+
+    # The resumed run draws exactly the batches the uninterrupted run drew from the checkpoint's step on.
+    expected = [(s, stage) for s, stage, _ in full.batches if s >= saved_step]
+    assert [(s, stage) for s, stage, _ in resumed.batches] == expected
+    for (_, _, got), (_, _, want) in zip(resumed.batches, [b for b in full.batches if b[0] >= saved_step]):
+        assert torch.equal(got, want)
+    assert data_resumed.state.state_dict() == data_full.state.state_dict()
+    for p, q in zip(module_resumed.parameters(), module_full.parameters()):
+        torch.testing.assert_close(p, q)
+
+
+# ------------------------------------------------------------------------- DDP
+
+
+@pytest.mark.slow
+def test_two_process_ddp_on_cpu_runs_a_few_steps(tmp_path):
+    run_dir = tmp_path / "ddp"
+    config = _small_run_config(run_dir, devices=2, strategy="ddp", max_steps=4, limit_train_batches=2)
+    config["final_eval_problems"] = 8
+    config["data"]["val_problems"] = 8
+    (tmp_path / "ddp.yaml").write_text(yaml.safe_dump(config))
+    proc = subprocess.run(
+        [sys.executable, "-m", "mathglm.train", "--config", str(tmp_path / "ddp.yaml")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert ckpt["global_step"] == 4
+    assert "world_size=2" in proc.stderr or "distributed_backend=gloo" in proc.stderr
