@@ -94,7 +94,7 @@ def test_tensorboard_logging(trained):
 
 def test_cli_writes_json_markdown_and_heatmaps(tmp_path, capsys):
     out = tmp_path / "ev"
-    code = eval_cli.main(["-c", str(trained_checkpoint()), "--suite", "default", "--n", "10", "--out", str(out),
+    code = eval_cli.main(["-c", str(trained_checkpoint()), "--suite", "default", "--n", "6", "--out", str(out),
                           "--no-progress", "--device", "cpu"])
     printed = capsys.readouterr().out
     assert code == 0
@@ -103,7 +103,7 @@ def test_cli_writes_json_markdown_and_heatmaps(tmp_path, capsys):
     data = json.loads((out / "report.json").read_text())
     assert list(data["stages"]) == list(SUITES["default"])
     for stage in data["stages"].values():
-        assert stage["metrics"]["n"] == len(stage["records"]) == 10
+        assert stage["metrics"]["n"] == len(stage["records"]) == 6
     assert (out / "heatmap_mul.png").read_bytes()[:4] == b"\x89PNG"
     assert "| stage | n | exact |" in printed and printed.strip() == (out / "report.md").read_text().strip()
 

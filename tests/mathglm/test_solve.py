@@ -70,7 +70,8 @@ def _run(argv, capsys):
 
 def test_batch_with_good_and_bad_lines(tmp_path, capsys):
     ckpt = trained_checkpoint()
-    lines = ["2+3=", "", "1+(2", "7 × 8", "1/0", "123456789" * 3 + "+" + "987654321" * 2, "  ", "12+9", "3 4", "１５－８＝"]
+    too_long = "123456789" * 3 + "+" + "987654321" * 2
+    lines = ["2+3=", "", "1+(2", "7 × 8", "1/0", too_long, "  ", "12+9", "3 4", "１５－８＝"]
     bad = {1, 2, 4, 5, 6, 8}
     (tmp_path / "in.txt").write_text("\n".join(lines) + "\n")
     code, _, err = _run(["-c", str(ckpt), "--input", str(tmp_path / "in.txt"), "--output",
@@ -135,3 +136,17 @@ def test_module_entry_point(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows[0]["answer"] == "5" and rows[1]["error"].startswith("malformed question")
+
+
+def test_batched_generation_matches_one_at_a_time():
+    """Prompts of mixed lengths batched together give each row the chain it gets alone (padding costs no room)."""
+    from mathglm.checkpoint import load_for_inference
+    from mathglm.inference import generate_chains
+
+    bundle = load_for_inference(random_checkpoint())  # never ends a chain: every row uses all its room
+    questions = ["1+2", "123456*7", "1+2+3+4+5+6+7+8+9", "(12+3)*4", "9", "12345678901234567890+1"]
+    args = (bundle.model, bundle.tokenizer, questions, bundle.encoding)
+    alone = generate_chains(*args, batch_size=1)
+    together = generate_chains(*args, batch_size=64)
+    assert together == alone
+    assert not any(c.finished for c in alone)
