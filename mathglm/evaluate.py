@@ -431,6 +431,16 @@ class Counterexample:
         return dict(self.__dict__)
 
 
+def _exact_integer_division(node) -> bool:
+    from datagen import evaluate
+
+    try:
+        a, b = evaluate(node.left), evaluate(node.right)
+    except Exception:  # noqa: BLE001 - division by zero or overflow: not a question of the stage
+        return False
+    return a.denominator == 1 and b.denominator == 1 and b != 0 and a % b == 0
+
+
 def _operation_strategies(stage: str) -> dict[str, Any]:
     """One hypothesis strategy of expression trees per operation of `stage`, built on datagen.strategies.
 
@@ -465,19 +475,35 @@ def _operation_strategies(stage: str) -> dict[str, Any]:
         allowed_nodes |= {Percent} if "percent" in config.number_kinds else set()
 
         def in_stage(tree) -> bool:
+            """Within the stage: its operators and operation count, its number kinds, exact `/` if it has them."""
             ops, stack = [], [tree]
             while stack:
                 node = stack.pop()
                 if isinstance(node, BinOp):
                     ops.append(node.op)
+                    if node.op == "/" and config.exact_division and not _exact_integer_division(node):
+                        return False
                 elif isinstance(node, (Neg, Percent)) and type(node) not in allowed_nodes:
+                    return False
+                elif isinstance(node, Num) and "." in node.text and not decimals:
                     return False
                 stack.extend(getattr(node, name) for name in ("left", "right", "operand", "inner")
                              if hasattr(node, name))
             return 2 <= len(ops) <= config.max_ops and set(ops) <= set(config.operators)
 
-        trees = expressions(max_leaves=config.max_ops + 1, max_digits=config.max_digits,
-                            max_decimals=max(config.max_decimals, 1))
+        if {"negative", "percent"} <= set(config.number_kinds):
+            # Every node kind is in the stage: datagen's own expression trees, filtered to its operators.
+            trees = expressions(max_leaves=config.max_ops + 1, max_digits=config.max_digits,
+                                max_decimals=max(config.max_decimals, 1))
+        else:
+            # Only binary operations on the stage's literals; to_text adds the brackets precedence needs.
+            binary = [op for op in config.operators if op != "^"]
+            trees = st.recursive(
+                lits.map(Num),
+                lambda children: st.tuples(st.sampled_from(binary), children, children).map(
+                    lambda t: BinOp(t[0], t[1], t[2])),
+                max_leaves=config.max_ops + 1,
+            )
         out["mixed"] = trees.filter(in_stage)
     return out
 

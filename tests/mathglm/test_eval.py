@@ -138,3 +138,11 @@ def test_hypothesis_reports_no_counterexample_when_every_answer_holds(trained, m
     found = find_counterexamples(trained, "mul_div", max_examples=15, seed=0, time_budget=10)
     assert [c.operation for c in found] == ["*", "/"]
     assert all(c.question is None and c.wrong == 0 and c.tried > 0 for c in found)
+
+
+def test_hypothesis_mixed_chains_stay_in_the_stage():
+    bundle = load_for_inference(random_checkpoint())
+    [found] = find_counterexamples(bundle, "mixed_brackets", max_examples=10, seed=0, time_budget=20,
+                                   operations=["mixed"])
+    assert found.operation == "mixed" and found.question is not None
+    assert sum(found.question.count(op) for op in "+-*/") >= 2 and "." not in found.question
