@@ -15,8 +15,9 @@ LSE is log2-based. Every accumulation is fp32 whatever the input dtype.
 
 Segments (packed traces): `segment_ids` (B, T) confines each query to keys of its own segment (and, causal,
 not later than itself). Precondition: every segment id occupies ONE contiguous run of positions in its row
-(the packing writes segments back to back; nondecreasing ids satisfy it). It is checked on every call with
-one O(B*T log T) reduction (a host sync), skipped under torch.compile. Given the precondition, the keys a
+(the packing writes segments back to back; nondecreasing ids satisfy it). It is checked with one
+O(B*T log T) reduction and a host sync, once per segment_ids tensor (the model reuses one tensor for all its
+layers; skipped under torch.compile) and a ValueError names it. Given the precondition, the keys a
 query block can see lie in [start of its first query's segment, end of its last query's segment), so each
 program loops only over the key blocks of that range: fully masked blocks are never loaded or computed. The
 same holds for the query-block range of a key block in the dK/dV kernel. Without segments, the blocks
@@ -39,7 +40,6 @@ from .utils import check_same_device_dtype, check_triton_device, contiguous, is_
 SUPPORTED_HEAD_DIMS = (32, 64, 128)
 
 _LOG2E = 1.4426950408889634  # 1 / ln(2): exp(x) = exp2(x * log2(e))
-_LN2 = 0.6931471805599453
 
 # The interpreter runs every block op in numpy, one program at a time, so its cost is per block visited:
 # fixed blocks, small enough for several per row at T = 77 or 130 (ragged ends, diagonal, unmasked middle
