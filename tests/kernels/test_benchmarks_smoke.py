@@ -23,3 +23,25 @@ def test_script_runs_on_cpu_and_saves(script, tmp_path, monkeypatch, capsys):
     assert all(r["provider"] == "torch" and r["shape"] == "8x96" and float(r["ms"]) > 0 for r in rows)
     assert rows[0]["device"].startswith("cpu") and rows[0]["torch_version"] and rows[0]["date"]
     assert list(tmp_path.glob("*.png"))
+
+
+def test_training_benchmark_runs_on_cpu_and_saves(tmp_path, monkeypatch, capsys):
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model on a shared 2-core box: extra threads only contend
+    argv = ["bench_training.py", "--device", "cpu", "--presets", "tiny", "--providers", "reference",
+            "--batch-size", "2", "--window", "64", "--warmup", "1", "--steps", "2", "--save",
+            "--results-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    try:
+        runpy.run_path(str(BENCHMARKS / "bench_training.py"), run_name="__main__")
+    finally:
+        torch.set_num_threads(threads)
+    printed = capsys.readouterr().out
+    assert "| preset | provider | batch x window |" in printed and "| tiny | reference | 2 x 64 |" in printed
+    (row,) = csv.DictReader((tmp_path / "training.csv").open())
+    assert (row["preset"], row["provider"], row["batch"], row["window"], row["data"]) == ("tiny", "reference", "2",
+                                                                                           "64", "packed")
+    assert float(row["tokens_per_s"]) > 0 and 0 < float(row["target_share"]) < 1 and 0 < float(row["loss_last"]) < 10
+    assert row["mfu"] == "" and row["device"].startswith("cpu") and row["date"] and row["command"]

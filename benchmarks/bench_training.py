@@ -1,0 +1,339 @@
+"""Benchmark training throughput per model preset: tokens/s and MFU of whole optimizer steps.
+
+Providers: `triton` (the model with attention_impl="triton": our flash attention, RMSNorm and SwiGLU kernels),
+`reference` (attention_impl="reference": eager PyTorch, SDPA with a boolean segment mask) and `compile`
+(torch.compile of the reference model, dynamic=False). One step is what Lightning does for configs/gpu_*.yaml:
+forward under bf16 autocast (CUDA; fp32 on CPU), backward, gradient clipping at 1.0, AdamW (fused on CUDA) with
+MathGLMModule's parameter groups, zero_grad.
+
+Data: real packed windows (`--data packed`, the default): `mathglm.data.pack_batch` on datagen's `full` stage
+with the training encoding (reversed digits), several traces per window, each its own segment, padding at the
+tail. A pool of a few distinct batches is built and moved to the device before timing and then cycled:
+generating them is not timed (in training, DataLoader workers overlap it; `datagen_throughput.py` measures it).
+`--data synthetic`: random token ids of the same shape, one segment per window.
+
+Shapes: batch size and window from `configs/gpu_<preset>.yaml` (data.batch_size, data.window) when that file
+exists, else a 65,536-token batch of windows min(block_size, 1024); `--batch-size`/`--window` override.
+
+Timing: `--warmup` steps (the first one compiles: Triton autotuning, torch.compile), then `--steps` steps, each
+ended by torch.cuda.synchronize; median step time with 20th/80th percentiles. tokens/s counts every window
+position (padding costs the same FLOPs); the CSV's `target_share` says how many of them carry a loss target.
+
+MFU = estimate_flops_per_token(T) x tokens/s / the GPU's peak dense bf16 FLOP/s (PEAK_BF16_TFLOPS below).
+estimate_flops_per_token is PaLM's 6 N + 12 L d T (model FLOPs: the full T x T attention term, although causal
+attention within short packed segments does far less), so MFU here is comparable with PaLM's and nanoGPT's.
+Peak memory: torch.cuda.max_memory_allocated over the timed steps (weights, optimizer state and activations).
+
+    PYTHONPATH=. python benchmarks/bench_training.py                    # GPU: tiny, 10m, 100m x all providers
+    PYTHONPATH=. python benchmarks/bench_training.py --presets 100m --providers triton compile --steps 50
+    PYTHONPATH=. python benchmarks/bench_training.py --device cpu       # CPU smoke run: tiny, reference, 3 steps
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import os
+import random
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+import triton
+import yaml
+
+from benchmarks.harness import RESULTS_DIR, device_name
+from datagen import sample_problems
+from mathglm.data import pack_batch
+from mathglm.encoding import TraceEncoding
+from mathglm.model import GPT, GPTConfig
+from mathglm.tokenizer import load_tokenizer
+
+OP = "training"
+PROVIDERS = ("triton", "reference", "compile")
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+POOL = 4  # distinct batches cycled through the timed steps
+
+# Peak dense (no 2:4 sparsity) bf16 tensor-core throughput in TFLOP/s, from NVIDIA's datasheets, which quote the
+# sparse figure (2x): H100 SXM5 1,979 -> 989.4; H100 PCIe 1,513 -> 756.5; H100 NVL 1,671 -> 835.5; H200 (SXM)
+# and GH200 1,979 -> 989.4; A100 624 -> 312. Matched as substrings of torch.cuda.get_device_name, first match
+# wins (so "H100 PCIe" before "H100"). Datasheet peaks are not reachable: an 8192^3 bf16 matmul measured about
+# 790-800 TFLOP/s on the lent H100 and H200 machines (/work/.library/device/KINDS.md), i.e. ~80% of 989.
+PEAK_BF16_TFLOPS: tuple[tuple[str, float], ...] = (
+    ("H100 PCIe", 756.5),
+    ("H100 NVL", 835.5),
+    ("H100", 989.4),
+    ("H200", 989.4),
+    ("A100", 312.0),
+)
+
+
+@dataclass
+class TrainingMeasurement:
+    """One CSV row: one provider training one preset on one batch shape."""
+
+    preset: str
+    provider: str
+    batch: int
+    window: int
+    data: str  # "packed" (full stage) or "synthetic"
+    target_share: float  # positions with a loss target / all positions
+    dtype: str  # autocast dtype of the matmuls ("float32": no autocast)
+    params: int
+    flops_per_token: float
+    warmup: int
+    steps: int
+    ms: float  # median step time
+    ms_p20: float
+    ms_p80: float
+    tokens_per_s: float  # batch * window / median step time
+    tflops: float  # flops_per_token * tokens_per_s / 1e12
+    mfu: float | None  # tflops / peak_tflops (None where the peak is unknown, e.g. CPU)
+    peak_tflops: float | None
+    peak_mem_mb: float | None  # CUDA only
+    loss_last: float  # loss of the last timed step: same data and init per preset, so comparable
+    device: str
+    torch_version: str
+    triton_version: str
+    date: str
+    command: str
+    note: str = ""  # where the shape came from; errors (out of memory)
+
+
+def peak_tflops_of(device: torch.device) -> float | None:
+    """Datasheet dense bf16 peak of this GPU (None on CPU or for a GPU not in the table)."""
+    if device.type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(device)
+    return next((peak for key, peak in PEAK_BF16_TFLOPS if key in name), None)
+
+
+def batch_shape(preset: str, device: torch.device, args: argparse.Namespace) -> tuple[int, int, str]:
+    """(batch size, window, where they came from) for `preset`."""
+    block_size = GPTConfig.from_name(preset, vocab_size=64).block_size
+    if device.type != "cuda":
+        batch, window, source = 4, min(128, block_size), "CPU default"
+    elif (config := CONFIGS / f"gpu_{preset}.yaml").is_file():
+        data = yaml.safe_load(config.read_text())["data"]
+        batch, window, source = int(data["batch_size"]), int(data["window"]), f"configs/{config.name}"
+    else:
+        window = min(block_size, 1024)
+        batch, source = 65536 // window, "65536-token batch"
+    if args.batch_size or args.window:
+        source = "command line"
+    return args.batch_size or batch, args.window or window, source
+
+
+def make_batches(batch: int, window: int, kind: str, vocab_size: int, seed: int) -> list[dict[str, torch.Tensor]]:
+    """POOL batches of (batch, window) tensors on the CPU: idx, targets, segment_ids, position_ids."""
+    tokenizer = load_tokenizer()
+    if kind == "packed":
+        problems = sample_problems(random.Random(seed), "full", "train")
+        encoding = TraceEncoding(reverse_digits=True)
+        return [pack_batch(lambda: next(problems), batch, window, tokenizer, encoding) for _ in range(POOL)]
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(POOL):
+        idx = torch.randint(4, vocab_size, (batch, window + 1), generator=gen)
+        out.append({
+            "idx": idx[:, :-1], "targets": idx[:, 1:].clone(),
+            "segment_ids": torch.zeros(batch, window, dtype=torch.long),
+            "position_ids": torch.arange(window).expand(batch, window).clone(),
+        })
+    return out
+
+
+def build(preset: str, provider: str, device: torch.device, block_size: int) -> tuple[torch.nn.Module, GPT, object]:
+    """(callable model, the GPT inside it, AdamW) with MathGLMModule's parameter groups and betas."""
+    impl = "triton" if provider == "triton" else "reference"
+    torch.manual_seed(0)
+    config = GPTConfig.from_name(preset, attention_impl=impl, block_size=block_size)
+    with torch.device(device):
+        model = GPT(config)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "wte" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "wte" not in n)]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=6e-4, betas=(0.9, 0.98), fused=device.type == "cuda",
+    )
+    runner = torch.compile(model, dynamic=False) if provider == "compile" else model
+    return runner, model, optimizer
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def run_one(
+    preset: str, provider: str, device: torch.device, dtype: torch.dtype, args: argparse.Namespace,
+    peak: float | None,
+) -> TrainingMeasurement:
+    batch, window, source = batch_shape(preset, device, args)
+    block_size = max(window, GPTConfig.from_name(preset, vocab_size=64).block_size)
+    runner, model, optimizer = build(preset, provider, device, block_size)
+    batches = [{k: v.to(device, non_blocking=True) for k, v in b.items()}
+               for b in make_batches(batch, window, args.data, model.config.vocab_size, args.seed)]
+    target_share = sum(float((b["targets"] != -100).float().mean()) for b in batches) / len(batches)
+    autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32)
+
+    def step(b: dict[str, torch.Tensor]) -> torch.Tensor:
+        with autocast:
+            _, loss = runner(**b)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        return loss
+
+    for i in range(args.warmup):
+        step(batches[i % POOL])
+    sync(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    times = []
+    for i in range(args.steps):
+        start = time.perf_counter()
+        loss = step(batches[(args.warmup + i) % POOL])
+        sync(device)
+        times.append((time.perf_counter() - start) * 1000)
+    ms = statistics.median(times)
+    deciles = statistics.quantiles(times, n=10, method="inclusive") if len(times) > 1 else [ms] * 9
+    p20, p80 = deciles[1], deciles[7]
+    tokens_per_s = batch * window / (ms * 1e-3)
+    flops_per_token = model.estimate_flops_per_token(window)
+    tflops = flops_per_token * tokens_per_s / 1e12
+    return TrainingMeasurement(
+        preset=preset, provider=provider, batch=batch, window=window, data=args.data,
+        target_share=target_share, dtype=str(dtype).removeprefix("torch."), params=model.num_params(),
+        flops_per_token=flops_per_token, warmup=args.warmup, steps=args.steps, ms=ms, ms_p20=p20, ms_p80=p80,
+        tokens_per_s=tokens_per_s, tflops=tflops, mfu=tflops / peak if peak else None, peak_tflops=peak,
+        peak_mem_mb=torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
+        loss_last=float(loss.detach()), **_provenance(device), note=source,
+    )
+
+
+def _provenance(device: torch.device) -> dict[str, str]:
+    return dict(
+        device=device_name(device), torch_version=torch.__version__, triton_version=triton.__version__,
+        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        command=" ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv]),
+    )
+
+
+def failed_row(preset: str, provider: str, device: torch.device, args: argparse.Namespace, error: str) -> TrainingMeasurement:
+    """A row that records a run that could not complete (out of memory, compile failure), with NaN timings."""
+    batch, window, source = batch_shape(preset, device, args)
+    nan = float("nan")
+    return TrainingMeasurement(
+        preset=preset, provider=provider, batch=batch, window=window, data=args.data, target_share=nan,
+        dtype="", params=0, flops_per_token=nan, warmup=args.warmup, steps=args.steps, ms=nan, ms_p20=nan,
+        ms_p80=nan, tokens_per_s=nan, tflops=nan, mfu=None, peak_tflops=None, peak_mem_mb=None, loss_last=nan,
+        **_provenance(device), note=f"{source}; FAILED: {error}",
+    )
+
+
+def append_csv(rows: Sequence[TrainingMeasurement], results_dir: Path) -> Path:
+    """Append rows to results/training.csv (header written when the file is new), as harness.append_csv does."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{OP}.csv"
+    new = not path.exists()
+    with path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[fld.name for fld in fields(TrainingMeasurement)])
+        if new:
+            writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in asdict(row).items()})
+    return path
+
+
+def markdown_table(rows: Sequence[TrainingMeasurement]) -> str:
+    """The RESULTS.md table: one line per (preset, provider), speed-up against `reference` of the same preset."""
+    reference = {r.preset: r.tokens_per_s for r in rows if r.provider == "reference"}
+    lines = [
+        "| preset | provider | batch x window | ms/step (p20-p80) | tokens/s | TFLOP/s | MFU | vs reference | peak MiB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        speedup = r.tokens_per_s / reference[r.preset] if r.preset in reference else None
+        cells = [
+            r.preset, r.provider, f"{r.batch} x {r.window}", f"{r.ms:.1f} ({r.ms_p20:.1f}-{r.ms_p80:.1f})",
+            f"{r.tokens_per_s:,.0f}", f"{r.tflops:.2f}", "-" if r.mfu is None else f"{r.mfu:.1%}",
+            "-" if speedup is None else f"{speedup:.2f}x", "-" if r.peak_mem_mb is None else f"{r.peak_mem_mb:,.0f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--dtype", default=None, help="autocast dtype: bfloat16 | float16 | float32 (default: bf16 on "
+                                                 "CUDA, float32 = no autocast on CPU)")
+    p.add_argument("--presets", nargs="+", default=None, help="model presets (default: tiny 10m 100m on CUDA, "
+                                                              "tiny on CPU)")
+    p.add_argument("--providers", nargs="+", default=None, choices=PROVIDERS,
+                   help="default: all on CUDA, reference on CPU")
+    p.add_argument("--batch-size", type=int, default=None, help="override the preset's batch size")
+    p.add_argument("--window", type=int, default=None, help="override the preset's window (sequence length)")
+    p.add_argument("--data", choices=("packed", "synthetic"), default="packed")
+    p.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 3 on CUDA, 1 on CPU)")
+    p.add_argument("--steps", type=int, default=None, help="timed steps (default 20 on CUDA, 3 on CPU)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the problem stream")
+    p.add_argument("--peak-tflops", type=float, default=None, help="override the peak dense FLOP/s used for MFU")
+    p.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    p.add_argument("--save", action=argparse.BooleanOptionalAction, default=None,
+                   help="append to results/training.csv (default: on CUDA only)")
+    args = p.parse_args(argv)
+    cuda = torch.device(args.device).type == "cuda"
+    args.presets = args.presets or (["tiny", "10m", "100m"] if cuda else ["tiny"])
+    args.providers = args.providers or (list(PROVIDERS) if cuda else ["reference"])
+    args.warmup = 3 if args.warmup is None and cuda else 1 if args.warmup is None else args.warmup
+    args.steps = 20 if args.steps is None and cuda else 3 if args.steps is None else args.steps
+    args.save = cuda if args.save is None else args.save
+    if args.steps < 1 or args.warmup < 0:
+        p.error("--steps must be >= 1 and --warmup >= 0")
+    if not cuda and "triton" in args.providers and os.environ.get("TRITON_INTERPRET") != "1":
+        p.error("the triton provider on CPU needs TRITON_INTERPRET=1 (the interpreter: correct but far too slow "
+                "to time)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> list[TrainingMeasurement]:
+    args = parse_args(argv)
+    device = torch.device(args.device)
+    dtype = getattr(torch, args.dtype) if args.dtype else (torch.bfloat16 if device.type == "cuda" else torch.float32)
+    if device.type == "cuda":
+        torch.set_float32_matmul_precision("high")  # as mathglm.train does
+    peak = args.peak_tflops or peak_tflops_of(device)
+    print(f"{device_name(device)}; peak dense bf16 {peak or 'unknown'} TFLOP/s; autocast {dtype}; data {args.data}")
+    rows = []
+    for preset in args.presets:
+        for provider in args.providers:
+            try:
+                row = run_one(preset, provider, device, dtype, args, peak)
+            except (torch.cuda.OutOfMemoryError, RuntimeError) as err:
+                # One failed provider (out of memory at 100m, a compile error) must not lose the other rows.
+                message = " ".join(str(err).split())[:200]
+                print(f"!! {preset}/{provider}: {message}", file=sys.stderr)
+                row = failed_row(preset, provider, device, args, message)
+            rows.append(row)
+            print(f"{preset:>5} {provider:<9} {row.ms:9.2f} ms/step {row.tokens_per_s:14,.0f} tokens/s "
+                  f"loss {row.loss_last:.4f}", flush=True)
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+    print()
+    print(markdown_table(rows))
+    if args.save:
+        print("appended to", append_csv(rows, args.results_dir))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
