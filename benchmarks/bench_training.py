@@ -324,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> list[TrainingMeasurement]:
                 print(f"!! {preset}/{provider}: {message}", file=sys.stderr)
                 row = failed_row(preset, provider, device, args, message)
             rows.append(row)
+            if args.save:  # row by row: a run stopped by a timeout keeps what it measured
+                append_csv([row], args.results_dir)
             print(f"{preset:>5} {provider:<9} {row.ms:9.2f} ms/step {row.tokens_per_s:14,.0f} tokens/s "
                   f"loss {row.loss_last:.4f}", flush=True)
             if device.type == "cuda":
@@ -331,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> list[TrainingMeasurement]:
     print()
     print(markdown_table(rows))
     if args.save:
-        print("appended to", append_csv(rows, args.results_dir))
+        print("appended to", args.results_dir / f"{OP}.csv")
     return rows
 
 
