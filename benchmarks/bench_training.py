@@ -227,7 +227,9 @@ def _provenance(device: torch.device) -> dict[str, str]:
     )
 
 
-def failed_row(preset: str, provider: str, device: torch.device, args: argparse.Namespace, error: str) -> TrainingMeasurement:
+def failed_row(
+    preset: str, provider: str, device: torch.device, args: argparse.Namespace, error: str
+) -> TrainingMeasurement:
     """A row that records a run that could not complete (out of memory, compile failure), with NaN timings."""
     batch, window, source = batch_shape(preset, device, args)
     nan = float("nan")
@@ -257,7 +259,8 @@ def markdown_table(rows: Sequence[TrainingMeasurement]) -> str:
     """The RESULTS.md table: one line per (preset, provider), speed-up against `reference` of the same preset."""
     reference = {r.preset: r.tokens_per_s for r in rows if r.provider == "reference"}
     lines = [
-        "| preset | provider | batch x window | ms/step (p20-p80) | tokens/s | TFLOP/s | MFU | vs reference | peak MiB |",
+        "| preset | provider | batch x window | ms/step (p20-p80) | tokens/s | TFLOP/s | MFU | vs reference "
+        "| peak MiB |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

@@ -47,7 +47,8 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 unset TRITON_INTERPRET  # compiled kernels, not the interpreter
 dry=${DRY_RUN_ON_CPU:-0}  # 1: walk the script on a machine without a GPU (interpreter tests, CPU timings)
 
-echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)  steps: ${steps[*]}"
+echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    " steps: ${steps[*]}"
 if compgen -G ".whl/*.whl" >/dev/null; then
     echo "== installing carried wheels: $(ls .whl | tr '\n' ' ')"
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
