@@ -126,7 +126,9 @@ def _torch_load(path: Path) -> object:
     user's own training output. Set MATHGLM_SAFE_LOAD=1 to refuse such files instead.
     """
     try:
-        with torch.serialization.safe_globals(_safe_globals()):
+        # torch warns about the pickle protocol of damaged files before raising; the error below says it all.
+        with torch.serialization.safe_globals(_safe_globals()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         reason = _unpickler_reason(err)

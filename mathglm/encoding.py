@@ -31,10 +31,13 @@ class TraceEncoding:
 
     reverse_digits: bool = True
     """Write the digits of every number in the completion least-significant first."""
+    reverse_question: bool = False
+    """Write the question's numbers least-significant first too, so that a digit of the answer and the digits
+    it depends on sit at the same offsets from the start of their numbers."""
 
     def prompt(self, question: str) -> str:
         """The text the model is conditioned on: the question and the `=` that asks for its chain."""
-        return question + "="
+        return (reverse_digit_runs(question) if self.reverse_question else question) + "="
 
     def completion(self, trace: str, question: str) -> str:
         """The part of `trace` after `question=`, in the model's encoding."""

@@ -6,18 +6,13 @@ left-padded so one KV-cached `GPT.generate` call decodes a whole batch.
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import torch
 
 from mathglm.encoding import ParsedChain, TraceEncoding, split_chain
 from mathglm.model import GPT
 from mathglm.tokenizer import Tokenizer
-
-
-def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _length_batches(order: Sequence[int], lengths: Sequence[int], size: int, slack: int) -> list[list[int]]:

@@ -39,6 +39,7 @@ class MathGLMModule(L.LightningModule):
         tie_embeddings: bool = False,
         attention_impl: str = "auto",
         reverse_digits: bool = True,
+        reverse_question: bool = False,
         tokenizer_path: str | None = None,
         learning_rate: float = 3e-3,
         min_lr_ratio: float = 0.1,
@@ -59,6 +60,7 @@ class MathGLMModule(L.LightningModule):
             attention_impl: "reference" (PyTorch), "triton" (fused kernels) or "auto" (triton on CUDA).
             reverse_digits: Train on chains with every number's digits reversed (internal encoding; users
                 always see the generator's notation).
+            reverse_question: Also show the model the question's numbers digit-reversed (internal encoding).
             tokenizer_path: SentencePiece model; None uses the one shipped with mathglm.
             learning_rate: Peak AdamW learning rate.
             min_lr_ratio: The cosine schedule decays to learning_rate * min_lr_ratio.
@@ -78,7 +80,7 @@ class MathGLMModule(L.LightningModule):
             attention_impl=attention_impl, **overrides,
         )
         self.model = GPT(config)
-        self.encoding = TraceEncoding(reverse_digits=reverse_digits)
+        self.encoding = TraceEncoding(reverse_digits=reverse_digits, reverse_question=reverse_question)
         self._val_correct: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
     # ------------------------------------------------------------------ training
@@ -113,14 +115,14 @@ class MathGLMModule(L.LightningModule):
         """Answer the batch's questions by greedy generation and count exact answers per mixture component."""
         chains = generate_chains(
             self.model, self.tokenizer, batch["question"], self.encoding,
-            max_new_tokens=self._answer_budget(batch["trace"], batch["question"]),
+            max_new_tokens=self.answer_budget(batch["trace"], batch["question"]),
             batch_size=len(batch["question"]),
         )
         for ok, component in zip(answers_correct(chains, batch["answer"], batch["approx"]), batch["component"]):
             self._val_correct[component][0] += int(ok)
             self._val_correct[component][1] += 1
 
-    def _answer_budget(self, traces: list[str], questions: list[str]) -> int:
+    def answer_budget(self, traces: list[str], questions: list[str]) -> int:
         """Room for twice the longest expected chain: enough for any correct answer, short enough to be fast."""
         longest = max(len(self.tokenizer.encode(self.encoding.completion(t, q), eos=True))
                       for t, q in zip(traces, questions))

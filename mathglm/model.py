@@ -235,8 +235,11 @@ class GPTConfig:
     """Dropout on attention probabilities and residual branches during training."""
     attention_impl: str = "auto"
     """"reference" (PyTorch), "triton" (the `kernels` package) or "auto" (triton on CUDA, else reference)."""
-    init_std: float = 0.02
-    """Standard deviation of the normal initialisation; residual output projections use it / sqrt(2 n_layer)."""
+    init_std: float | None = None
+    """Standard deviation of the normal initialisation; residual output projections use it / sqrt(2 n_layer).
+    None: 1/sqrt(n_embd) (fan-in scaling). GPT-2's fixed 0.02 suits its widths (768+) but leaves a 128-wide
+    model's activations so small that it learns several times slower: on the default CPU run, 1/sqrt(128) ~ 0.088
+    reached 52% on 1-3 digit + - after 300 steps where 0.02 reached 10%."""
     padding_multiple: int = 64
     """The embedding and output matrices get vocab_size rounded up to a multiple of this (GPU-friendly)."""
 
@@ -262,6 +265,8 @@ class GPTConfig:
         if self.mlp_hidden is None:
             self.mlp_hidden = _round_up(8 * self.n_embd // 3, self.mlp_multiple)
         self.padded_vocab_size = _round_up(self.vocab_size, self.padding_multiple)
+        if self.init_std is None:
+            self.init_std = self.n_embd ** -0.5
 
     @classmethod
     def from_name(cls, name: str, **overrides: Any) -> GPTConfig:

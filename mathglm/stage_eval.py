@@ -1,51 +1,44 @@
-"""Exact-answer accuracy of a model on fresh held-out problems of each curriculum stage (the end-of-run table)."""
+"""The end-of-run table: every curriculum stage on fresh held-out problems, scored by `mathglm.evaluate`."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import random
+from pathlib import Path
 
-from mathglm.curriculum import Curriculum
-from mathglm.data import validation_problems
-from mathglm.inference import generate_chains
-from mathglm.lit_module import MathGLMModule, answers_correct
-
-
-def evaluate_stage_problems(module: MathGLMModule, problems: list[dict], batch_size: int = 256,
-                            progress: bool = False) -> dict:
-    """Accuracy overall and per mixture component of `problems` (dicts from `validation_problems`)."""
-    chains = generate_chains(
-        module.model, module.tokenizer, [p["question"] for p in problems], module.encoding,
-        max_new_tokens=module._answer_budget([p["trace"] for p in problems], [p["question"] for p in problems]),
-        batch_size=batch_size, progress=progress,
-    )
-    ok = answers_correct(chains, [p["answer"] for p in problems], [p["approx"] for p in problems])
-    by_component: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for good, problem in zip(ok, problems):
-        by_component[problem["component"]][0] += int(good)
-        by_component[problem["component"]][1] += 1
-    return {
-        "accuracy": sum(ok) / len(ok) if ok else 0.0,
-        "n": len(ok),
-        "components": {name: c / n for name, (c, n) in sorted(by_component.items())},
-    }
+from mathglm.curriculum import Curriculum, stream_seed
+from mathglm.evaluate import EvalReport, evaluate_problems, log_to_tensorboard
+from mathglm.lit_module import MathGLMModule
 
 
-def evaluate_curriculum(module: MathGLMModule, datamodule, n: int, split: str = "test", seed: int = 4321,
-                        progress: bool = False) -> dict:
-    """Every stage of the datamodule's curriculum on `n` fresh problems of `split` (test: never trained on)."""
-    curriculum: Curriculum = datamodule.curriculum
-    rows = []
+def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, split: str = "test",
+                        seed: int = 4321, progress: bool = False) -> list[EvalReport]:
+    """One report per stage, each on `n` fresh problems of `split` (test: hashed apart from training)."""
+    reports = []
     for stage in curriculum.stages:
-        problems = validation_problems(stage, n, seed, split=split)
-        rows.append({"stage": stage.name, **evaluate_stage_problems(module, problems, progress=progress)})
-    return {"split": split, "problems_per_stage": n, "stages": rows,
-            "curriculum_history": list(datamodule.state.history)}
+        rng = random.Random(stream_seed(seed, split, stage.name))
+        problems = [stage.sample(rng, split)[0] for _ in range(n)]
+        budget = module.answer_budget([p.trace for p in problems], [p.question for p in problems])
+        reports.append(evaluate_problems(module.model, module.tokenizer, module.encoding, problems,
+                                         name=stage.name, max_new_tokens=budget, progress=progress))
+    return reports
 
 
-def format_stage_table(results: dict) -> str:
-    """A Markdown table: stage, accuracy, and per-component accuracy."""
-    lines = ["| stage | accuracy | problems | by component |", "|---|---:|---:|---|"]
-    for row in results["stages"]:
-        parts = ", ".join(f"{name} {acc:.1%}" for name, acc in row["components"].items())
-        lines.append(f"| {row['stage']} | {row['accuracy']:.1%} | {row['n']} | {parts} |")
+def format_stage_table(reports: list[EvalReport]) -> str:
+    """Markdown: per stage, exact answers, MathGLM's 2-decimal metric, and exact answers per operation."""
+    lines = ["| stage | exact | rounded to 2 decimals | problems | exact by operation |", "|---|---:|---:|---:|---|"]
+    for report in reports:
+        m = report.metrics()
+        by_ops = ", ".join(f"{row['ops'] or 'none'} {row['exact']:.1%} (n={row['n']})"
+                           for row in report.breakdown(("ops",)))
+        lines.append(f"| {report.name} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} | {m['n']} | {by_ops} |")
     return "\n".join(lines)
+
+
+def save_stage_reports(reports: list[EvalReport], out_dir: Path, experiment=None, step: int = 0) -> None:
+    """JSON and a heatmap per stage under out_dir, and the same in TensorBoard when given its writer."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for report in reports:
+        report.to_json(out_dir / f"{report.name}.json")
+        report.heatmap(out_dir / f"{report.name}.png")
+        if experiment is not None:
+            log_to_tensorboard(report, experiment, step, prefix=f"test/{report.name}")

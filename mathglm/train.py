@@ -13,7 +13,6 @@ run's curriculum stages are evaluated on fresh held-out problems and the table i
 
 from __future__ import annotations
 
-import json
 import sys
 from argparse import ArgumentError
 from pathlib import Path
@@ -27,7 +26,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from mathglm.callbacks import CurriculumCallback, RunCheckpoint, TokenThroughputMonitor
 from mathglm.data import MathDataModule
 from mathglm.lit_module import MathGLMModule, NonFiniteLossError
-from mathglm.stage_eval import evaluate_curriculum, format_stage_table
+from mathglm.stage_eval import evaluate_curriculum, format_stage_table, save_stage_reports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
@@ -112,14 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     n = cli.config["final_eval_problems"]
     last = run_dir / "checkpoints" / "last.ckpt"
     if n > 0:
-        results = evaluate_curriculum(module, datamodule, n=n, progress=True)
-        table = format_stage_table(results)
-        print("\nFinal evaluation (fresh held-out problems, exact answers, greedy):\n" + table)
+        reports = evaluate_curriculum(module, datamodule.curriculum, n=n, progress=True)
+        table = format_stage_table(reports)
+        print("\nFinal evaluation (fresh held-out test-split problems, greedy):\n" + table)
         (run_dir / "final_eval.md").write_text(table + "\n")
-        (run_dir / "final_eval.json").write_text(json.dumps(results, indent=2) + "\n")
-        if trainer.logger is not None:
-            for row in results["stages"]:
-                trainer.logger.experiment.add_scalar(f"test/{row['stage']}", row["accuracy"], trainer.global_step)
+        experiment = trainer.logger.experiment if trainer.logger is not None else None
+        save_stage_reports(reports, run_dir / "final_eval", experiment, trainer.global_step)
+        print(f"per-stage reports and heatmaps: {run_dir / 'final_eval'}")
     print(f"\ncheckpoint:  {last}")
     print(f"tensorboard: tensorboard --logdir {run_dir}")
     return 0

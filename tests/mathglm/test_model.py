@@ -118,8 +118,9 @@ def test_packed_segments_give_the_same_logits_as_traces_alone(tok):
         end = start + len(d)
         torch.testing.assert_close(packed_restart[:, start:end], alone, rtol=0, atol=1e-10)
         torch.testing.assert_close(packed_arange[:, start:end], shifted, rtol=0, atol=1e-10)
-        # RoPE sees only relative offsets, so even without the restart the logits agree (to rounding).
-        torch.testing.assert_close(packed_arange[:, start:end], alone, rtol=0, atol=1e-8)
+        # RoPE sees only relative offsets, so even without the restart the logits agree, up to the rounding of
+        # the float32 rotary angles at larger positions (~1e-7 relative).
+        torch.testing.assert_close(packed_arange[:, start:end], alone, rtol=1e-5, atol=1e-5)
         start = end
 
     # Without segment ids the later traces do see the earlier ones.

@@ -16,7 +16,7 @@ from mathglm.lit_module import MathGLMModule
 from mathglm.train import main, run_trainer_kwargs
 
 REPO = Path(__file__).resolve().parents[2]
-ONE_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 1, "operators": "+"}
+TWO_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 2, "operators": "+"}
 
 
 def _small_run_config(run_dir: Path, **trainer) -> dict:
@@ -25,14 +25,13 @@ def _small_run_config(run_dir: Path, **trainer) -> dict:
         "run_dir": str(run_dir),
         "checkpoint_every_n_steps": 50,
         "final_eval_problems": 200,
-        "trainer": {"accelerator": "cpu", "devices": 1, "max_steps": 300, "limit_train_batches": 50,
+        "trainer": {"accelerator": "cpu", "devices": 1, "max_steps": 400, "limit_train_batches": 100,
                     "max_epochs": -1, "gradient_clip_val": 1.0, "log_every_n_steps": 10,
                     "num_sanity_val_steps": 0, "enable_progress_bar": False, "enable_model_summary": False,
                     **trainer},
-        "model": {"preset": "tiny", "n_layer": 2, "n_embd": 64, "n_head": 2, "block_size": 64,
-                  "learning_rate": 0.003, "warmup_steps": 20},
+        "model": {"preset": "tiny", "block_size": 64, "learning_rate": 0.003, "warmup_steps": 20},
         "data": {"batch_size": 16, "window": 64, "val_problems": 64, "num_workers": 0,
-                 "curriculum": {"stages": [{"name": "add1", "mix": {"add1": ONE_DIGIT_ADDITION},
+                 "curriculum": {"stages": [{"name": "add2", "mix": {"add2": TWO_DIGIT_ADDITION},
                                             "target_accuracy": None}]}},
     }
 
@@ -66,22 +65,24 @@ def test_bad_config_key_or_value_is_a_one_line_error(args, named, capsys, tmp_pa
     assert len(err) == 1 and err[0].startswith("error: ") and named in err[0]
 
 
-def test_short_pipeline_learns_one_digit_addition(tmp_path, capsys):
+def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     run_dir = tmp_path / "run"
     config = tmp_path / "run.yaml"
     config.write_text(yaml.safe_dump(_small_run_config(run_dir)))
     assert main(["--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "checkpoint:" in out and "tensorboard" in out
-    results = json.loads((run_dir / "final_eval.json").read_text())
-    assert results["split"] == "test"
-    assert results["stages"][0]["accuracy"] >= 0.9, results
+    report = json.loads((run_dir / "final_eval" / "add2.json").read_text())
+    assert report["metrics"]["n"] == 200
+    assert report["metrics"]["greedy_exact"] >= 0.9, report["metrics"]
+    assert (run_dir / "final_eval" / "add2.png").is_file()
+    assert "| add2 |" in (run_dir / "final_eval.md").read_text()
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     assert (run_dir / "config.yaml").is_file()
     assert list(run_dir.glob("events.out.tfevents.*"))
     ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    assert ckpt["mathglm"]["model_config"]["n_embd"] == 64
-    assert ckpt["global_step"] == 300
+    assert ckpt["mathglm"]["model_config"]["block_size"] == 64
+    assert ckpt["global_step"] == 400
 
 
 def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
@@ -115,7 +116,7 @@ class _Recorder(L.Callback):
 RESUME_CURRICULUM = {
     "replay_share": 0.5,
     "stages": [
-        {"name": "add", "mix": {"add1": ONE_DIGIT_ADDITION}, "target_accuracy": None, "max_steps": 4},
+        {"name": "add", "mix": {"add2": TWO_DIGIT_ADDITION}, "target_accuracy": None, "max_steps": 4},
         {"name": "mul", "mix": {"mul1": {"base": "mul", "max_digits": 1}}, "target_accuracy": None},
     ],
 }
