@@ -32,7 +32,6 @@ Peak memory: torch.cuda.max_memory_allocated over the timed steps (weights, opti
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
 import os
 import random
@@ -41,14 +40,14 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import triton
 import yaml
 
-from benchmarks.harness import RESULTS_DIR, device_name
+from benchmarks.harness import RESULTS_DIR, append_csv, device_name
 from datagen import sample_problems
 from mathglm.data import pack_batch
 from mathglm.encoding import TraceEncoding
@@ -241,20 +240,6 @@ def failed_row(
     )
 
 
-def append_csv(rows: Sequence[TrainingMeasurement], results_dir: Path) -> Path:
-    """Append rows to results/training.csv (header written when the file is new), as harness.append_csv does."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"{OP}.csv"
-    new = not path.exists()
-    with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[fld.name for fld in fields(TrainingMeasurement)])
-        if new:
-            writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in asdict(row).items()})
-    return path
-
-
 def markdown_table(rows: Sequence[TrainingMeasurement]) -> str:
     """The RESULTS.md table: one line per (preset, provider), speed-up against `reference` of the same preset."""
     reference = {r.preset: r.tokens_per_s for r in rows if r.provider == "reference"}
@@ -328,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> list[TrainingMeasurement]:
                 row = failed_row(preset, provider, device, args, message)
             rows.append(row)
             if args.save:  # row by row: a run stopped by a timeout keeps what it measured
-                append_csv([row], args.results_dir)
+                append_csv([row], OP, args.results_dir)
             print(f"{preset:>5} {provider:<9} {row.ms:9.2f} ms/step {row.tokens_per_s:14,.0f} tokens/s "
                   f"loss {row.loss_last:.4f}", flush=True)
             if device.type == "cuda":

@@ -162,13 +162,13 @@ def compiled(fn: Callable) -> Callable:
     return torch.compile(fn, dynamic=False)
 
 
-def append_csv(rows: Sequence[Measurement], op: str, results_dir: Path = RESULTS_DIR) -> Path:
-    """Append rows to results/<op>.csv (header written when the file is new)."""
+def append_csv(rows: Sequence, op: str, results_dir: Path = RESULTS_DIR) -> Path:
+    """Append rows (dataclasses of one type, `Measurement` or another) to results/<op>.csv (header when new)."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{op}.csv"
     new = not path.exists()
     with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[fld.name for fld in fields(Measurement)])
+        writer = csv.DictWriter(f, fieldnames=[fld.name for fld in fields(rows[0] if rows else Measurement)])
         if new:
             writer.writeheader()
         for row in rows:
