@@ -92,6 +92,11 @@ class CurriculumStage:
                 return component
         return self.mix[-1]
 
+    def held_out(self, n: int, seed: int, split: str) -> list[tuple[Problem, MixtureComponent]]:
+        """A fixed set of `n` problems of `split` (validation, test): the same for the same seed and stage."""
+        rng = random.Random(stream_seed(seed, split, self.name))
+        return [self.sample(rng, split) for _ in range(n)]
+
     def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
         """One problem of this stage whose question hashes to `split`."""
         component = self.pick(rng)

@@ -87,30 +87,19 @@ def pack_batch(
     return PackedBatch(idx, targets, segment_ids, position_ids).as_dict()
 
 
+@dataclass
 class PackedBatchStream(IterableDataset):
     """Endless batches of the given curriculum stage, starting at batch `start_batch` of that stage."""
 
-    def __init__(
-        self,
-        curriculum: Curriculum,
-        stage_index: int,
-        start_batch: int,
-        seed: int,
-        rank: int,
-        batch_size: int,
-        window: int,
-        tokenizer_path: str | None,
-        encoding: TraceEncoding,
-    ):
-        self.curriculum = curriculum
-        self.stage_index = stage_index
-        self.start_batch = start_batch
-        self.seed = seed
-        self.rank = rank
-        self.batch_size = batch_size
-        self.window = window
-        self.tokenizer_path = tokenizer_path
-        self.encoding = encoding
+    curriculum: Curriculum
+    stage_index: int
+    start_batch: int
+    seed: int
+    rank: int
+    batch_size: int
+    window: int
+    tokenizer_path: str | None
+    encoding: TraceEncoding
 
     def batch(self, k: int, tokenizer: Tokenizer) -> dict[str, torch.Tensor]:
         """Batch k of the stage: a pure function of (seed, rank, stage, k)."""
@@ -130,15 +119,10 @@ class PackedBatchStream(IterableDataset):
             k += num_workers
 
 
-def validation_problems(stage: CurriculumStage, n: int, seed: int, split: str = "validation") -> list[dict]:
-    """A fixed set of `n` problems of `stage` from `split` (the same every time for the same seed)."""
-    rng = random.Random(stream_seed(seed, split, stage.name))
-    problems = []
-    for _ in range(n):
-        problem, component = stage.sample(rng, split)
-        problems.append({"question": problem.question, "answer": problem.answer, "approx": problem.approx,
-                         "component": component.name, "trace": problem.trace})
-    return problems
+def _problem_record(problem: Problem, component: str) -> dict:
+    """What validation needs of a problem, as plain values the DataLoader can collate."""
+    return {"question": problem.question, "answer": problem.answer, "approx": problem.approx,
+            "component": component, "trace": problem.trace}
 
 
 def _collate_problems(items: list[dict]) -> dict[str, list]:
@@ -182,16 +166,13 @@ class MathDataModule(L.LightningDataModule):
         self.val_batch_size = val_batch_size
         self.num_workers = num_workers
 
-    # The LightningModule owns the model's block size, the trace encoding and the tokenizer; the data follows.
-    def _module(self):
-        return self.trainer.lightning_module
-
     @property
     def current_stage(self) -> CurriculumStage:
         return self.curriculum.stage(self.state.stage_index)
 
     def train_dataloader(self) -> DataLoader:
-        module = self._module()
+        # The LightningModule owns the model's block size, the trace encoding and the tokenizer; the data follows.
+        module = self.trainer.lightning_module
         window = self.window or module.model.config.block_size
         if window > module.model.config.block_size:
             raise ValueError(f"data.window={window} exceeds the model's block_size {module.model.config.block_size}")
@@ -207,7 +188,8 @@ class MathDataModule(L.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         # Every rank answers the whole (small) set, so all ranks see the same accuracy and take the same
         # curriculum decision without a collective; the trainer runs with use_distributed_sampler=False.
-        problems = validation_problems(self.current_stage, self.val_problems, self.seed)
+        problems = [_problem_record(problem, component.name)
+                    for problem, component in self.current_stage.held_out(self.val_problems, self.seed, "validation")]
         return DataLoader(problems, batch_size=self.val_batch_size, collate_fn=_collate_problems)
 
     def state_dict(self) -> dict[str, Any]:

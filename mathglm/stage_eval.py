@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
-from mathglm.curriculum import Curriculum, stream_seed
+from mathglm.curriculum import Curriculum
 from mathglm.evaluate import EvalReport, evaluate_problems, log_to_tensorboard
 from mathglm.lit_module import MathGLMModule
 
@@ -15,8 +14,7 @@ def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, s
     """One report per stage, each on `n` fresh problems of `split` (test: hashed apart from training)."""
     reports = []
     for stage in curriculum.stages:
-        rng = random.Random(stream_seed(seed, split, stage.name))
-        problems = [stage.sample(rng, split)[0] for _ in range(n)]
+        problems = [problem for problem, _ in stage.held_out(n, seed, split)]
         budget = module.answer_budget([p.trace for p in problems], [p.question for p in problems])
         reports.append(evaluate_problems(module.model, module.tokenizer, module.encoding, problems,
                                          name=stage.name, max_new_tokens=budget, progress=progress))
