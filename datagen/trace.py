@@ -8,8 +8,9 @@ Because the tree encodes associativity, `2^3^2` resolves `3^2` first and `8-2-1`
 Granularity:
   "coarse"      (MathGLM) every operation is one step: `37*3066=113442`.
   "decomposed"  (Goat, arXiv:2305.14201) a multi-digit multiplication becomes partial products, then their sum
-                one addition per step: `37*3066=3066*30+3066*7=91980+21462=113442`; a division whose quotient
-                terminates and has 2+ non-zero digits becomes long division, one quotient digit per step:
+                one addition per step: `37*3066=3066*30+3066*7=91980+21462=113442`, and a shorter one-digit multiplier
+                on the left moves to the right (`8*54=54*8=432`); a division whose quotient terminates and has 2+
+                non-zero digits becomes long division, one quotient digit per step:
                 `8148/7=1000+1148/7=1100+448/7=1160+28/7=1164` (a non-terminating quotient stays one step);
                 a power with exponent 2..6 becomes repeated multiplication, whose products then decompose in
                 turn: `12^3=12*12*12=(12*10+12*2)*12=...`. Decimals decompose by digit place the same way
@@ -180,12 +181,19 @@ def _mul_expansion(a: Value, b: Value) -> tuple[list[tuple[str, int]], Value] | 
         mc, (mp_digits, mp_scale) = b, da
     else:
         mc, (mp_digits, mp_scale) = a, db
-    parts = _place_values(mp_digits, mp_scale)
-    if len(parts) < 2 or mc.n == 0:
+    if a.n == 0 or b.n == 0:
         return None
+    parts = _place_values(mp_digits, mp_scale)
     negative = (a.n < 0) != (b.n < 0)
     mcn, mcd = (-mc.n if mc.n < 0 else mc.n), mc.d
     mc_text = value_text(mcn, mcd)
+    if len(parts) < 2:
+        if mc is a:
+            return None
+        # A multiplier with one non-zero digit on the left moves to the right first (`8*54=54*8=432`): then every
+        # product by one digit is computed in the same order, the order of the partial products above.
+        (pn, pd), = parts
+        return [_transient([f"{mc_text}*{value_text(pn, pd)}"], negative)], Value(*q_mul(a.n, a.d, b.n, b.d))
     steps = [_transient([f"{mc_text}*{value_text(pn, pd)}" for pn, pd in parts], negative)]
     products = [q_mul(mcn, mcd, pn, pd) for pn, pd in parts]
     while len(products) > 1:
