@@ -8,7 +8,8 @@
 Modules: errors (ExpressionError), numbers (exact pairs, formatting, limits), expr (tree, printer, evaluator),
 parser, trace (one operation per step), problem (Problem), stages (ArithmeticConfig, STAGES), registry and
 generators (named generators), splits (hash splits, sample_problems), check (check_chain), strategies
-(hypothesis strategies). Imports nothing from `mathglm` or `kernels`.
+(hypothesis strategies), shards (writing shard directories), shard_sampler (random access to them for training).
+Imports nothing from `mathglm` or `kernels`.
 """
 
 from .check import check_chain, check_trace

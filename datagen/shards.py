@@ -157,7 +157,7 @@ def write_shards(
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    probe = _probe_digest(spec)  # also rejects an unknown stage, split or granularity before touching the disk
+    probe = probe_digest(spec)  # also rejects an unknown stage, split or granularity before touching the disk
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
 
@@ -296,7 +296,8 @@ def _check_or_write_manifest(directory: Path, spec: ShardSpec, probe: str) -> No
         )
 
 
-def _probe_digest(spec: ShardSpec) -> str:
+def probe_digest(spec: ShardSpec) -> str:
+    """SHA-256 of the first traces of shard 0 as today's generator writes them: a fingerprint of its version."""
     digest = hashlib.sha256()
     for trace in shard_traces(spec, 0, count=min(PROBE_TRACES, spec.per_shard)):
         digest.update(trace.encode("utf-8") + b"\n")

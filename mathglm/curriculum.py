@@ -1,9 +1,10 @@
 """The staged curriculum: which problems the model trains on, and when it moves on.
 
 A curriculum is an ordered list of stages. Each stage is a mixture of datagen configurations (a named datagen
-stage such as `add_sub`, or an inline `ArithmeticConfig` dict) with weights. A stage ends when its own
-validation problems, answered by generation, reach `target_accuracy` (after at least `min_steps`), or when it
-has trained `max_steps`. Earlier stages are replayed at `replay_share` so nothing already learned is forgotten.
+stage such as `add_sub`, an inline `ArithmeticConfig` dict, or `{shards: DIR}`: a directory written by
+`python -m datagen shards`, read for training) with weights. A stage ends when its own validation problems,
+answered by generation, reach `target_accuracy` (after at least `min_steps`), or when it has trained
+`max_steps`. Earlier stages are replayed at `replay_share` so nothing already learned is forgotten.
 
 The curriculum's progress (`CurriculumState`) is part of every checkpoint: the stage, where it started and how
 many batches it has drawn. Batch k of a stage is generated from a seed derived from (seed, rank, stage, k)
@@ -21,9 +22,29 @@ from typing import Any
 import yaml
 
 from datagen import ArithmeticConfig, Problem, get_generator, get_stage, split_of
+from datagen.shard_sampler import ShardSampler, manifest_config, problem_from_trace
+from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
 
 GRANULARITIES = ("coarse", "decomposed")
+
+
+def _shard_component(label: str, knobs: dict) -> "MixtureComponent":
+    """`label: {shards: DIR, weight: W}`: training problems read from a datagen shard directory; validation and
+    test problems generated fresh from the configuration its manifest records."""
+    directory = knobs.pop("shards")
+    weight = float(knobs.pop("weight", 1.0))
+    if knobs:
+        raise ValueError(f"mixture component {label!r}: a shards component takes only `shards` and `weight`, "
+                         f"not {sorted(knobs)}")
+    try:
+        sampler = ShardSampler(directory)
+    except ShardError as err:
+        raise ValueError(f"mixture component {label!r}: {err}") from None
+    if sampler.spec.split != "train":
+        raise ValueError(f"mixture component {label!r}: {directory} holds {sampler.spec.split!r} problems; "
+                         "train only on shards written with --split train")
+    return MixtureComponent(label, manifest_config(sampler.spec), weight, shards=sampler)
 
 
 def _resolve_config(component: str | dict) -> ArithmeticConfig:
@@ -50,6 +71,8 @@ class MixtureComponent:
     """What datagen samples for this component."""
     weight: float = 1.0
     """Relative share of this component's problems in the stage."""
+    shards: ShardSampler | None = None
+    """Where its training problems are read from, when they come from datagen shards instead of the generator."""
 
 
 @dataclass
@@ -76,6 +99,10 @@ class CurriculumStage:
             raise ValueError(f"stage {self.name!r} has an empty mix")
         if any(c.weight <= 0 for c in self.mix):
             raise ValueError(f"stage {self.name!r}: mixture weights must be positive")
+        for component in self.mix:
+            if component.shards is not None and component.shards.spec.granularity != self.granularity:
+                raise ValueError(f"stage {self.name!r}: component {component.name!r} reads "
+                                 f"{component.shards.spec.granularity} shards into a {self.granularity} stage")
         if self.target_accuracy is not None and not 0.0 < self.target_accuracy <= 1.0:
             raise ValueError(f"stage {self.name!r}: target_accuracy must be in (0, 1]")
         self._cumulative = []
@@ -100,6 +127,8 @@ class CurriculumStage:
     def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
         """One problem of this stage whose question hashes to `split`."""
         component = self.pick(rng)
+        if split == "train" and component.shards is not None:
+            return problem_from_trace(component.shards.draw(rng)), component
         generate = get_generator(component.config.generator)
         while True:
             problem = generate(rng, component.config, self.granularity)
@@ -168,7 +197,9 @@ class Curriculum:
             components = []
             for label, value in mix.items():
                 # `add_sub: 0.5` names a datagen stage with its weight; `label: {weight, base, knobs...}` is inline.
-                if isinstance(value, dict):
+                if isinstance(value, dict) and "shards" in value:
+                    components.append(_shard_component(label, dict(value)))
+                elif isinstance(value, dict):
                     knobs = dict(value)
                     weight = float(knobs.pop("weight", 1.0))
                     components.append(MixtureComponent(label, _resolve_config(knobs), weight))

@@ -5,6 +5,8 @@ import random
 import pytest
 import yaml
 
+from datagen import split_of
+from datagen.shards import read_shards, write_shards
 from mathglm.curriculum import Curriculum, CurriculumState, stream_seed
 
 SPEC = {
@@ -80,3 +82,43 @@ def test_replay_draws_earlier_stages_at_the_set_share():
 def test_stream_seed_is_stable_and_distinguishes_parts():
     assert stream_seed(1, 0, 2, 7) == stream_seed(1, 0, 2, 7)
     assert len({stream_seed(1, r, s, k) for r in range(2) for s in range(3) for k in range(50)}) == 300
+
+
+def _shards(directory, **overrides):
+    args = dict(n_shards=2, per_shard=50, seed=3, stage="mul", workers=1, progress=False)
+    write_shards(directory, **{**args, **overrides})
+    return str(directory)
+
+
+def test_shard_component_trains_on_the_files_and_validates_on_generated_problems(tmp_path):
+    directory = _shards(tmp_path / "mul")
+    lines = set(read_shards(directory))
+    curriculum = Curriculum.from_dict({"stages": [{"name": "m", "mix": {"disk": {"shards": directory, "weight": 2}}}]})
+    component = curriculum.stages[0].mix[0]
+    assert (component.name, component.weight, component.config.operators) == ("disk", 2.0, "*")
+
+    rng = random.Random(0)
+    trained = [curriculum.sample_training(rng, 0) for _ in range(200)]
+    assert {p.trace for p in trained} <= lines
+    assert len({p.trace for p in trained}) > 50  # draws spread over the files, not one line
+
+    held_out = [p for p, _ in curriculum.stages[0].held_out(100, seed=1, split="validation")]
+    assert all(split_of(p.question) == "validation" for p in held_out)
+    assert all(set(p.question) <= set("0123456789*") for p in held_out)
+    again = Curriculum.from_dict({"stages": [{"name": "m", "mix": {"disk": {"shards": directory}}}]})
+    rng = random.Random(0)
+    assert [again.sample_training(rng, 0).trace for _ in range(200)] == [p.trace for p in trained]
+
+
+def test_shard_components_that_cannot_be_trained_on_are_refused(tmp_path):
+    def build(value, **stage):
+        return Curriculum.from_dict({"stages": [{"name": "m", "mix": {"disk": value}, **stage}]})
+
+    with pytest.raises(ValueError, match="'validation' problems"):
+        build({"shards": _shards(tmp_path / "v", split="validation")})
+    with pytest.raises(ValueError, match="reads decomposed shards into a coarse stage"):
+        build({"shards": _shards(tmp_path / "d")}, granularity="coarse")
+    with pytest.raises(ValueError, match=r"only `shards` and `weight`, not \['max_digits'\]"):
+        build({"shards": str(tmp_path / "d"), "max_digits": 2})
+    with pytest.raises(ValueError, match="not a shard directory"):
+        build({"shards": str(tmp_path / "missing")})

@@ -8,6 +8,8 @@ from mathglm.data import IGNORE, PackedBatchStream, encode_problem, pack_batch
 from mathglm.encoding import TraceEncoding
 from mathglm.tokenizer import load_tokenizer
 from datagen import sample_problems
+from datagen.shard_sampler import problem_from_trace
+from datagen.shards import read_shards, write_shards
 
 CURRICULUM = Curriculum.from_dict({"stages": [{"name": "a", "mix": {"add_sub": 1, "mul": 1}}]})
 ENCODING = TraceEncoding(reverse_digits=True)
@@ -73,3 +75,23 @@ def test_workers_and_resume_point_see_the_same_sequence():
     resumed = take(_stream(start=3), 0, 3)
     assert all(torch.equal(x, y) for x, y in zip(single, two_workers))
     assert all(torch.equal(x, y) for x, y in zip(single[3:], resumed))
+
+
+def test_stream_read_from_shards_is_the_same_in_workers(tmp_path):
+    # Each DataLoader worker gets a pickled curriculum and maps the shard files itself.
+    write_shards(tmp_path / "s", n_shards=2, per_shard=200, seed=1, stage="add_sub", workers=1, progress=False)
+    curriculum = Curriculum.from_dict({"stages": [{"name": "a", "mix": {"disk": {"shards": str(tmp_path / "s")}}}]})
+    lines = set(read_shards(tmp_path / "s"))
+
+    def take(workers):
+        stream = PackedBatchStream(curriculum, 0, 0, 7, 0, batch_size=4, window=64, tokenizer_path=None,
+                                   encoding=ENCODING)
+        loader = iter(DataLoader(stream, batch_size=None, num_workers=workers))
+        return [next(loader)["idx"] for _ in range(4)]
+
+    in_process, in_workers = take(0), take(2)
+    assert all(torch.equal(x, y) for x, y in zip(in_process, in_workers))
+    tok = load_tokenizer()
+    encoded = [sum(encode_problem(problem_from_trace(line), tok, ENCODING), []) for line in lines]
+    window = in_process[0][0].tolist()
+    assert any(window[:len(ids)] == ids for ids in encoded)  # the first window starts with a trace of the files
