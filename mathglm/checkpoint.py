@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import sys
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -84,6 +85,18 @@ def short_warnings():
         yield
     finally:
         warnings.formatwarning = original
+
+
+@contextlib.contextmanager
+def quiet_broken_pipe():
+    """Within it, a reader that goes away (`python -m mathglm.eval ... | head`) ends the command quietly with exit
+    status 1 instead of a traceback. stdout is pointed at devnull so the interpreter's final flush does not raise
+    again (Python docs, "Note on SIGPIPE")."""
+    try:
+        yield
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 def _one_line(err: BaseException) -> str:

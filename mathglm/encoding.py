@@ -8,7 +8,8 @@ back from the model is exactly in the generator's notation.
 `12+9=12`): the model then emits the least significant digit first, the order in which carries are computed.
 Reversed outputs make addition and multiplication far easier for small transformers (Lee et al., 2023,
 "Teaching Arithmetic to Small Transformers"). Reversing each maximal digit run is its own inverse, so the same
-function encodes and decodes. The prompt (the question) is never reversed: it is what the user typed.
+function encodes and decodes. `reverse_question` reverses the question's digits in the prompt too; the user
+still types and reads the question as written.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from datagen import STAGES
-from mathglm.checkpoint import CheckpointError, load_for_inference, short_warnings
+from mathglm.checkpoint import CheckpointError, load_for_inference, quiet_broken_pipe, short_warnings
 from mathglm.evaluate import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
 
 
@@ -68,7 +68,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with short_warnings():
+    with short_warnings(), quiet_broken_pipe():
         return _main(args)
 
 

@@ -31,7 +31,7 @@ from typing import Iterable, Sequence, TextIO
 import torch
 
 from datagen import ExpressionError, check_chain, evaluate, parse
-from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference, short_warnings
+from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference, quiet_broken_pipe, short_warnings
 from mathglm.encoding import APPROX, ParsedChain
 from mathglm.inference import generate_chains
 
@@ -409,7 +409,7 @@ def _batch(solver: Solver, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with short_warnings():
+    with short_warnings(), quiet_broken_pipe():
         return _main(args)
 
 

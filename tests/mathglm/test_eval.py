@@ -1,7 +1,10 @@
 """mathglm.evaluate / mathglm.eval: numbers that agree with a direct computation, report files, counterexamples."""
 
 import json
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_checkpoint
@@ -112,6 +115,18 @@ def test_cli_bad_checkpoint_is_one_line_error(tmp_path, capsys):
     assert eval_cli.main(["-c", str(tmp_path / "none.ckpt"), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_cli_reader_closing_the_pipe_early_is_not_a_traceback(tmp_path):
+    # `python -m mathglm.eval ... | head`: the reader goes away before the report is printed.
+    command = [sys.executable, "-m", "mathglm.eval", "-c", str(trained_checkpoint()), "--stage", "add_sub",
+               "--n", "4", "--out", str(tmp_path / "ev"), "--no-progress", "--device", "cpu"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=Path(__file__).resolve().parents[2])
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
 
 
 def test_hypothesis_finds_and_shrinks_counterexamples():
