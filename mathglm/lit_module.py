@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities import grad_norm
 
 from mathglm.checkpoint import checkpoint_metadata
@@ -45,6 +46,7 @@ class MathGLMModule(L.LightningModule):
         min_lr_ratio: float = 0.1,
         warmup_steps: int = 100,
         decay_steps: int | None = None,
+        decay_within_max_time: bool = False,
         weight_decay: float = 0.1,
         betas: tuple[float, float] = (0.9, 0.98),
     ):
@@ -66,6 +68,9 @@ class MathGLMModule(L.LightningModule):
             min_lr_ratio: The cosine schedule decays to learning_rate * min_lr_ratio.
             warmup_steps: Linear warm-up steps.
             decay_steps: Steps of the cosine decay; None uses the trainer's max_steps.
+            decay_within_max_time: Also finish the cosine decay by trainer.max_time: its progress is the larger
+                of the step fraction and the fraction of max_time used, so a run that a slower machine stops on
+                max_time still ends annealed. The schedule then depends on wall-clock time.
             weight_decay: AdamW weight decay on matrices (not on norms or embeddings).
             betas: AdamW betas.
         """
@@ -160,14 +165,29 @@ class MathGLMModule(L.LightningModule):
         if total is None or total <= 0:
             raise ValueError("set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end")
 
+        timer = self._max_time_timer() if hp.decay_within_max_time else None
+
         def lr_lambda(step: int) -> float:
             if step < hp.warmup_steps:
                 return (step + 1) / hp.warmup_steps
-            progress = min(1.0, (step - hp.warmup_steps) / max(1, total - hp.warmup_steps))
+            progress = (step - hp.warmup_steps) / max(1, total - hp.warmup_steps)
+            if timer is not None:
+                # Every rank must step with the same learning rate: rank 0's clock decides.
+                elapsed = timer.time_elapsed("train")
+                used = elapsed / max(1e-9, elapsed + timer.time_remaining("train"))
+                progress = max(progress, float(self.trainer.strategy.broadcast(used)))
+            progress = min(1.0, progress)
             return hp.min_lr_ratio + (1 - hp.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def _max_time_timer(self) -> Timer:
+        """The Timer callback Lightning adds for trainer.max_time."""
+        timers = [c for c in self.trainer.callbacks if isinstance(c, Timer) and c.time_remaining() is not None]
+        if not timers:
+            raise ValueError("model.decay_within_max_time needs trainer.max_time")
+        return timers[0]
 
     # ---------------------------------------------------------------- checkpoint
 

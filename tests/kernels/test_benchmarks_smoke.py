@@ -45,3 +45,22 @@ def test_training_benchmark_runs_on_cpu_and_saves(tmp_path, monkeypatch, capsys)
                                                                                            "64", "packed")
     assert float(row["tokens_per_s"]) > 0 and 0 < float(row["target_share"]) < 1 and 0 < float(row["loss_last"]) < 10
     assert row["mfu"] == "" and row["device"].startswith("cpu") and row["date"] and row["command"]
+
+
+def test_recipe_experiment_runs_and_saves(tmp_path, capsys):
+    import torch
+
+    from benchmarks import recipe_experiment
+
+    threads = torch.get_num_threads()
+    try:
+        recipe_experiment.main(["--steps", "4", "--switch", "2", "--batch-size", "2", "--window", "64",
+                                "--eval-every", "2", "--test-problems", "12", "--results-dir", str(tmp_path)])
+    finally:
+        torch.set_num_threads(threads)
+    printed = capsys.readouterr().out
+    assert "validation (first)" in printed and "validation (last)" in printed
+    assert "test accuracy on the last stage" in printed
+    (row,) = csv.DictReader((tmp_path / "recipe_experiment.csv").open())
+    assert (row["steps"], row["switch"], row["batch_size"]) == ("4", "2", "2")
+    assert 0 <= float(row["test_accuracy"]) <= 1 and row["groups"].startswith("{") and row["command"]

@@ -1,14 +1,17 @@
 """`python -m mathglm.train`: configs, errors, learning, kill-and-resume, and 2-process DDP on CPU."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import lightning as L
 import pytest
 import torch
 import yaml
+from lightning.pytorch.callbacks import Timer
 
 from mathglm.curriculum import Curriculum
 from mathglm.data import MathDataModule
@@ -184,3 +187,25 @@ def test_two_process_ddp_on_cpu_runs_a_few_steps(tmp_path):
     ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     assert ckpt["global_step"] == 4
     assert "world_size=2" in proc.stderr or "distributed_backend=gloo" in proc.stderr
+
+
+def _schedule(decay_within_max_time: bool, trainer_callbacks: list):
+    module = MathGLMModule(preset="tiny", learning_rate=1.0, min_lr_ratio=0.1, warmup_steps=10,
+                           decay_within_max_time=decay_within_max_time)
+    module._trainer = SimpleNamespace(max_steps=1010, callbacks=trainer_callbacks,
+                                      strategy=SimpleNamespace(broadcast=lambda value: value))
+    return module.configure_optimizers()["lr_scheduler"]["scheduler"].lr_lambdas[0]
+
+
+def test_schedule_can_finish_its_decay_within_max_time():
+    timer = Timer(duration={"seconds": 100})
+    lr = _schedule(True, [timer])
+    assert lr(4) == pytest.approx(0.5)  # warm-up is by steps
+    assert lr(510) == pytest.approx(0.55)  # halfway through the steps, no time used yet
+    timer.load_state_dict({"time_elapsed": {"train": 75.0}})  # 75% of max_time used, only 10% of the steps
+    assert lr(110) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 0.75)))
+    timer.load_state_dict({"time_elapsed": {"train": 100.0}})
+    assert lr(110) == pytest.approx(0.1)
+    assert _schedule(False, [timer])(110) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 0.1)))
+    with pytest.raises(ValueError, match="needs trainer.max_time"):
+        _schedule(True, [])
