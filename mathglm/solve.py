@@ -307,7 +307,8 @@ def format_solution(solution: Solution) -> str:
             answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"
         lines.append(answer)
     if solution.first_wrong_step is None:
-        lines.append(f"check: all {len(solution.steps)} steps hold")
+        n = len(solution.steps)
+        lines.append("check: the step holds" if n == 1 else f"check: all {n} steps hold")
     else:
         k = solution.first_wrong_step
         shown = solution.steps[k] if k < len(solution.steps) else ""

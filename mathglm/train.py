@@ -81,6 +81,16 @@ class TrainCLI(LightningCLI):
         return super().instantiate_trainer(**kwargs)
 
 
+def schedule_config_problem(config) -> str | None:
+    """What keeps the learning-rate schedule from having an end, found before training starts (None: nothing)."""
+    model, trainer = config["model"], config["trainer"]
+    if not model["decay_steps"] and (trainer["max_steps"] is None or trainer["max_steps"] <= 0):
+        return "set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end"
+    if model["decay_within_max_time"] and not trainer["max_time"]:
+        return "model.decay_within_max_time needs trainer.max_time"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     default_configs = [str(DEFAULT_CONFIG)] if DEFAULT_CONFIG.is_file() else []
     torch.set_float32_matmul_precision("high")
@@ -97,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except (ArgumentError, ValueError, FileNotFoundError) as err:
         print("error: " + " ".join(str(err).split()), file=sys.stderr)
+        return 2
+    problem = schedule_config_problem(cli.config)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     trainer, module, datamodule = cli.trainer, cli.model, cli.datamodule
     run_dir = Path(cli.config["run_dir"])

@@ -60,6 +60,8 @@ def test_every_curriculum_file_parses(path):
         (["--model.learning_rate", "abc"], "model.learning_rate"),
         (["--model.preset", "huge"], "unknown model preset 'huge'"),
         (["--data.curriculum", "/no/such/curriculum.yaml"], "/no/such/curriculum.yaml"),
+        (["--trainer.max_time", "null"], "model.decay_within_max_time needs trainer.max_time"),
+        (["--trainer.max_steps", "-1"], "set trainer.max_steps"),
     ],
 )
 def test_bad_config_key_or_value_is_a_one_line_error(args, named, capsys, tmp_path):
