@@ -62,6 +62,8 @@ def test_every_curriculum_file_parses(path):
         (["--data.curriculum", "/no/such/curriculum.yaml"], "/no/such/curriculum.yaml"),
         (["--trainer.max_time", "null"], "model.decay_within_max_time needs trainer.max_time"),
         (["--trainer.max_steps", "-1"], "set trainer.max_steps"),
+        # Lightning's FSDP needs GPUs; on the CPU default run that is said in one line, not a traceback.
+        (["--trainer.strategy", "fsdp", "--trainer.devices", "2"], "requires a GPU accelerator"),
     ],
 )
 def test_bad_config_key_or_value_is_a_one_line_error(args, named, capsys, tmp_path):
