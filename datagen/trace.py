@@ -181,19 +181,15 @@ def _mul_expansion(a: Value, b: Value) -> tuple[list[tuple[str, int]], Value] | 
         mc, (mp_digits, mp_scale) = b, da
     else:
         mc, (mp_digits, mp_scale) = a, db
-    if a.n == 0 or b.n == 0:
-        return None
     parts = _place_values(mp_digits, mp_scale)
+    # A multiplier with one non-zero digit is not split; on the right it is a single step (`54*8=432`), on the
+    # left the expansion below only moves it there (`8*54=54*8=432`), so every product by one digit is computed
+    # in the order the partial products use.
+    if not parts or mc.n == 0 or (len(parts) == 1 and mc is a):
+        return None
     negative = (a.n < 0) != (b.n < 0)
     mcn, mcd = (-mc.n if mc.n < 0 else mc.n), mc.d
     mc_text = value_text(mcn, mcd)
-    if len(parts) < 2:
-        if mc is a:
-            return None
-        # A multiplier with one non-zero digit on the left moves to the right first (`8*54=54*8=432`): then every
-        # product by one digit is computed in the same order, the order of the partial products above.
-        (pn, pd), = parts
-        return [_transient([f"{mc_text}*{value_text(pn, pd)}"], negative)], Value(*q_mul(a.n, a.d, b.n, b.d))
     steps = [_transient([f"{mc_text}*{value_text(pn, pd)}" for pn, pd in parts], negative)]
     products = [q_mul(mcn, mcd, pn, pd) for pn, pd in parts]
     while len(products) > 1:
