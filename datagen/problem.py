@@ -28,3 +28,22 @@ class Problem:
             head = "=".join((self.question,) + self.chain[:-1])
             return f"{head}≈{self.chain[-1]}"
         return "=".join((self.question,) + self.chain)
+
+    @classmethod
+    def from_trace(cls, trace: str) -> "Problem":
+        """The inverse of `trace`: the Problem a line `question=step=...=answer` (or `...≈rounded`) came from.
+
+        `value` comes from the last exact segment (the answer, or the fraction before a rounded answer); `meta`
+        is empty (a trace line does not carry it). ValueError names what is wrong with a line that is not one.
+        """
+        approx = "≈" in trace
+        head, _, rounded = trace.partition("≈")
+        segments = head.split("=")
+        if len(segments) < 2 or not all(segments) or (approx and not rounded):
+            raise ValueError(f"not a trace (question=...=answer): {trace[:80]!r}")
+        chain = tuple(segments[1:]) + ((rounded,) if approx else ())
+        try:
+            value = Fraction(segments[-1])
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"a trace must end in an exact value, not {segments[-1]!r}: {trace[:80]!r}") from None
+        return cls(question=segments[0], chain=chain, answer=chain[-1], approx=approx, value=value)

@@ -16,39 +16,18 @@ import bisect
 import gzip
 import mmap
 import random
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .problem import Problem
 from .shards import ShardError, ShardSpec, load_manifest, probe_digest, shard_paths
 from .stages import ArithmeticConfig, get_stage
 
 
-def problem_from_trace(trace: str) -> Problem:
-    """The Problem a trace line `question=step=...=answer` (or `...≈rounded`) was written from.
-
-    `value` comes from the last exact segment (the answer, or the fraction before a rounded answer); `meta` is
-    empty (a shard line does not carry it). ValueError names what is wrong with a line that is not a trace.
-    """
-    approx = "≈" in trace
-    head, _, rounded = trace.partition("≈")
-    segments = head.split("=")
-    if len(segments) < 2 or not all(segments) or (approx and not rounded):
-        raise ValueError(f"not a trace (question=...=answer): {trace[:80]!r}")
-    chain = tuple(segments[1:]) + ((rounded,) if approx else ())
-    try:
-        value = Fraction(segments[-1])
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"a trace must end in an exact value, not {segments[-1]!r}: {trace[:80]!r}") from None
-    return Problem(question=segments[0], chain=chain, answer=chain[-1], approx=approx, value=value)
-
-
-def manifest_spec(directory: str | Path) -> ShardSpec:
-    """The ShardSpec that wrote a shard directory, rebuilt from its manifest."""
-    arguments = dict(load_manifest(directory)["arguments"])
+def manifest_spec(manifest: dict[str, Any]) -> ShardSpec:
+    """The ShardSpec that wrote a shard directory, rebuilt from its manifest (`load_manifest`)."""
+    arguments = dict(manifest["arguments"])
     stage = arguments["stage"]
     if isinstance(stage, dict):
         arguments["stage"] = ArithmeticConfig(**stage["config"])
@@ -65,13 +44,14 @@ class ShardSampler:
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
-        self.spec = manifest_spec(self.directory)
+        manifest = load_manifest(self.directory)
+        self.spec = manifest_spec(manifest)
         self.paths = shard_paths(self.directory)
         missing = [p.name for p in self.paths if not p.exists()]
         if missing:
             raise ShardError(f"{self.directory} is incomplete ({len(missing)} of {len(self.paths)} shards missing, "
                              f"first {missing[0]}); rerun the same `python -m datagen shards` command to finish it")
-        if load_manifest(self.directory).get("probe_sha256") != probe_digest(self.spec):
+        if manifest.get("probe_sha256") != probe_digest(self.spec):
             raise ShardError(f"{self.directory} was written by another version of the generator (its manifest probe "
                              "digest differs from today's traces); write the shards again into a new directory")
         self._index: tuple[list[Any], list[np.ndarray], list[int]] | None = None

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from datagen import ArithmeticConfig, Problem, get_generator, get_stage, split_of
-from datagen.shard_sampler import ShardSampler, manifest_config, problem_from_trace
+from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
 
@@ -128,7 +128,7 @@ class CurriculumStage:
         """One problem of this stage whose question hashes to `split`."""
         component = self.pick(rng)
         if split == "train" and component.shards is not None:
-            return problem_from_trace(component.shards.draw(rng)), component
+            return Problem.from_trace(component.shards.draw(rng)), component
         generate = get_generator(component.config.generator)
         while True:
             problem = generate(rng, component.config, self.granularity)

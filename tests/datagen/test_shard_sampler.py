@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datagen import STAGES, get_generator
-from datagen.shard_sampler import ShardSampler, manifest_config, problem_from_trace
+from datagen import STAGES, Problem, get_generator
+from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError, read_shards, shard_paths, write_shards
 
 
@@ -25,7 +25,7 @@ def write(directory, **overrides):
 def test_problem_from_trace_inverts_trace(stage, seed, granularity):
     config = STAGES[stage]
     problem = get_generator(config.generator)(random.Random(seed), config, granularity)
-    back = problem_from_trace(problem.trace)
+    back = Problem.from_trace(problem.trace)
     assert (back.question, back.chain, back.answer, back.approx, back.value) == (
         problem.question, problem.chain, problem.answer, problem.approx, problem.value)
 
@@ -33,7 +33,7 @@ def test_problem_from_trace_inverts_trace(stage, seed, granularity):
 @pytest.mark.parametrize("line", ["", "12+3", "=5", "1+2==3", "1/3≈", "1/3=x≈0.33", "2*3=6=abc"])
 def test_lines_that_are_not_traces_are_refused_by_name(line):
     with pytest.raises(ValueError, match="trace"):
-        problem_from_trace(line)
+        Problem.from_trace(line)
 
 
 @pytest.mark.parametrize("compression", ["none", "gzip"])

@@ -7,8 +7,7 @@ from mathglm.curriculum import Curriculum
 from mathglm.data import IGNORE, PackedBatchStream, encode_problem, pack_batch
 from mathglm.encoding import TraceEncoding
 from mathglm.tokenizer import load_tokenizer
-from datagen import sample_problems
-from datagen.shard_sampler import problem_from_trace
+from datagen import Problem, sample_problems
 from datagen.shards import read_shards, write_shards
 
 CURRICULUM = Curriculum.from_dict({"stages": [{"name": "a", "mix": {"add_sub": 1, "mul": 1}}]})
@@ -92,6 +91,6 @@ def test_stream_read_from_shards_is_the_same_in_workers(tmp_path):
     in_process, in_workers = take(0), take(2)
     assert all(torch.equal(x, y) for x, y in zip(in_process, in_workers))
     tok = load_tokenizer()
-    encoded = [sum(encode_problem(problem_from_trace(line), tok, ENCODING), []) for line in lines]
+    encoded = [sum(encode_problem(Problem.from_trace(line), tok, ENCODING), []) for line in lines]
     window = in_process[0][0].tolist()
     assert any(window[:len(ids)] == ids for ids in encoded)  # the first window starts with a trace of the files
