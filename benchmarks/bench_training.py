@@ -51,6 +51,7 @@ from benchmarks.harness import RESULTS_DIR, append_csv, device_name
 from datagen import sample_problems
 from mathglm.data import pack_batch
 from mathglm.encoding import TraceEncoding
+from mathglm.lit_module import weight_decay_groups
 from mathglm.model import GPT, GPTConfig
 from mathglm.tokenizer import load_tokenizer
 
@@ -155,12 +156,8 @@ def build(preset: str, provider: str, device: torch.device, block_size: int) -> 
     config = GPTConfig.from_name(preset, attention_impl=impl, block_size=block_size)
     with torch.device(device):
         model = GPT(config)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "wte" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "wte" not in n)]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=6e-4, betas=(0.9, 0.98), fused=device.type == "cuda",
-    )
+    optimizer = torch.optim.AdamW(weight_decay_groups(model, 0.1), lr=6e-4, betas=(0.9, 0.98),
+                                  fused=device.type == "cuda")
     runner = torch.compile(model, dynamic=False) if provider == "compile" else model
     return runner, model, optimizer
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -31,7 +30,7 @@ from mathglm.curriculum import Curriculum, stream_seed
 from mathglm.data import pack_batch
 from mathglm.encoding import TraceEncoding
 from mathglm.inference import generate_chains
-from mathglm.lit_module import answers_correct
+from mathglm.lit_module import answers_correct, lr_factor, weight_decay_groups
 from mathglm.model import GPT, GPTConfig
 from mathglm.tokenizer import load_tokenizer
 
@@ -110,22 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         {"name": "first", "mix": args.first_mix, "target_accuracy": None},
         {"name": "last", "mix": args.last_mix, "target_accuracy": None}]})
     model = GPT(GPTConfig.from_name("tiny", vocab_size=tokenizer.vocab_size, attention_impl="reference"))
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "wte" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "wte" not in n)]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.98))
-
-    def lr_factor(step: int) -> float:  # the same shape as MathGLMModule's schedule
-        if step < args.warmup:
-            return (step + 1) / args.warmup
-        progress = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
-        return args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+    optimizer = torch.optim.AdamW(weight_decay_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.98))
 
     start = time.perf_counter()
     for step in range(args.steps):
         stage_index = 0 if step < args.switch else 1
         for group in optimizer.param_groups:
-            group["lr"] = args.lr * lr_factor(step)
+            group["lr"] = args.lr * lr_factor(step, args.warmup, args.steps, args.min_lr_ratio)
         rng = random.Random(stream_seed(args.seed, 0, stage_index, step))
         batch = pack_batch(lambda: curriculum.sample_training(rng, stage_index), args.batch_size, args.window,
                            tokenizer, encoding)

@@ -26,6 +26,33 @@ def answers_correct(chains, answers: list[str], approx: list[bool]) -> list[bool
     return [c.answer == a and c.approx == x for c, a, x in zip(chains, answers, approx)]
 
 
+def weight_decay_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
+    """AdamW parameter groups: matrices decay; norms, biases and the input embedding do not."""
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        (decay if param.dim() >= 2 and "wte" not in name else no_decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def lr_factor(step: int, warmup_steps: int, total_steps: int, min_lr_ratio: float, time_used: float = 0.0) -> float:
+    """Learning rate / peak at `step`: linear warm-up, then cosine decay to `min_lr_ratio` by `total_steps`, or
+    earlier when `time_used` (the share of a time budget already spent) is ahead of the steps."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = min(1.0, max((step - warmup_steps) / max(1, total_steps - warmup_steps), time_used))
+    return min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def schedule_problem(decay_steps: int | None, max_steps: int | None, decay_within_max_time: bool,
+                     max_time) -> str | None:
+    """Why the learning-rate schedule these settings give would have no end (None: it has one)."""
+    if not decay_steps and (max_steps is None or max_steps <= 0):
+        return "set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end"
+    if decay_within_max_time and not max_time:
+        return "model.decay_within_max_time needs trainer.max_time"
+    return None
+
+
 class MathGLMModule(L.LightningModule):
     """Trains a `GPT` on packed traces; validates by generating answers to fresh problems."""
 
@@ -153,41 +180,27 @@ class MathGLMModule(L.LightningModule):
     # ----------------------------------------------------------------- optimizer
 
     def configure_optimizers(self):
-        decay, no_decay = [], []
-        for name, param in self.model.named_parameters():
-            (decay if param.dim() >= 2 and "wte" not in name else no_decay).append(param)
         hp = self.hparams
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": hp.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=hp.learning_rate, betas=tuple(hp.betas), fused=self.device.type == "cuda",
-        )
+        optimizer = torch.optim.AdamW(weight_decay_groups(self.model, hp.weight_decay), lr=hp.learning_rate,
+                                      betas=tuple(hp.betas), fused=self.device.type == "cuda")
+        timers = [c for c in self.trainer.callbacks if isinstance(c, Timer) and c.time_remaining() is not None]
+        problem = schedule_problem(hp.decay_steps, self.trainer.max_steps, hp.decay_within_max_time, timers)
+        if problem:
+            raise ValueError(problem)
         total = hp.decay_steps or self.trainer.max_steps
-        if total is None or total <= 0:
-            raise ValueError("set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end")
-
-        timer = self._max_time_timer() if hp.decay_within_max_time else None
+        timer = timers[0] if hp.decay_within_max_time else None
 
         def lr_lambda(step: int) -> float:
-            if step < hp.warmup_steps:
-                return (step + 1) / hp.warmup_steps
-            progress = (step - hp.warmup_steps) / max(1, total - hp.warmup_steps)
-            if timer is not None:
+            time_used = 0.0
+            if timer is not None and step >= hp.warmup_steps:
                 # Every rank must step with the same learning rate: rank 0's clock decides.
                 elapsed = timer.time_elapsed("train")
-                used = elapsed / max(1e-9, elapsed + timer.time_remaining("train"))
-                progress = max(progress, float(self.trainer.strategy.broadcast(used)))
-            progress = min(1.0, progress)
-            return hp.min_lr_ratio + (1 - hp.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+                time_used = elapsed / max(1e-9, elapsed + timer.time_remaining("train"))
+                time_used = float(self.trainer.strategy.broadcast(time_used))
+            return lr_factor(step, hp.warmup_steps, total, hp.min_lr_ratio, time_used)
 
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
-
-    def _max_time_timer(self) -> Timer:
-        """The Timer callback Lightning adds for trainer.max_time."""
-        timers = [c for c in self.trainer.callbacks if isinstance(c, Timer) and c.time_remaining() is not None]
-        if not timers:
-            raise ValueError("model.decay_within_max_time needs trainer.max_time")
-        return timers[0]
 
     # ---------------------------------------------------------------- checkpoint
 

@@ -25,7 +25,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from mathglm.callbacks import CurriculumCallback, RunCheckpoint, TokenThroughputMonitor
 from mathglm.data import MathDataModule
-from mathglm.lit_module import MathGLMModule, NonFiniteLossError
+from mathglm.lit_module import MathGLMModule, NonFiniteLossError, schedule_problem
 from mathglm.stage_eval import evaluate_curriculum, format_stage_table, save_stage_reports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -81,16 +81,6 @@ class TrainCLI(LightningCLI):
         return super().instantiate_trainer(**kwargs)
 
 
-def schedule_config_problem(config) -> str | None:
-    """What keeps the learning-rate schedule from having an end, found before training starts (None: nothing)."""
-    model, trainer = config["model"], config["trainer"]
-    if not model["decay_steps"] and (trainer["max_steps"] is None or trainer["max_steps"] <= 0):
-        return "set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end"
-    if model["decay_within_max_time"] and not trainer["max_time"]:
-        return "model.decay_within_max_time needs trainer.max_time"
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     default_configs = [str(DEFAULT_CONFIG)] if DEFAULT_CONFIG.is_file() else []
     torch.set_float32_matmul_precision("high")
@@ -108,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ArgumentError, ValueError, FileNotFoundError) as err:
         print("error: " + " ".join(str(err).split()), file=sys.stderr)
         return 2
-    problem = schedule_config_problem(cli.config)
+    model_config, trainer_config = cli.config["model"], cli.config["trainer"]
+    problem = schedule_problem(model_config["decay_steps"], trainer_config["max_steps"],
+                               model_config["decay_within_max_time"], trainer_config["max_time"])
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

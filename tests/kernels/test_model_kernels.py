@@ -18,6 +18,7 @@ import torch
 from datagen import sample_problems
 from mathglm.data import pack_batch
 from mathglm.encoding import TraceEncoding
+from mathglm.lit_module import weight_decay_groups
 from mathglm.model import GPT, GPTConfig
 from mathglm.tokenizer import load_tokenizer
 
@@ -55,12 +56,7 @@ def train(attention_impl: str, batches: list[dict[str, torch.Tensor]]) -> tuple[
     """AdamW as in MathGLMModule (decoupled weight decay on matrices, betas 0.9/0.98, clipping at 1.0)."""
     torch.manual_seed(0)
     model = GPT(GPTConfig.from_name("tiny", attention_impl=attention_impl, **MODEL)).to(DEVICE).train()
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "wte" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "wte" not in n)]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=3e-3,
-        betas=(0.9, 0.98),
-    )
+    optimizer = torch.optim.AdamW(weight_decay_groups(model, 0.1), lr=3e-3, betas=(0.9, 0.98))
     losses = []
     for batch in batches:
         _, loss = model(**batch)
