@@ -8,11 +8,9 @@ are under `state_dict` with the prefix `model.` (the LightningModule's `self.mod
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
-import sys
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -74,29 +72,6 @@ class InferenceBundle:
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
-
-
-@contextlib.contextmanager
-def short_warnings():
-    """Within it, warnings print as one line `warning: message` (for the command-line tools)."""
-    original = warnings.formatwarning
-    warnings.formatwarning = lambda message, *_, **__: f"warning: {message}\n"
-    try:
-        yield
-    finally:
-        warnings.formatwarning = original
-
-
-@contextlib.contextmanager
-def quiet_broken_pipe():
-    """Within it, a reader that goes away (`python -m mathglm.eval ... | head`) ends the command quietly with exit
-    status 1 instead of a traceback. stdout is pointed at devnull so the interpreter's final flush does not raise
-    again (Python docs, "Note on SIGPIPE")."""
-    try:
-        yield
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1) from None
 
 
 def _one_line(err: BaseException) -> str:

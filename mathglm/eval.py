@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Sequence
 
 from datagen import STAGES
-from mathglm.checkpoint import CheckpointError, load_for_inference, quiet_broken_pipe, short_warnings
+from mathglm.checkpoint import CheckpointError, load_for_inference
+from mathglm.cli_output import cli_output
 from mathglm.evaluate import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
 
 
@@ -68,7 +69,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with short_warnings(), quiet_broken_pipe():
+    with cli_output():
         return _main(args)
 
 

@@ -31,8 +31,8 @@ from mathglm.checkpoint import (
     CheckpointError,
     InferenceBundle,
     load_for_inference,
-    short_warnings,
 )
+from mathglm.cli_output import cli_output
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with short_warnings():
+    with cli_output():
         return _main(args)
 
 

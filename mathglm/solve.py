@@ -31,7 +31,8 @@ from typing import Iterable, Sequence, TextIO
 import torch
 
 from datagen import ExpressionError, check_chain, evaluate, parse
-from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference, quiet_broken_pipe, short_warnings
+from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference
+from mathglm.cli_output import cli_output
 from mathglm.encoding import APPROX, ParsedChain
 from mathglm.inference import generate_chains
 
@@ -410,7 +411,7 @@ def _batch(solver: Solver, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with short_warnings(), quiet_broken_pipe():
+    with cli_output():
         return _main(args)
 
 

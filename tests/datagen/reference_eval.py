@@ -17,7 +17,6 @@ def to_python(text: str) -> str:
     if "".join(tokens) != text.replace(" ", ""):
         raise ValueError(f"cannot translate {text!r}")
     out: list[str] = []  # translated tokens
-    starts: list[int] = []  # for each out position that ends a primary: where that primary starts in `out`
     stack: list[int] = []
     primary_start = None
     for tok in tokens:
