@@ -12,12 +12,12 @@ generators (named generators), splits (hash splits, sample_problems), check (che
 Imports nothing from `mathglm` or `kernels`.
 """
 
-from .check import check_chain, check_trace
+from .check import StepError, check_chain, check_trace, first_error
 from .errors import ExpressionError
 from .expr import BinOp, Expr, Group, Neg, Num, Percent, Value, canonical, describe, evaluate, to_text
 from .generators import arithmetic, make_problem
 from .numbers import MAX_EXPONENT, MAX_LITERAL_DIGITS, MAX_VALUE_BITS, format_rounded, format_value
-from .parser import parse
+from .parser import MAX_NESTING, MAX_OPERATIONS, parse
 from .problem import Problem
 from .registry import get_generator, list_generators, register_generator
 from .splits import SPLITS, sample_problems, split_of
@@ -39,8 +39,9 @@ def trace_expression(text: str, granularity: str = "decomposed", round_decimals:
 
 __all__ = [
     "ArithmeticConfig", "BinOp", "Expr", "ExpressionError", "GRANULARITIES", "Group", "MAX_EXPONENT",
-    "MAX_LITERAL_DIGITS", "MAX_VALUE_BITS", "Neg", "Num", "Percent", "Problem", "SPLITS", "STAGES", "Value",
-    "arithmetic", "canonical", "check_chain", "check_trace", "describe", "evaluate", "format_rounded", "format_value",
-    "get_generator", "get_stage", "list_generators", "parse", "register_generator", "sample_problems",
-    "split_of", "to_engine", "to_text", "trace_expression", "trace_steps",
+    "MAX_LITERAL_DIGITS", "MAX_NESTING", "MAX_OPERATIONS", "MAX_VALUE_BITS", "Neg", "Num", "Percent", "Problem",
+    "SPLITS", "STAGES", "StepError", "Value", "arithmetic", "canonical", "check_chain", "check_trace", "describe",
+    "evaluate", "first_error", "format_rounded", "format_value", "get_generator", "get_stage", "list_generators",
+    "parse", "register_generator", "sample_problems", "split_of", "to_engine", "to_text", "trace_expression",
+    "trace_steps",
 ]

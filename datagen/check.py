@@ -1,14 +1,30 @@
-"""Exact checking of a model's chain, step by step."""
+"""Exact checking of a model's chain, step by step, and of the spelling of its answer."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import ExpressionError
 from .expr import evaluate_pair
+from .numbers import value_text
 from .parser import parse
 
 APPROX = "≈"
+# A rounded answer as the engine writes it: no sign on zero, no leading zeros, digits after a point.
+_ROUNDED = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class StepError:
+    """Where a chain first goes wrong, and why (one line)."""
+
+    index: int
+    """0-based index into the segments after the question."""
+    reason: str
+    """E.g. "step 2 '91980+2146' has value 94126, the question's is 113442", or
+    "answer '00' has the right value but is not written canonically (write '0')"."""
 
 
 def _rounded_ok(text: str, n: int, d: int) -> bool:
@@ -34,35 +50,82 @@ def _value(text: str) -> tuple[int, int] | None:
         return None
 
 
-def check_chain(question: str, segments: list[str]) -> int | None:
-    """Index of the first segment whose value differs from the question's, or None when every one holds.
+def _value_mismatch(i: int, segment: str, value: tuple[int, int] | None, n: int, d: int) -> StepError:
+    if value is None:
+        return StepError(i, f"step {i} {segment!r} is not a valid expression")
+    return StepError(i, f"step {i} {segment!r} has value {value_text(*value)}, the question's is {value_text(n, d)}")
 
-    `segments` are the `=`-separated pieces after the question. The final answer may be rounded: written as a
-    last segment "≈1890.02", or inside the last piece as "1753941/928≈1890.02" (the part before `≈` is checked
-    exactly). A rounded value counts as right if it equals the exact value correctly rounded to its written
-    number of decimals. An unparsable segment, or `≈` anywhere but in the last segment, counts as wrong.
+
+def first_error(question: str, segments: list[str]) -> StepError | None:
+    """The first segment that is wrong, with the reason, or None when the whole chain holds.
+
+    `segments` are the `=`-separated pieces after the question. A segment is wrong when its exact value differs
+    from the question's (or it does not parse). The final answer may be rounded: written as a last segment
+    "≈1890.02", or inside the last piece as "1753941/928≈1890.02" (the part before `≈` is checked exactly); a
+    rounded value counts as right if it equals the exact value correctly rounded to its written number of
+    decimals. `≈` anywhere but in the last segment is wrong.
+
+    The answer must also be spelled canonically, as the engine writes values: the last exact segment (the answer,
+    or the fraction before a rounded answer) exactly `numbers.value_text` of the value (`0`, not `00`, `-0` or
+    `0.0`; `2.5`, not `2.50`; `2`, not `4/2`; `7/3`, not `14/6`), and a rounded answer without leading zeros or a
+    minus sign on zero. A right value spelled otherwise is reported at the answer's index, with the spelling to
+    use: a model that writes `00` has not learned the notation, and exact-match scoring would count it wrong.
     Raises ExpressionError if the question itself is malformed.
     """
     n, d = evaluate_pair(parse(question))
+    canonical = value_text(n, d)
     last = len(segments) - 1
     for i, segment in enumerate(segments):
         if APPROX in segment:
             exact, _, rounded = segment.rpartition(APPROX)
             if i != last or APPROX in exact:
-                return i
-            if exact.strip() and _value(exact) != (n, d):
-                return i
+                return StepError(i, f"step {i} {segment!r}: '{APPROX}' may only come before the final answer")
+            if exact.strip():
+                value = _value(exact)
+                if value != (n, d):
+                    return _value_mismatch(i, exact, value, n, d)
+                if exact != canonical:
+                    return _not_canonical(i, exact, canonical)
+            elif i > 0 and segments[i - 1] != canonical:  # `...=1753941/928=≈1890.02`: the fraction is before
+                return _not_canonical(i - 1, segments[i - 1], canonical)
             if not _rounded_ok(rounded, n, d):
-                return i
-        elif _value(segment) != (n, d):
-            return i
+                return StepError(i, f"rounded answer {rounded!r} is not {canonical} correctly rounded to its "
+                                    "written places")
+            if not _ROUNDED.fullmatch(rounded) or (rounded.startswith("-") and set(rounded) <= set("-0.")):
+                return StepError(i, f"rounded answer {rounded!r} has the right value but is not written "
+                                    "canonically (no leading zeros, no minus sign on zero)")
+        else:
+            value = _value(segment)
+            if value != (n, d):
+                return _value_mismatch(i, segment, value, n, d)
+            if i == last and segment != canonical:
+                return _not_canonical(i, segment, canonical)
     return None
 
 
-def check_trace(trace: str) -> int | None:
-    """check_chain on a one-line trace `question=step=...=answer` (or `...≈rounded`)."""
+def _not_canonical(i: int, segment: str, canonical: str) -> StepError:
+    return StepError(i, f"answer {segment!r} has the right value but is not written canonically (write "
+                        f"{canonical!r})")
+
+
+def check_chain(question: str, segments: list[str]) -> int | None:
+    """Index of the first wrong segment (see `first_error`, which also says why), or None when every one holds.
+
+    Raises ExpressionError if the question itself is malformed.
+    """
+    error = first_error(question, segments)
+    return None if error is None else error.index
+
+
+def split_trace(trace: str) -> tuple[str, list[str]]:
+    """(question, segments) of a one-line trace `question=step=...=answer` (or `...≈rounded`)."""
     question, *segments = trace.split("=")
     if not segments and APPROX in question:
         question, _, rounded = question.partition(APPROX)
         segments = [APPROX + rounded]
-    return check_chain(question, segments)
+    return question, segments
+
+
+def check_trace(trace: str) -> int | None:
+    """check_chain on a one-line trace `question=step=...=answer` (or `...≈rounded`)."""
+    return check_chain(*split_trace(trace))

@@ -15,6 +15,10 @@ class ExpressionError(ValueError):
       "number_out_of_range"    a literal longer than MAX_LITERAL_DIGITS, or a value past MAX_VALUE_BITS
       "division_by_zero"       `x/0`, or `0^-n`
       "exponent_out_of_range"  an exponent that is not an integer or exceeds MAX_EXPONENT in size
+      "too_many_operations"    more than MAX_OPERATIONS (256) operator tokens `+ - * / ^ %`, unary minus included
+      "too_deep"               brackets nested deeper than MAX_NESTING (64)
+    The last two bound the depth of every tree, so that no recursive pass over it (parse, evaluate, trace,
+    describe, check_chain) can reach Python's recursion limit; see `parser.py`.
     `position` is the 0-based character offset of the offending token (None when the tree was built in code and
     carries no positions). `str(err)` is one line: "<problem> at position <p>".
     """

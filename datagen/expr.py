@@ -284,8 +284,69 @@ def bracket_depth(text: str) -> int:
     return deepest
 
 
+# Edge kinds of an operand or an operation (see `edge_cases`), in the order reports list them.
+EDGE_KINDS = ("zero", "one", "power_of_ten", "round", "inner_zero", "equal_operands", "negative_difference")
+
+
+def integer_edge_kinds(digits: str) -> tuple[str, ...]:
+    """Edge kinds of one unsigned integer literal: `0` zero, `1` one, `10`/`100`.. power_of_ten, `50`/`920`
+    round (trailing zeros, not a power of ten), `405`/`1003`/`1020` inner_zero (a 0 between non-zero ends)."""
+    if digits == "0":
+        return ("zero",)
+    if digits == "1":
+        return ("one",)
+    stripped = digits.rstrip("0")
+    kinds = []
+    if stripped == "1":
+        return ("power_of_ten",)
+    if len(stripped) < len(digits):
+        kinds.append("round")
+    if "0" in stripped[1:-1]:
+        kinds.append("inner_zero")
+    return tuple(kinds)
+
+
+def _is_signed_literal(node: Expr) -> bool:
+    return type(node) in (Num, Value) or (type(node) is Neg and type(node.operand) is Num)
+
+
+def edge_cases(expr: Expr) -> tuple[str, ...]:
+    """The edge kinds a question holds (sorted as EDGE_KINDS; empty for an ordinary question).
+
+    Operands: every integer literal (also under a unary minus or a `%`) by `integer_edge_kinds`. Operations: a
+    binary operation whose two operands are the same literal (`7*7`, `12-12`) is "equal_operands"; a `-` of two
+    literals whose result is below zero (`49-59`) is "negative_difference". Decimal literals are not classified.
+    Most of these are values a uniform draw of digits rarely or never makes (the generator's `edge_share` draws
+    them on purpose), and where a model trained only on uniform draws fails."""
+    found: set[str] = set()
+    stack = [expr]
+    while stack:  # iterative: trees of parsed text may be deep
+        node = stack.pop()
+        t = type(node)
+        if t is Num or t is Value:
+            text = node.text.lstrip("-")
+            if text.isdigit():
+                found.update(integer_edge_kinds(text))
+        elif t is BinOp:
+            left, right = node.left, node.right
+            if _is_signed_literal(left) and _is_signed_literal(right):
+                if left.text == right.text:
+                    found.add("equal_operands")
+                if node.op == "-":
+                    (an, ad), (bn, bd) = evaluate_pair(left), evaluate_pair(right)
+                    if an * bd < bn * ad:
+                        found.add("negative_difference")
+            stack.append(left)
+            stack.append(right)
+        elif t is Group:
+            stack.append(node.inner)
+        elif t is Neg or t is Percent:
+            stack.append(node.operand)
+    return tuple(kind for kind in EDGE_KINDS if kind in found)
+
+
 def describe(expr: Expr) -> dict:
-    """The `Problem.meta` fields of any tree: ops, num_ops, max_digits, digits, kinds, brackets.
+    """The `Problem.meta` fields of any tree: ops, num_ops, max_digits, digits, kinds, brackets, edges.
 
     Every literal is an operand; a `-` directly on a literal makes it "negative", a `%` on it "percent", and a
     bracketed `(a/b)` or `(-a/b)` of integer literals is one "fraction" operand (the generator's own meta knows
@@ -346,4 +407,5 @@ def describe(expr: Expr) -> dict:
         "digits": tuple(digits),
         "kinds": tuple(sorted(kinds)),
         "brackets": bracket_depth(expr.text),
+        "edges": edge_cases(expr),
     }

@@ -7,6 +7,11 @@ brackets inserted where precedence needs them), and the tracer (`trace.py`).
 
 Carries: a single integer `+` or `-` draws its second operand from one of three digit patterns with equal
 chance: no carry (borrow), a carry (borrow) at every shared position, or unconstrained.
+
+Edge values (`ArithmeticConfig.edge_share`): an integer operand may instead be 0, 1, a power of ten, a round
+number or one with inner zeros, and a single operation may get equal operands; `datagen.expr.edge_cases` names
+what a question holds (`meta["edges"]`). Signs of a difference: the two operands of `-` are drawn alike, so the
+result is below zero about half the time (measured in tests/datagen/test_generators.py).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from fractions import Fraction
 from math import gcd
 
 from .errors import ExpressionError
-from .expr import OPERAND_LEVELS, BinOp, Expr, Group, Neg, Percent, Value, apply_binary, bracket_depth
+from .expr import OPERAND_LEVELS, BinOp, Expr, Group, Neg, Percent, Value, apply_binary, bracket_depth, edge_cases
 from .numbers import q_div
 from .problem import Problem
 from .registry import register_generator
@@ -47,6 +52,8 @@ class _Plan:
         self.binary_ops = c.operators.replace("^", "") or "+"
         self.pow_share = c.pow_share if "^" in c.operators else 0.0
         self.long_share = c.long_share
+        self.edge_share = c.edge_share
+        self.equal_share = c.edge_share / 3
         self.max_decimals = c.max_decimals
         self.dmin, self.dspan = c.min_digits, c.max_digits - c.min_digits + 1
         self.long_min, self.long_span = c.max_digits + 1, c.long_max_digits - c.max_digits
@@ -89,7 +96,7 @@ def _plan(config: ArithmeticConfig) -> _Plan:
 class _Sampler:
     """Draws one question: operands, shape, operators; records digits, kinds and operators for `meta`."""
 
-    __slots__ = ("rng", "r", "track", "c", "p", "digits", "kinds", "ops", "num_ops")
+    __slots__ = ("rng", "r", "track", "c", "p", "digits", "kinds", "ops", "num_ops", "edge_leaves")
 
     def __init__(self, rng: random.Random, plan: _Plan):
         self.rng = rng
@@ -102,10 +109,35 @@ class _Sampler:
         self.kinds: set[str] = set()
         self.ops: set[str] = set()
         self.num_ops = 0
+        self.edge_leaves: set[int] = set()  # ids of the Value leaves drawn as edge values (kept from rewrites)
 
     # -- numbers -------------------------------------------------------------------------------------------
     def integer(self, digits: int) -> int:
         return self.p.int_lo[digits] + int(self.r() * self.p.int_span[digits])
+
+    def edge_integer(self, digits: int) -> int:
+        """An edge value with `digits` digits: 0 or 1; a power of ten; round (1..digits-1 trailing zeros, not a
+        power of ten); inner zeros (a zero somewhere strictly between the first and the last digit)."""
+        r = self.r
+        if digits == 1:
+            return int(r() * 2)
+        kinds = 2 if digits == 2 else 3
+        kind = int(r() * kinds)
+        if kind == 0:
+            return 10 ** (digits - 1)
+        if kind == 1:
+            zeros = 1 + int(r() * (digits - 1))
+            while True:
+                head = self.integer(digits - zeros)
+                if head != 10 ** (digits - zeros - 1):  # not a power of ten: that is the first kind
+                    return head * 10**zeros
+                if digits - zeros == 1:  # head 1 is the only 1-digit head that collides; any other will do
+                    return (2 + int(r() * 8)) * 10**zeros
+        # inner zero: digits-2 middle places, at least one of them 0; first and last digits non-zero.
+        middle = [int(r() * 10) for _ in range(digits - 2)]
+        middle[int(r() * len(middle))] = 0
+        first, last = 1 + int(r() * 9), 1 + int(r() * 9)
+        return int(str(first) + "".join(map(str, middle)) + str(last))
 
     def decimal(self, digits: int) -> tuple[int, int]:
         r = self.r
@@ -132,8 +164,16 @@ class _Sampler:
                 n, d = self.decimal(digits)
                 self.kinds.add("decimal")
             else:
-                n, d = p.int_lo[digits] + int(r() * p.int_span[digits]), 1
+                edge = p.edge_share and r() < p.edge_share
+                n, d = (self.edge_integer(digits) if edge else p.int_lo[digits] + int(r() * p.int_span[digits])), 1
                 self.kinds.add("integer")
+                if edge:
+                    self.digits.append(digits)
+                    node = Value(-n if negative and n else n)
+                    if negative and n:
+                        self.kinds.add("negative")
+                    self.edge_leaves.add(id(node))
+                    return node, node.n, 1
             self.digits.append(digits)
             if negative:
                 n = -n
@@ -220,8 +260,13 @@ class _Sampler:
         right, rn, rd, rdepth = self.build(k - 1 - kl)
         ops = self.p.binary_ops
         op = ops[int(r() * len(ops))]
-        if k == 1 and op in "+-" and c.carry_balance and ld == 1 and rd == 1 and type(left) is Value \
-                and type(right) is Value:
+        both_integers = k == 1 and ld == 1 and rd == 1 and type(left) is Value and type(right) is Value
+        if both_integers and self.p.equal_share and r() < self.p.equal_share:
+            right, rn = Value(ln), ln
+            self.digits[-1] = self.digits[-2]
+            self.edge_leaves.add(id(right))
+        elif both_integers and op in "+-" and c.carry_balance and id(left) not in self.edge_leaves \
+                and id(right) not in self.edge_leaves:
             b = self.carry_pair(op, abs(ln), len(str(abs(rn))))
             if b is not None:
                 rn = -b if rn < 0 else b
@@ -297,6 +342,8 @@ class _Sampler:
             return left, ln, ld, right, rn, rd, "*"
         if type(left) is Value and type(right) is Value:
             a, b = abs(ln), abs(rn)
+            if a == 0:  # 0/b = 0 is already exact (an edge value kept as drawn)
+                return left, ln, ld, right, rn, rd, "/"
             if b > a:  # a longer divisor has no multiple of the dividend's width: swap the magnitudes
                 a, b = b, a
                 self.digits[-2], self.digits[-1] = self.digits[-1], self.digits[-2]
@@ -371,6 +418,7 @@ def arithmetic(rng: random.Random, config: ArithmeticConfig, granularity: str = 
             "digits": tuple(s.digits),
             "kinds": tuple(sorted(s.kinds)),
             "brackets": bracket_depth(text),
+            "edges": edge_cases(tree),
             "generator": "arithmetic",
         }
         try:

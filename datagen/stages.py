@@ -60,6 +60,14 @@ class ArithmeticConfig:
     """Chance that a bracket group is written `[...]` instead of `(...)` (groups holding groups: twice that)."""
     exact_division: bool = False
     """Make every `/` exact: integer operands whose quotient is an integer."""
+    edge_share: float = 0.15
+    """Chance an integer operand is drawn as an edge value instead of uniformly over its digit count: 0 or 1
+    (1 digit), a power of ten, a round number (trailing zeros) or an inner zero (`405`, `1003`), each kind
+    equally likely among those its digit count allows. A single integer operation also gets equal operands
+    (`7*7`, `12-12`) with chance edge_share / 3. 0 turns it off. How 0.15 was chosen: a uniform draw of digits
+    never makes 0, and a power of ten or equal operands almost never, yet people type them all the time; at
+    0.15 about one 2-operand question in four holds an edge value (each kind a few percent of questions), which
+    is enough for a small model to learn them, while three in four stay uniform draws with balanced carries."""
     carry_balance: bool = True
     """Draw single-operation integer + and - pairs evenly from no-carry, all-carry and random digit patterns."""
     round_decimals: int | None = 2
@@ -89,8 +97,8 @@ class ArithmeticConfig:
             problems.append("max_exponent must be in 2..6")
         if "integer" not in self.number_kinds or set(self.number_kinds) - set(NUMBER_KINDS):
             problems.append(f"number_kinds must include 'integer' and come from {NUMBER_KINDS}")
-        for name in ("long_share", "flat_share", "pow_share", "negative_share", "decimal_share", "percent_share",
-                     "fraction_share", "bracket_share", "square_share"):
+        for name in ("edge_share", "long_share", "flat_share", "pow_share", "negative_share", "decimal_share",
+                     "percent_share", "fraction_share", "bracket_share", "square_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be in [0, 1]")
         if "decimal" in self.number_kinds and self.decimal_share and self.max_decimals < 1:

@@ -25,15 +25,36 @@ from datagen import ArithmeticConfig, Problem, get_generator, get_stage, split_o
 from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
+from mathglm.config_checks import Range
 
 GRANULARITIES = ("coarse", "decomposed")
+# Allowed values of a stage's numbers and of the curriculum's replay share (checked when they are built).
+STAGE_RANGES: dict[str, Range] = {
+    "target_accuracy": Range(low=0, high=1, low_open=True, optional=True),
+    "min_steps": Range(low=0, integer=True),
+    "max_steps": Range(low=1, integer=True, optional=True),
+}
+WEIGHT_RANGE = Range(low=0, low_open=True)
+# Below 1: at replay_share 1 the current stage would never be drawn.
+REPLAY_SHARE_RANGE = Range(low=0, high=1, high_open=True)
+
+
+def _weight(label: str, value: Any) -> float:
+    """A mixture component's weight: a finite number > 0."""
+    try:
+        weight = value if isinstance(value, bool) else float(value)  # YAML `true` is no weight
+    except (TypeError, ValueError):
+        weight = value
+    if WEIGHT_RANGE.problem(weight):
+        raise ValueError(f"mixture component {label!r}: mixture weights must be positive numbers, got {value!r}")
+    return weight
 
 
 def _shard_component(label: str, knobs: dict) -> "MixtureComponent":
     """`label: {shards: DIR, weight: W}`: training problems read from a datagen shard directory; validation and
     test problems generated fresh from the configuration its manifest records."""
     directory = knobs.pop("shards")
-    weight = float(knobs.pop("weight", 1.0))
+    weight = _weight(label, knobs.pop("weight", 1.0))
     if knobs:
         raise ValueError(f"mixture component {label!r}: a shards component takes only `shards` and `weight`, "
                          f"not {sorted(knobs)}")
@@ -97,14 +118,17 @@ class CurriculumStage:
             raise ValueError(f"stage {self.name!r}: granularity must be one of {GRANULARITIES}")
         if not self.mix:
             raise ValueError(f"stage {self.name!r} has an empty mix")
-        if any(c.weight <= 0 for c in self.mix):
-            raise ValueError(f"stage {self.name!r}: mixture weights must be positive")
+        if any(WEIGHT_RANGE.problem(c.weight) for c in self.mix):
+            raise ValueError(f"stage {self.name!r}: mixture weights must be positive numbers, got "
+                             f"{[c.weight for c in self.mix]}")
         for component in self.mix:
             if component.shards is not None and component.shards.spec.granularity != self.granularity:
                 raise ValueError(f"stage {self.name!r}: component {component.name!r} reads "
                                  f"{component.shards.spec.granularity} shards into a {self.granularity} stage")
-        if self.target_accuracy is not None and not 0.0 < self.target_accuracy <= 1.0:
-            raise ValueError(f"stage {self.name!r}: target_accuracy must be in (0, 1]")
+        for key, allowed in STAGE_RANGES.items():
+            problem = allowed.problem(getattr(self, key))
+            if problem:
+                raise ValueError(f"stage {self.name!r}: {key} {problem}")
         self._cumulative = []
         total = 0.0
         for component in self.mix:
@@ -168,8 +192,9 @@ class Curriculum:
         names = [s.name for s in stages]
         if len(set(names)) != len(names):
             raise ValueError(f"curriculum stage names must be unique, got {names}")
-        if not 0.0 <= replay_share < 1.0:
-            raise ValueError("replay_share must be in [0, 1)")
+        problem = REPLAY_SHARE_RANGE.problem(replay_share)
+        if problem:
+            raise ValueError(f"replay_share {problem}")
         self.stages = stages
         self.replay_share = replay_share
 
@@ -201,13 +226,13 @@ class Curriculum:
                     components.append(_shard_component(label, dict(value)))
                 elif isinstance(value, dict):
                     knobs = dict(value)
-                    weight = float(knobs.pop("weight", 1.0))
+                    weight = _weight(label, knobs.pop("weight", 1.0))
                     components.append(MixtureComponent(label, _resolve_config(knobs), weight))
                 else:
-                    components.append(MixtureComponent(label, _resolve_config(label), float(value)))
+                    components.append(MixtureComponent(label, _resolve_config(label), _weight(label, value)))
             fields_ = {k: v for k, v in raw.items() if k not in ("name", "mix")}
             stages.append(CurriculumStage(name=raw["name"], mix=components, **fields_))
-        return cls(stages, replay_share=float(spec.get("replay_share", 0.2)))
+        return cls(stages, replay_share=spec.get("replay_share", 0.2))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "Curriculum":

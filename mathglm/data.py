@@ -18,14 +18,30 @@ from typing import Any, Iterator
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_warn
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from datagen import Problem
+from mathglm.config_checks import Range, check_ranges
 from mathglm.curriculum import Curriculum, CurriculumState, CurriculumStage, stream_seed
 from mathglm.encoding import TraceEncoding
 from mathglm.tokenizer import Tokenizer, load_tokenizer
 
 IGNORE = -100
+
+# The allowed values of MathDataModule's numeric arguments (`--data.<key>`), checked in __init__. Whether the
+# window can hold the curriculum's traces needs the model's tokenizer and encoding: `check_window`.
+DATA_RANGES: dict[str, Range] = {
+    "batch_size": Range(low=1, integer=True),
+    "window": Range(low=1, integer=True, optional=True),
+    "seed": Range(integer=True),
+    "val_problems": Range(low=1, integer=True),
+    "val_batch_size": Range(low=1, integer=True),
+    "num_workers": Range(low=0, integer=True),
+}
+# Problems sampled per curriculum stage to see whether data.window holds its traces: enough that a median is
+# stable, few enough to take well under a second for the whole arithmetic curriculum.
+WINDOW_CHECK_SAMPLES = 256
 
 
 def encode_problem(problem: Problem, tokenizer: Tokenizer, encoding: TraceEncoding) -> tuple[list[int], list[int]]:
@@ -146,18 +162,29 @@ class MathDataModule(L.LightningDataModule):
         Args:
             curriculum: Path to a curriculum YAML file, or the curriculum itself as a mapping
                 (`{replay_share, stages: [{name, mix, granularity, target_accuracy, min_steps, max_steps}]}`).
-            batch_size: Packed windows per batch (per device).
-            window: Tokens per packed window; None uses the model's block_size.
+            batch_size: Packed windows per batch (per device; >= 1).
+            window: Tokens per packed window, at most the model's block_size and long enough for most traces of
+                every stage (checked when training starts); None uses the model's block_size.
             seed: Seed of the data stream; each DDP rank and curriculum stage derives its own from it.
-            val_problems: Validation problems (answered by generation) per curriculum check.
-            val_batch_size: Questions decoded together during validation.
-            num_workers: DataLoader worker processes generating batches (0: in the training process).
+            val_problems: Validation problems (answered by generation) per curriculum check (>= 1).
+            val_batch_size: Questions decoded together during validation (>= 1).
+            num_workers: DataLoader worker processes generating batches (>= 0; 0: in the training process).
+
+        Raises:
+            ValueError: a value out of its range (`DATA_RANGES`), named as its `data.<key>` option, or a curriculum
+                problem, prefixed `data.curriculum`.
+            FileNotFoundError: the curriculum file does not exist.
         """
+        check_ranges("data.", locals(), DATA_RANGES)
         super().__init__()
         self.save_hyperparameters()
-        self.curriculum = (
-            Curriculum.from_dict(curriculum) if isinstance(curriculum, dict) else Curriculum.from_yaml(curriculum)
-        )
+        try:
+            self.curriculum = (
+                Curriculum.from_dict(curriculum) if isinstance(curriculum, dict) else Curriculum.from_yaml(curriculum)
+            )
+        except ValueError as err:
+            where = "" if isinstance(curriculum, dict) else f" ({curriculum})"
+            raise ValueError(f"data.curriculum{where}: {err}") from None
         self.state = CurriculumState()
         self.batch_size = batch_size
         self.window = window
@@ -165,17 +192,60 @@ class MathDataModule(L.LightningDataModule):
         self.val_problems = val_problems
         self.val_batch_size = val_batch_size
         self.num_workers = num_workers
+        self._checked_window: tuple[tuple, int] | None = None
 
     @property
     def current_stage(self) -> CurriculumStage:
         return self.curriculum.stage(self.state.stage_index)
 
+    def check_window(self, module: L.LightningModule) -> int:
+        """The packed-window length for `module` (a MathGLMModule): data.window, or its block_size when None.
+
+        Packing never splits a trace and skips one longer than a window, so a window shorter than every trace
+        would never fill (packing loops forever; in a DataLoader worker, the worker dies with no word of why),
+        and one shorter than most would silently train on the short ones only. Every stage's training
+        distribution is sampled (`WINDOW_CHECK_SAMPLES` problems, a fixed seed), tokenised as training will, and
+        measured.
+
+        Raises:
+            ValueError (naming data.window): the window exceeds the model's block_size, or it holds fewer than
+                half of some stage's sampled traces (the message gives the length that holds them all).
+        Warns (rank zero) when it holds most but not all of a stage's sampled traces: those are skipped.
+        """
+        block_size = module.model.config.block_size
+        key = (self.window, block_size, id(module.tokenizer), module.encoding)
+        if self._checked_window is not None and self._checked_window[0] == key:
+            return self._checked_window[1]
+        window = self.window or block_size
+        if window > block_size:
+            raise ValueError(f"data.window: {window} exceeds the model's block_size {block_size} "
+                             "(model.block_size or the preset's)")
+        for stage in self.curriculum.stages:
+            rng = random.Random(stream_seed(self.seed, "window check", stage.name))
+            lengths = sorted(
+                sum(map(len, encode_problem(stage.sample(rng, "train")[0], module.tokenizer, module.encoding)))
+                for _ in range(WINDOW_CHECK_SAMPLES)
+            )
+            fit = sum(length <= window for length in lengths)
+            summary = (f"{fit} of {len(lengths)} sampled traces of curriculum stage {stage.name!r} fit in a window "
+                       f"of {window} tokens (BOS, question, '=', chain, EOS: {lengths[0]} to {lengths[-1]} tokens, "
+                       f"median {lengths[len(lengths) // 2]})")
+            # Fewer than half fitting is refused: packing would discard most of what it draws (slow) and train on
+            # a different distribution than the stage names. Where the line between that and a warning belongs is
+            # a judgement, not a measurement; configs/gpu_10m.yaml's long_numbers stage keeps 243 of 256 in its
+            # 1024-token window (a warning).
+            if 2 * fit < len(lengths):
+                raise ValueError(f"data.window: only {summary}; packing skips the rest, so set data.window to "
+                                 f"at least {lengths[len(lengths) // 2]}, or {lengths[-1]} to hold them all")
+            if fit < len(lengths):
+                rank_zero_warn(f"data.window: {summary}; the longer ones are skipped in training")
+        self._checked_window = (key, window)
+        return window
+
     def train_dataloader(self) -> DataLoader:
         # The LightningModule owns the model's block size, the trace encoding and the tokenizer; the data follows.
         module = self.trainer.lightning_module
-        window = self.window or module.model.config.block_size
-        if window > module.model.config.block_size:
-            raise ValueError(f"data.window={window} exceeds the model's block_size {module.model.config.block_size}")
+        window = self.check_window(module)
         stream = PackedBatchStream(
             self.curriculum, self.state.stage_index, self.state.batches_drawn, self.seed,
             self.trainer.global_rank, self.batch_size, window, module.tokenizer_path, module.encoding,

@@ -76,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     if args.n < 1 or args.samples < 1:
         return _fail("--n and --samples must be >= 1", 2)
+    if args.hypothesis:
+        # A project dependency, but an environment may still lack it: say so before any work, in one line.
+        try:
+            import hypothesis  # noqa: F401  (mathglm.evaluate.find_counterexamples imports it lazily)
+        except ImportError:
+            return _fail("--hypothesis needs the hypothesis package: pip install hypothesis", 2)
     stages = list(SUITES[args.suite]) if args.suite else [args.stage or "full"]
     try:
         bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)

@@ -31,7 +31,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from datagen import Problem, get_stage, sample_problems, trace_expression
+from datagen import Problem, get_stage, parse, sample_problems, trace_expression
+from datagen import describe as datagen_describe
+from datagen.expr import EDGE_KINDS
 from mathglm.checkpoint import InferenceBundle
 from mathglm.encoding import ParsedChain, TraceEncoding
 from mathglm.model import GPT
@@ -55,6 +57,8 @@ SUITE_DOCS = {
     "arithmetic": "full + extrapolation (11-14 operations, more long operands)",
 }
 HEATMAP_MAX_ROWS = 16
+# The `edges` of a question holding no edge value (see datagen.expr.edge_cases).
+NO_EDGE = "none"
 MARKDOWN_MAX_ROWS = 25
 
 
@@ -92,18 +96,10 @@ def fresh_problems(stage: str, n: int, seed: int = 0, split: str = "test",
 
 
 def describe(problem: Problem) -> dict:
-    """(ops, digits, kinds) of a problem, from its meta or, for a parsed question without one, from its text."""
-    meta = problem.meta or {}
-    if "ops" in meta:
-        return {"ops": "".join(meta["ops"]), "digits": int(meta["max_digits"]), "kinds": "+".join(meta["kinds"])}
-    import re
-
-    text = problem.question
-    numbers = re.findall(r"[0-9]+(?:\.[0-9]+)?", text)
-    ops = sorted(set(re.sub(r"(^|[-+*/^(\[])-", r"\1", text)) & set("+-*/^%"))
-    kinds = {"integer"} | ({"decimal"} if any("." in x for x in numbers) else set())
-    return {"ops": "".join(ops), "digits": max((len(x.split(".")[0]) for x in numbers), default=0),
-            "kinds": "+".join(sorted(kinds))}
+    """(ops, digits, kinds, edges) of a problem, from its meta or, for a question without one, from its parse."""
+    meta = problem.meta if problem.meta and "ops" in problem.meta else datagen_describe(parse(problem.question))
+    return {"ops": "".join(meta["ops"]), "digits": int(meta["max_digits"]), "kinds": "+".join(meta["kinds"]),
+            "edges": "+".join(meta.get("edges", ())) or NO_EDGE}
 
 
 @dataclass
@@ -118,6 +114,8 @@ class EvalRecord:
     ops: str
     digits: int
     kinds: str
+    edges: str
+    """Edge kinds the question holds, joined by "+" (`zero+round`), or "none" (datagen.expr.edge_cases)."""
     predicted: str
     predicted_approx: bool
     steps: list[str]
@@ -126,6 +124,8 @@ class EvalRecord:
     exact: bool
     rounded2: bool
     rel_error: float | None
+    wrong_step_reason: str | None = None
+    """Why the first wrong step is wrong (datagen.first_error), e.g. an answer not written canonically."""
     vote_answer: str | None = None
     vote_share: float | None = None
     vote_exact: bool | None = None
@@ -149,6 +149,13 @@ def _score(problem: Problem, chain: ParsedChain) -> tuple[bool, bool, float | No
 def _rate(values: Iterable[bool]) -> float | None:
     values = list(values)
     return sum(values) / len(values) if values else None
+
+
+def _group_scores(records: Sequence["EvalRecord"]) -> dict:
+    """n / exact / rounded2 / wrong_step_share of one breakdown row."""
+    return {"n": len(records), "exact": _rate(r.exact for r in records),
+            "rounded2": _rate(r.rounded2 for r in records),
+            "wrong_step_share": _rate(r.first_wrong_step is not None for r in records)}
 
 
 @dataclass
@@ -202,17 +209,23 @@ class EvalReport:
         groups: dict[tuple, list[EvalRecord]] = defaultdict(list)
         for r in self.records:
             groups[tuple(getattr(r, k) for k in keys)].append(r)
-        rows = []
-        for key, rs in groups.items():
-            rows.append({**dict(zip(keys, key)), "n": len(rs), "exact": _rate(r.exact for r in rs),
-                         "rounded2": _rate(r.rounded2 for r in rs),
-                         "wrong_step_share": _rate(r.first_wrong_step is not None for r in rs)})
+        rows = [{**dict(zip(keys, key)), **_group_scores(rs)} for key, rs in groups.items()]
         return sorted(rows, key=lambda row: (-row["n"], [str(row[k]) for k in keys]))
+
+    def edge_breakdown(self) -> list[dict]:
+        """Rows of n / exact / rounded2 per edge kind (a problem counts under each kind it holds), then "none"."""
+        rows = []
+        for kind in (*EDGE_KINDS, NO_EDGE):
+            rs = [r for r in self.records if kind in r.edges.split("+")]
+            if rs:
+                rows.append({"edge": kind, **_group_scores(rs)})
+        return rows
 
     def to_dict(self, with_records: bool = True) -> dict:
         data: dict[str, Any] = {"name": self.name, "settings": self.settings, "metrics": self.metrics(),
                                 "by_ops": self.breakdown(("ops",)), "by_digits": self.breakdown(("digits",)),
-                                "by_kinds": self.breakdown(("kinds",)), "breakdown": self.breakdown()}
+                                "by_kinds": self.breakdown(("kinds",)), "by_edge": self.edge_breakdown(),
+                                "breakdown": self.breakdown()}
         if with_records:
             data["records"] = [r.to_json() for r in self.records]
         return data
@@ -244,8 +257,9 @@ class EvalReport:
                   f"{_pct(m['unparsable_answers'])} / {_pct(m['unfinished_chains'])}")]
         lines += [f"| {label} | {value} |" for label, value in rows]
         for keys, title in ((("ops",), "operations"), (("digits",), "max digits"), (("kinds",), "number kinds"),
+                            (("edge",), "edge values"),
                             (("ops", "digits", "kinds"), "operations x max digits x number kinds")):
-            rows = self.breakdown(keys)
+            rows = self.edge_breakdown() if keys == ("edge",) else self.breakdown(keys)
             lines += ["", f"| {title} | n | exact | rounded2 | wrong step |", "|---|---:|---:|---:|---:|"]
             for row in rows[:MARKDOWN_MAX_ROWS]:
                 label = " x ".join(f"`{row[k]}`" if k == "ops" else str(row[k]) for k in keys)
@@ -341,7 +355,7 @@ def evaluate_problems(
     # A question whose prompt leaves the chain no room is scored wrong (unfinished) without decoding.
     fits = [i for i, p in enumerate(problems) if solver.prepare(p.question)[1] is None]
     questions = [problems[i].question for i in fits]
-    cut = Candidate(ParsedChain(("",), False, finished=False), 0)
+    cut = Candidate(ParsedChain(("",), False, finished=False), 0, "the question leaves the chain no room")
     greedy = [[cut] for _ in problems]
     for i, group in zip(fits, solver.candidates(questions, 1, 0.0, progress=progress)):
         greedy[i] = group
@@ -358,7 +372,7 @@ def evaluate_problems(
             question=problem.question, answer=problem.answer, approx=problem.approx, value=problem.value,
             **describe(problem), predicted=chain.answer, predicted_approx=chain.approx,
             steps=list(chain.segments), finished=chain.finished, first_wrong_step=greedy[i][0].first_wrong_step,
-            exact=exact, rounded2=rounded, rel_error=rel,
+            exact=exact, rounded2=rounded, rel_error=rel, wrong_step_reason=greedy[i][0].wrong_step_reason,
         )
         if sampled is not None:
             vote = majority_vote(sampled[i])
@@ -401,6 +415,8 @@ def log_to_tensorboard(report: EvalReport, experiment, step: int, prefix: str = 
             experiment.add_scalar(f"{prefix}/{key}", value, step)
     for row in report.breakdown(("ops",)):
         experiment.add_scalar(f"{prefix}/exact_by_ops/{row['ops'] or 'none'}", row["exact"], step)
+    for row in report.edge_breakdown():
+        experiment.add_scalar(f"{prefix}/exact_by_edge/{row['edge']}", row["exact"], step)
     experiment.add_text(f"{prefix}/table", report.to_markdown(), step)
     import matplotlib.pyplot as plt
 

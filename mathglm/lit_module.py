@@ -11,6 +11,7 @@ from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities import grad_norm
 
 from mathglm.checkpoint import checkpoint_metadata
+from mathglm.config_checks import Range, check_ranges
 from mathglm.encoding import TraceEncoding
 from mathglm.inference import generate_chains
 from mathglm.model import GPT, GPTConfig
@@ -53,6 +54,23 @@ def schedule_problem(decay_steps: int | None, max_steps: int | None, decay_withi
     return None
 
 
+# The allowed values of MathGLMModule's numeric arguments (`--model.<key>`), checked in __init__.
+MODULE_RANGES: dict[str, Range] = {
+    "n_layer": Range(low=1, integer=True, optional=True),
+    "n_head": Range(low=1, integer=True, optional=True),
+    "n_embd": Range(low=1, integer=True, optional=True),
+    "block_size": Range(low=1, integer=True, optional=True),
+    "dropout": Range(low=0, high=1, high_open=True),
+    "learning_rate": Range(low=0, low_open=True),
+    "min_lr_ratio": Range(low=0, high=1),
+    "warmup_steps": Range(low=0, integer=True),
+    "decay_steps": Range(low=1, integer=True, optional=True),
+    "weight_decay": Range(low=0),
+}
+# Each AdamW beta is an exponential-average factor (Kingma & Ba 2015): in [0, 1), as torch.optim.AdamW requires.
+BETA_RANGE = Range(low=0, high=1, high_open=True)
+
+
 class MathGLMModule(L.LightningModule):
     """Trains a `GPT` on packed traces; validates by generating answers to fresh problems."""
 
@@ -80,27 +98,38 @@ class MathGLMModule(L.LightningModule):
         """
         Args:
             preset: Model size from `GPTConfig.from_name`: tiny (~1M parameters, CPU), 10m, 100m or 500m.
-            n_layer: Override the preset's number of transformer blocks.
-            n_head: Override the preset's attention heads.
-            n_embd: Override the preset's residual width.
-            block_size: Override the preset's context length (prompt + chain, or one packed window).
-            dropout: Dropout on attention and residual branches.
+            n_layer: Override the preset's number of transformer blocks (>= 1).
+            n_head: Override the preset's attention heads (>= 1; n_embd / n_head must be even).
+            n_embd: Override the preset's residual width (>= 1).
+            block_size: Override the preset's context length (prompt + chain, or one packed window; >= 1).
+            dropout: Dropout on attention and residual branches, in [0, 1).
             tie_embeddings: Share the input embedding with the output projection.
             attention_impl: "reference" (PyTorch), "triton" (fused kernels) or "auto" (triton on CUDA).
             reverse_digits: Train on chains with every number's digits reversed (internal encoding; users
                 always see the generator's notation).
             reverse_question: Also show the model the question's numbers digit-reversed (internal encoding).
             tokenizer_path: SentencePiece model; None uses the one shipped with mathglm.
-            learning_rate: Peak AdamW learning rate.
-            min_lr_ratio: The cosine schedule decays to learning_rate * min_lr_ratio.
-            warmup_steps: Linear warm-up steps.
-            decay_steps: Steps of the cosine decay; None uses the trainer's max_steps.
+            learning_rate: Peak AdamW learning rate (> 0).
+            min_lr_ratio: The cosine schedule decays to learning_rate * min_lr_ratio, in [0, 1].
+            warmup_steps: Linear warm-up steps (>= 0).
+            decay_steps: Steps of the cosine decay (>= 1); None uses the trainer's max_steps.
             decay_within_max_time: Also finish the cosine decay by trainer.max_time: its progress is the larger
                 of the step fraction and the fraction of max_time used, so a run that a slower machine stops on
                 max_time still ends annealed. The schedule then depends on wall-clock time.
-            weight_decay: AdamW weight decay on matrices (not on norms or embeddings).
-            betas: AdamW betas.
+            weight_decay: AdamW weight decay on matrices (not on norms or embeddings; >= 0).
+            betas: AdamW betas, each in [0, 1).
+
+        Raises:
+            ValueError: a value out of its range (`MODULE_RANGES`), named as its `model.<key>` option; an unknown
+                preset or a shape GPTConfig refuses.
         """
+        check_ranges("model.", locals(), MODULE_RANGES)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"model.betas: must be two numbers, got {betas!r}")
+        for i, beta in enumerate(betas):
+            problem = BETA_RANGE.problem(beta)
+            if problem:
+                raise ValueError(f"model.betas[{i}]: {problem}")
         super().__init__()
         self.save_hyperparameters()
         self.tokenizer_path = tokenizer_path

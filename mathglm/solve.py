@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import unicodedata
 from collections import Counter
@@ -30,7 +31,7 @@ from typing import Iterable, Sequence, TextIO
 
 import torch
 
-from datagen import ExpressionError, check_chain, evaluate, parse
+from datagen import ExpressionError, StepError, evaluate, first_error, parse
 from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference
 from mathglm.cli_output import cli_output
 from mathglm.encoding import APPROX, ParsedChain
@@ -41,31 +42,127 @@ MIN_CHAIN_TOKENS = 2
 DEFAULT_SAMPLING_TEMPERATURE = 0.7
 # ExpressionError kinds of a well-formed question whose value cannot be computed (the rest are syntax errors).
 _EVALUATION_ERRORS = {"division_by_zero", "exponent_out_of_range", "number_out_of_range", "value_out_of_range"}
+# ExpressionError kinds of a question over datagen's size limits (MAX_OPERATIONS, MAX_NESTING).
+_SIZE_ERRORS = {"too_many_operations", "too_deep"}
 
-# Characters people type for the operators and brackets of MathGLM notation. Full-width forms (`１２＋（３）`),
-# ideographic spaces and the like are folded by NFKC first (the tokenizer itself does no normalisation).
-_SYMBOLS = str.maketrans({
+# What normalisation maps (each mapping keeps the meaning; see `normalize_question`). Unlike NFKC, which folds `²`
+# into `2`, `½` into `1⁄2` and `①` into `1` (so `2²` would silently become `22`), this table holds only
+# characters that mean exactly their ASCII image in a question.
+_LOOKALIKES = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}  # full-width ASCII forms: `１２＋（３）`
+_LOOKALIKES.update({
     "×": "*", "✕": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/", "∕": "/",
-    "−": "-", "–": "-", "—": "-", "【": "[", "】": "]", "〔": "(", "〕": ")",
+    "−": "-", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",  # minus sign, hyphens and dashes
+    "﹢": "+", "﹣": "-", "﹡": "*", "﹙": "(", "﹚": ")", "﹪": "%", "﹦": "=",  # small form variants
+    "【": "[", "】": "]", "〔": "(", "〕": ")",
+    "\u200b": " ", "\u2060": " ", "\ufeff": " ",  # zero-width space, word joiner, byte-order mark: spaces
 })
-
+# Superscript exponents: `2²` reads `2^2`, `x²³` reads `x^23`, `2⁻¹` reads `2^-1`.
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-"))
+# A superscript raises the operand before it, which must end in one of these (a letter too: `x²` becomes `x^2`,
+# for parse to refuse the `x` by name).
+_OPERAND_ENDS = set("0123456789)]%abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# After a superscript exponent these would bind into the exponent (`2²%` as `2^2%` is 2^(2%), not 4%), so they are
+# refused as ambiguous.
+_AFTER_SUPERSCRIPT_REFUSED = set("0123456789.^%")
 
 _NUMBER_CHARS = "0123456789."
+# A decimal point with no digit before it (`.5`, `3*.25`, `(-.5)`); `5.` and `1..2` stay for parse to refuse.
+_LEADING_DOT = re.compile(r"(?<![0-9.])\.(?=[0-9])")
+
+
+class NormalizationError(ValueError):
+    """A question `normalize_question` refuses: a character it cannot map without changing the question.
+
+    `position` is the 0-based offset of the offending character in the text as given; `str(err)` is one line.
+    """
+
+    def __init__(self, what: str, position: int, why: str = ""):
+        self.position = position
+        super().__init__(f"{what} at position {position}" + (f": {why}" if why else ""))
+
+
+def _describe_char(c: str) -> str:
+    name = unicodedata.name(c, None)
+    return f"{c!r} ({name})" if name else f"{c!r} (U+{ord(c):04X})"
+
+
+def _map_char(c: str) -> str | None:
+    """The ASCII a single character means, or None when it is not in the supported table (superscripts apart)."""
+    if c < "\x80":
+        return c
+    if c.isspace():
+        return " "
+    return _LOOKALIKES.get(c)
+
+
+def _next_meaningful(text: str, j: int) -> str:
+    """The mapped character at or after `j` that is not a space ("" at the end or for an unmapped character)."""
+    while j < len(text):
+        mapped = _map_char(text[j])
+        if mapped is None:
+            return ""
+        if not mapped.isspace():
+            return mapped
+        j += 1
+    return ""
 
 
 def normalize_question(text: str) -> str:
-    """A question as the model was trained on it: ASCII operators, no spaces, no trailing `=` (or `=?`).
+    """A question as the model was trained on it: ASCII notation, no spaces, no trailing `=` (or `=?`).
 
-    `（１２＋３）×４÷５ =` becomes `(12+3)*4/5`. Nothing else is changed; validity is `parse`'s job.
+    `（１２＋３）×４÷５ =` becomes `(12+3)*4/5`, `2²+.5` becomes `2^2+0.5`. Mapped, each keeping the meaning:
+    full-width ASCII forms (U+FF01-FF5E) to ASCII; `× ✕ · ⋅ ∗ ﹡` to `*`; `÷ ∕` to `/`; minus sign, hyphens and
+    dashes (`− ‐ ‑ ‒ – — ﹣`) to `-`; `【】` to `[]` and `〔〕` to `()`; small forms `﹢﹙﹚﹪﹦`; every Unicode
+    space, zero-width space and byte-order mark to a space; superscript exponents `⁰-⁹ ⁻` after a number, a
+    closing bracket or `%` to `^n`; a leading-dot decimal `.5` to `0.5`. Spaces then go, except one between two
+    digits (`3 4`), kept so that `parse` refuses it rather than reading 34. Other ASCII is left for `parse` to
+    judge.
+
+    Raises NormalizationError (one line, with the 0-based position in `text`) for: any other non-ASCII character
+    (`½`, `︰`, `①`, `٣`, `𝟐`, `ﬁ`, ...: message names it and its Unicode name), since folding it (as NFKC would)
+    could turn the question into a different one; a comma (`1,234`: a thousands separator or a decimal comma?);
+    a superscript that follows no operand (`+²`) or is followed by a digit, `.`, `^` or `%` (`2²%`).
     """
-    words = unicodedata.normalize("NFKC", text).translate(_SYMBOLS).split()
-    # Spaces go, except one between two digits (`3 4`): kept so that parse rejects it rather than reading 34.
-    text = words[0] if words else ""
-    for word in words[1:]:
-        text += (" " if text[-1] in _NUMBER_CHARS and word[0] in _NUMBER_CHARS else "") + word
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        mapped = _map_char(c)
+        if mapped == ",":
+            raise NormalizationError(
+                f"comma {c!r}", i, "ambiguous between a thousands separator (1,234 = 1234) and a decimal comma "
+                "(1,5 = 1.5); write the number without it")
+        if mapped is not None:
+            out.append(mapped)
+            i += 1
+            continue
+        if c not in _SUPERSCRIPTS:
+            raise NormalizationError(f"unsupported character {_describe_char(c)}", i)
+        j = i
+        while j < n and text[j] in _SUPERSCRIPTS:
+            j += 1
+        exponent = "".join(_SUPERSCRIPTS[ch] for ch in text[i:j])
+        if not exponent.lstrip("-").isdigit() or exponent.count("-") > 1:
+            raise NormalizationError(f"superscript exponent {text[i:j]!r} is not an integer", i)
+        if not out or out[-1] not in _OPERAND_ENDS:
+            raise NormalizationError(
+                f"superscript {text[i:j]!r}", i, "an exponent must follow a number, a closing bracket or '%'")
+        if _next_meaningful(text, j) in _AFTER_SUPERSCRIPT_REFUSED:
+            raise NormalizationError(
+                f"superscript exponent {text[i:j]!r} followed by {text[j:].lstrip()[:1]!r}", i,
+                "ambiguous; write the power with '^' and brackets, e.g. (2^2)%")
+        out.append("^" + exponent)
+        i = j
+    parts: list[str] = []  # joined once at the end: linear in the length, however many words
+    for word in "".join(out).split():
+        if parts and parts[-1][-1] in _NUMBER_CHARS and word[0] in _NUMBER_CHARS:
+            parts.append(" ")
+        parts.append(word)
+    text = "".join(parts)
     if text.endswith("?"):
         text = text[:-1]
-    return text[:-1] if text.endswith("=") else text
+    text = text[:-1] if text.endswith("=") else text
+    return _LEADING_DOT.sub("0.", text)
 
 
 def check_segments(chain: ParsedChain) -> list[str]:
@@ -76,14 +173,21 @@ def check_segments(chain: ParsedChain) -> list[str]:
     return segments
 
 
-def first_wrong_step(question: str, chain: ParsedChain) -> int | None:
-    """0-based index of the first step of `chain` whose exact value differs from `question`'s; None if all hold.
+def step_error(question: str, chain: ParsedChain) -> StepError | None:
+    """The first wrong step of `chain` and why (datagen.first_error: a value that differs from `question`'s, or
+    an answer with the right value not written canonically, such as `00`); None if every step holds.
 
     An empty chain counts as wrong at step 0.
     """
     if not chain.segments or not any(chain.segments):
-        return 0
-    return check_chain(question, check_segments(chain))
+        return StepError(0, "the chain is empty")
+    return first_error(question, check_segments(chain))
+
+
+def first_wrong_step(question: str, chain: ParsedChain) -> int | None:
+    """0-based index of the first wrong step of `chain` (see `step_error`); None if all hold."""
+    error = step_error(question, chain)
+    return None if error is None else error.index
 
 
 def answer_value(answer: str) -> Fraction | None:
@@ -106,10 +210,18 @@ class Candidate:
 
     chain: ParsedChain
     first_wrong_step: int | None
+    wrong_step_reason: str | None = None
+    """Why that step is wrong (see `step_error`); None when every step holds."""
 
     @property
     def holds(self) -> bool:
         return self.chain.finished and self.first_wrong_step is None
+
+    @classmethod
+    def checked(cls, question: str, chain: ParsedChain) -> "Candidate":
+        """`chain` with its exact step check against `question`."""
+        error = step_error(question, chain)
+        return cls(chain, None) if error is None else cls(chain, error.index, error.reason)
 
 
 @dataclass
@@ -165,6 +277,8 @@ class Solution:
     error: str | None = None
     first_wrong_step: int | None = None
     """0-based index into `steps` of the first step whose exact value is wrong; null when every step holds."""
+    wrong_step_reason: str | None = None
+    """Why that step is wrong (a value that differs, or an answer not written canonically); null if none is."""
     samples: int = 1
     vote_share: float | None = None
     votes: dict[str, int] | None = None
@@ -186,7 +300,7 @@ class Solution:
         data = {
             "question": self.question, "normalized": self.normalized, "answer": self.answer,
             "approx": self.approx, "steps": self.steps, "error": self.error,
-            "first_wrong_step": self.first_wrong_step,
+            "first_wrong_step": self.first_wrong_step, "wrong_step_reason": self.wrong_step_reason,
         }
         if self.samples > 1:
             data.update(samples=self.samples, vote_share=self.vote_share, votes=self.votes)
@@ -220,8 +334,15 @@ class Solver:
         self.verify, self.batch_size, self.seed, self.max_new_tokens = verify, batch_size, seed, max_new_tokens
 
     def prepare(self, line: str) -> tuple[str | None, str | None]:
-        """(normalized question, None) or (normalized or None, error message) for one input line."""
-        question = normalize_question(line)
+        """(normalized question, None) or (normalized or None, error message) for one input line.
+
+        Every bad line ends here with a one-line message (an unsupported character, a syntax or size error, a
+        question too long for the context), never an exception, so a batch goes on past it.
+        """
+        try:
+            question = normalize_question(line)
+        except NormalizationError as err:
+            return None, f"unsupported input: {err}"
         if not question:
             return None, "empty question"
         try:
@@ -229,6 +350,8 @@ class Solver:
         except ExpressionError as err:
             if err.kind in _EVALUATION_ERRORS:
                 return question, f"cannot evaluate the question: {err}"
+            if err.kind in _SIZE_ERRORS:
+                return question, f"question over the size limit: {err}"
             return question, f"malformed question: {err}"
         tokenizer, encoding = self.bundle.tokenizer, self.bundle.encoding
         prompt_tokens = len(tokenizer.encode(encoding.prompt(question), bos=True))
@@ -256,7 +379,7 @@ class Solver:
         out = []
         for i, question in enumerate(questions):
             group = chains[i * samples:(i + 1) * samples]
-            out.append([Candidate(c, first_wrong_step(question, c)) for c in group])
+            out.append([Candidate.checked(question, c) for c in group])
         return out
 
     def solve(self, lines: Iterable[str], progress: bool = False) -> list[Solution]:
@@ -276,6 +399,7 @@ class Solver:
             solution.steps = list(winner.chain.segments)
             solution.approx = winner.chain.approx
             solution.first_wrong_step = winner.first_wrong_step
+            solution.wrong_step_reason = winner.wrong_step_reason
             if winner.chain.finished:
                 solution.answer = winner.chain.answer
             else:
@@ -313,7 +437,8 @@ def format_solution(solution: Solution) -> str:
     else:
         k = solution.first_wrong_step
         shown = solution.steps[k] if k < len(solution.steps) else ""
-        lines.append(f"check: step {k + 1} of {len(solution.steps)} is wrong: {shown}")
+        lines.append(f"check: step {k + 1} of {len(solution.steps)} is wrong: {shown}"
+                     + (f" ({solution.wrong_step_reason})" if solution.wrong_step_reason else ""))
     if solution.verified_steps is not None:
         if solution.verified_answer is None:
             lines.append("verified (calculator-assisted upper bound): no sampled chain holds")
@@ -329,7 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solve arithmetic questions step by step with a trained mathglm checkpoint. With a QUESTION: "
                     "print its chain and answer. With --input: a batch, one question a line, one JSON object a "
                     "line out. With neither: interactive, one question a line, quit on EOF (Ctrl-D).",
-        epilog="Questions may end with '=' or not; spaces, ×, ÷ and full-width digits and brackets are accepted. "
+        epilog="Questions may end with '=' or not; spaces, ×, ÷, full-width digits and brackets, superscript "
+               "exponents (2²) and leading-dot decimals (.5) are accepted; other non-ASCII characters (½, ①, ...) "
+               "and commas (1,234) are refused, since reading them could change the question. "
                "Every chain is checked step by step with the exact engine (first_wrong_step, 0-based, null when "
                "all steps hold). --verify answers are a calculator-assisted upper bound, never the headline. "
                "A question that starts with '-' goes after '--': python -m mathglm.solve -c CKPT -- -3+4",

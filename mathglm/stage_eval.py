@@ -22,13 +22,17 @@ def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, s
 
 
 def format_stage_table(reports: list[EvalReport]) -> str:
-    """Markdown: per stage, exact answers, MathGLM's 2-decimal metric, and exact answers per operation."""
-    lines = ["| stage | exact | rounded to 2 decimals | problems | exact by operation |", "|---|---:|---:|---:|---|"]
+    """Markdown: per stage, exact answers, MathGLM's 2-decimal metric, and exact answers per operation and per
+    edge value (zero, one, powers of ten, round numbers, inner zeros, equal operands, negative differences)."""
+    lines = ["| stage | exact | rounded to 2 decimals | problems | exact by operation | exact by edge value |",
+             "|---|---:|---:|---:|---|---|"]
     for report in reports:
         m = report.metrics()
         by_ops = ", ".join(f"{row['ops'] or 'none'} {row['exact']:.1%} (n={row['n']})"
                            for row in report.breakdown(("ops",)))
-        lines.append(f"| {report.name} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} | {m['n']} | {by_ops} |")
+        by_edge = ", ".join(f"{row['edge']} {row['exact']:.1%} (n={row['n']})" for row in report.edge_breakdown())
+        lines.append(f"| {report.name} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} | {m['n']} | {by_ops} "
+                     f"| {by_edge} |")
     return "\n".join(lines)
 
 

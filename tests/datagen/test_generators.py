@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import random
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from datagen import (
     STAGES,
     ArithmeticConfig,
     Problem,
+    check_trace,
     describe,
     get_generator,
     get_stage,
@@ -20,6 +24,7 @@ from datagen import (
     register_generator,
     sample_problems,
 )
+from datagen.expr import edge_cases, integer_edge_kinds
 
 REQUIRED_STAGES = {"add_sub", "mul", "mul_div", "mixed_brackets", "decimals_percents_fractions", "long_numbers",
                    "full"}
@@ -208,10 +213,73 @@ def test_meta_matches_the_question_text(stage):
 def test_describe_reads_the_notation():
     meta = describe(parse("5082.03--9979*-6938.043+(3/4)-12.5%^2"))
     assert meta == {"ops": ("%", "*", "+", "-", "^"), "num_ops": 5, "max_digits": 4, "digits": (4, 4, 4, 1, 2, 1),
-                    "kinds": ("decimal", "fraction", "integer", "negative", "percent"), "brackets": 1}
+                    "kinds": ("decimal", "fraction", "integer", "negative", "percent"), "brackets": 1, "edges": ()}
 
 
 def test_max_trace_chars_bounds_every_trace():
     config = STAGES["full"].with_(max_trace_chars=200)
     problems = list(zip(range(300), sample_problems(2, config)))
     assert all(len(p.trace) <= 200 for _, p in problems)
+
+
+# -- edge values (ArithmeticConfig.edge_share) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, edges", [
+    ("0*6", ("zero",)), ("746+0", ("zero",)), ("49-59", ("negative_difference",)), ("92*50", ("round",)),
+    ("405+1003", ("inner_zero",)), ("7*7", ("equal_operands",)), ("1+100", ("one", "power_of_ten")),
+    ("1020*3", ("round", "inner_zero")), ("-12-5", ("negative_difference",)), ("3.5+0.5", ()), ("23*45", ()),
+    ("3-(5-9)", ("negative_difference",)),
+])
+def test_edge_cases_names_what_a_question_holds(text, edges):
+    assert edge_cases(parse(text)) == edges
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_integer_edge_kinds_agree_with_their_definitions(n):
+    digits = str(n)
+    kinds = set(integer_edge_kinds(digits))
+    assert ("zero" in kinds) == (n == 0)
+    assert ("one" in kinds) == (n == 1)
+    assert ("power_of_ten" in kinds) == (n >= 10 and digits == "1" + "0" * (len(digits) - 1))
+    assert ("round" in kinds) == (n >= 10 and n % 10 == 0 and "power_of_ten" not in kinds)
+    stripped = digits.rstrip("0")
+    assert ("inner_zero" in kinds) == (n >= 100 and "power_of_ten" not in kinds and "0" in stripped[1:-1])
+
+
+@pytest.mark.parametrize("stage", ["add_sub", "mul", "mul_div", "mixed_brackets", "full"])
+def test_every_stage_draws_edge_values(stage):
+    problems = sample(stage, 2000)
+    share = collections.Counter(edge for p in problems for edge in p.meta["edges"])
+    # Each kind the stage's digit counts allow appears in at least 1% of its questions (shares in the docstring of
+    # ArithmeticConfig.edge_share; 0 needs a 1-digit operand, inner zeros 3 digits).
+    wanted = {"one", "power_of_ten", "round", "equal_operands"}
+    wanted |= {"zero"} if STAGES[stage].min_digits == 1 else set()
+    wanted |= {"inner_zero"} if STAGES[stage].max_digits >= 3 else set()
+    for kind in wanted:
+        assert share[kind] >= 0.01 * len(problems), (kind, share)
+    for p in problems:  # meta["edges"] is the reading of the question text
+        assert p.meta["edges"] == edge_cases(parse(p.question))
+
+
+def test_edge_share_zero_turns_edge_values_off():
+    config = STAGES["add_sub"].with_(edge_share=0.0)
+    off = list(itertools.islice(sample_problems(0, config), 3000))
+    on = sample("add_sub", 3000)
+    assert not any("zero" in p.meta["edges"] for p in off) and any("zero" in p.meta["edges"] for p in on)
+    # Equal operands still happen by chance between two 1-digit draws (1 in 9), far less often.
+    equal = [sum("equal_operands" in p.meta["edges"] for p in problems) for problems in (off, on)]
+    assert 3 * equal[0] < equal[1], equal
+
+
+def test_differences_are_negative_about_half_the_time():
+    subtractions = [p for p in sample("add_sub", 4000) if p.meta["ops"] == ("-",)]
+    negative = sum(p.value < 0 for p in subtractions) / len(subtractions)
+    assert 0.4 <= negative <= 0.6, negative
+
+
+def test_edge_values_keep_every_trace_exact():
+    for stage in ("add_sub", "mul", "mul_div"):
+        for p in sample(stage, 500, granularity="decomposed"):
+            if p.meta["edges"]:
+                assert check_trace(p.trace) is None, p.trace

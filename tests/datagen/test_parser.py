@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference_eval import reference_value
 
 from datagen import BinOp, ExpressionError, Group, Neg, Num, Percent, canonical, evaluate, parse, to_text
+from datagen.parser import MAX_NESTING, MAX_OPERATIONS
 from datagen.strategies import expressions
 
 
@@ -84,6 +86,7 @@ def test_trees_keep_explicit_brackets():
         ("((1)]", "unbalanced_bracket", 4),
         ("1+a", "stray_character", 2),
         ("1,5", "stray_character", 1),
+        ("1,234", "stray_character", 1),
         ("1.+2", "stray_character", 1),
         ("1+*2", "unexpected_token", 2),
         ("3 4", "unexpected_token", 2),
@@ -116,3 +119,124 @@ def test_validate_false_checks_syntax_only():
     with pytest.raises(ExpressionError) as info:
         evaluate(tree)
     assert info.value.kind == "division_by_zero"
+
+
+# ------------------------------------------------------------------------------- size limits (issue 10, part 3)
+
+
+def test_limits_are_exported_and_named_in_the_messages():
+    import datagen
+
+    assert (datagen.MAX_OPERATIONS, datagen.MAX_NESTING) == (MAX_OPERATIONS, MAX_NESTING)
+    with pytest.raises(ExpressionError, match=f"more than {MAX_OPERATIONS} operators"):
+        parse("+".join(["1"] * (MAX_OPERATIONS + 2)))
+    with pytest.raises(ExpressionError, match=f"deeper than {MAX_NESTING}"):
+        parse("(" * (MAX_NESTING + 1) + "1" + ")" * (MAX_NESTING + 1))
+
+
+@pytest.mark.parametrize(
+    "text, kind, position",
+    [
+        ("+".join(["1"] * (MAX_OPERATIONS + 1)), None, None),  # exactly at the limit: accepted
+        ("+".join(["1"] * (MAX_OPERATIONS + 2)), "too_many_operations", 2 * MAX_OPERATIONS + 1),
+        ("-" * MAX_OPERATIONS + "1", None, None),
+        ("-" * (MAX_OPERATIONS + 1) + "1", "too_many_operations", MAX_OPERATIONS),
+        ("1" + "%" * (MAX_OPERATIONS + 1), "too_many_operations", MAX_OPERATIONS + 1),
+        ("2*-3" * 200, "too_many_operations", 1 + 4 * 128),  # unary minus counts (op 257 is the 129th `*`)
+        ("(" * MAX_NESTING + "1" + ")" * MAX_NESTING, None, None),
+        ("[(" * (MAX_NESTING // 2) + "(1" + ")]" * (MAX_NESTING // 2) + ")", "too_deep", MAX_NESTING),
+        ("(" * 10_000 + "1" + ")" * 10_000, "too_deep", MAX_NESTING),
+        ("(" * 10_000, "too_deep", MAX_NESTING),  # the limit is found before the missing closers
+    ],
+    ids=lambda v: v[:12] + f"..({len(v)})" if isinstance(v, str) and len(v) > 12 else None,
+)
+def test_operation_and_nesting_limits(text, kind, position):
+    if kind is None:
+        parse(text)
+        return
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert (info.value.kind, info.value.position) == (kind, position)
+    assert "\n" not in str(info.value)
+
+
+_HUGE = 100_000
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("9" * _HUGE, "number_out_of_range"),
+        ("-" * (_HUGE - 1) + "1", "too_many_operations"),
+        ("2^" * (_HUGE // 2 - 1) + "2", "too_many_operations"),
+        ("9+" * (_HUGE // 2 - 1) + "9", "too_many_operations"),
+        ("1" + "%" * (_HUGE - 1), "too_many_operations"),
+        ("(" * (_HUGE // 2) + "1" + ")" * (_HUGE // 2 - 1), "too_deep"),
+        ("[(" * (_HUGE // 2), "too_deep"),
+        ("(1)" * (_HUGE // 3), "unexpected_token"),
+        ("1 " * (_HUGE // 2), "unexpected_token"),
+        ("1." * (_HUGE // 2), "stray_character"),
+        ("1.5" + "0" * _HUGE, "number_out_of_range"),
+    ],
+    ids=lambda v: v[:6] if isinstance(v, str) and len(v) > 50 else None,
+)
+def test_huge_inputs_end_in_an_expression_error_quickly(text, kind):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert info.value.kind == kind
+    assert time.perf_counter() - start < 2.0  # linear passes: milliseconds, even on a busy machine
+
+
+def _deepest_trees():
+    """The deepest trees the limits admit: every operation and bracket stacked on one path."""
+    ops, depth = MAX_OPERATIONS, MAX_NESTING
+    yield "(" * depth + "^".join(["1"] * (ops + 1)) + ")" * depth  # right-assoc tower inside all brackets
+    yield "(" * depth + "-" * ops + "1" + ")" * depth
+    yield "-(" * depth + "1^-" * ((ops - depth) // 2) + "1" + ")" * depth
+    yield "".join("(1-" for _ in range(depth)) + "1" + "-1" * (ops - depth) + ")" * depth
+    yield "[" * depth + "1" + "%" * ops + "]" * depth
+
+
+@pytest.mark.parametrize("text", list(_deepest_trees()), ids=lambda t: t[60:80])
+def test_deepest_admitted_tree_leaves_recursion_headroom(text):
+    """Parse, evaluate, trace, check and describe the deepest admitted tree within 500 frames, half Python's
+    default limit of 1000 (measured need: about 400, six frames per bracket level in the parser), so callers keep
+    plenty of room."""
+    import inspect
+    import sys
+
+    from datagen import check_trace, describe, trace_expression
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 500)
+    try:
+        tree = parse(text)
+        describe(tree)
+        assert parse(to_text(tree), validate=False) == tree
+        for granularity in ("coarse", "decomposed"):
+            assert check_trace(trace_expression(text, granularity).trace) is None
+    finally:
+        sys.setrecursionlimit(old)
+
+
+_FRAGMENTS = ["(", ")", "[", "]", "-", "2^", "9+", "1", "%", "0.5*", "/7", " ", "."]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_FRAGMENTS), st.integers(0, 12_000)), min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_any_long_input_parses_or_raises_expression_error(runs):
+    """Long runs of any fragment (up to ~100,000 characters): a tree or an ExpressionError, never RecursionError."""
+    text = "".join(fragment * count for fragment, count in runs)
+    try:
+        tree = parse(text)
+    except ExpressionError:
+        return
+    assert parse(to_text(tree), validate=False) == tree
+
+
+def test_comma_error_explains_itself():
+    with pytest.raises(ExpressionError, match="no thousands separators or decimal commas"):
+        parse("1,234")

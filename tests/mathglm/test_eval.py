@@ -161,3 +161,55 @@ def test_hypothesis_mixed_chains_stay_in_the_stage():
                                    operations=["mixed"])
     assert found.operation == "mixed" and found.question is not None
     assert sum(found.question.count(op) for op in "+-*/") >= 2 and "." not in found.question
+
+
+def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypatch):
+    """A solver that answers `0*0` with `00` (right value, wrong spelling) and gets everything else right: eval
+    scores the `00` wrong with its reason, and the edge breakdown shows the gap on `zero`."""
+    from mathglm import evaluate
+    from mathglm.encoding import ParsedChain, split_chain
+    from mathglm.solve import Candidate
+
+    def candidates(self, questions, samples, temperature, progress=False):
+        out = []
+        for q in questions:
+            chain = ParsedChain(("00",), False) if q == "0*0" else split_chain(
+                trace_expression(q).trace.split("=", 1)[1])
+            out.append([Candidate.checked(q, chain)] * samples)
+        return out
+
+    monkeypatch.setattr(evaluate.Solver, "candidates", candidates)
+    problems = [trace_expression(q) for q in ("0*0", "0*7", "12+34", "49-59", "7*7", "92*50")]
+    report = evaluate_problems(trained, None, None, problems)
+    records = {r.question: r for r in report.records}
+    assert not records["0*0"].exact and records["0*0"].first_wrong_step == 0
+    assert "not written canonically (write '0')" in records["0*0"].wrong_step_reason
+    assert all(r.exact and r.wrong_step_reason is None for q, r in records.items() if q != "0*0")
+    assert records["12+34"].edges == "none" and records["0*0"].edges == "zero+equal_operands"
+    by_edge = {row["edge"]: row for row in report.edge_breakdown()}
+    assert by_edge["zero"]["n"] == 2 and by_edge["zero"]["exact"] == 0.5
+    assert by_edge["negative_difference"]["exact"] == by_edge["round"]["exact"] == 1.0
+    assert by_edge["none"]["n"] == 1
+    assert "| edge values |" in report.to_markdown()
+    assert report.to_dict()["by_edge"] == report.edge_breakdown()
+
+
+def test_stage_table_has_the_edge_breakdown(trained):
+    from mathglm.stage_eval import format_stage_table
+
+    problems = [trace_expression(q) for q in ("0*7", "12+34")]
+    table = format_stage_table([evaluate_problems(trained, None, None, problems, name="s")])
+    assert "exact by edge value" in table.splitlines()[0]
+    assert "zero " in table.splitlines()[2] and "none " in table.splitlines()[2]
+
+
+def test_cli_hypothesis_without_the_package_is_one_line_error(tmp_path, capsys, monkeypatch):
+    # An environment without hypothesis (a None entry in sys.modules makes `import hypothesis` fail as if it
+    # were not installed): one line that says what to install, before any evaluation, not a traceback after it.
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    code = eval_cli.main(["-c", str(random_checkpoint()), "--stage", "add_sub", "--n", "2", "--hypothesis",
+                          "--out", str(tmp_path / "ev"), "--no-progress", "--device", "cpu"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: --hypothesis needs the hypothesis package: pip install hypothesis"]
+    assert not (tmp_path / "ev").exists()

@@ -6,13 +6,26 @@ import shutil
 import subprocess
 import sys
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from tiny_checkpoints import random_checkpoint, trained_checkpoint
 
-from datagen import trace_expression
+from datagen import ExpressionError, evaluate, parse, to_text, trace_expression
+from datagen.strategies import expressions
 from mathglm import solve
 from mathglm.encoding import ParsedChain, split_chain
-from mathglm.solve import Candidate, first_wrong_step, majority_vote, normalize_question
+from mathglm.solve import (
+    Candidate,
+    NormalizationError,
+    first_wrong_step,
+    majority_vote,
+    normalize_question,
+    step_error,
+)
 from mathglm.tokenizer import DEFAULT_MODEL_PATH
 
 
@@ -26,6 +39,179 @@ from mathglm.tokenizer import DEFAULT_MODEL_PATH
 ])
 def test_normalize_question(text, expected):
     assert normalize_question(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2²=", "2^2"),
+    ("x²³", "x^23"),  # left for parse to reject the x
+    ("(1+2)²-10⁻³", "(1+2)^2-10^-3"),
+    ("-3² + 50%²", "-3^2+50%^2"),
+    ("2^3²", "2^3^2"),  # 2^(3²), as written
+    ("１２³", "12^3"),
+    ("２·３⋅４∗５✕６﹡７", "2*3*4*5*6*7"),
+    ("8∕4÷2", "8/4/2"),
+    ("9−1–2—3‐1‑1‒1﹣1", "9-1-2-3-1-1-1-1"),
+    ("﹙1﹢2﹚﹪﹦", "(1+2)%"),
+    ("〔1+2〕", "(1+2)"),
+    ("\ufeff1\u3000+\u00a02\u2009=", "1+2"),
+    ("1\u200b2", "1 2"),  # a zero-width space is a space, so parse refuses `1 2` rather than reading 12
+    (".5+1", "0.5+1"),
+    ("(-.5)", "(-0.5)"),
+    ("3*.25", "3*0.25"),
+    ("．５", "0.5"),
+    ("5.", "5."),  # left for parse to refuse
+    ("1..2", "1..2"),
+    ("1 .5", "1 0.5"),  # two numbers: parse refuses
+])
+def test_normalize_maps_only_what_means_the_same(text, expected):
+    assert normalize_question(text) == expected
+
+
+@pytest.mark.parametrize("text, position, needle", [
+    ("1+½", 2, "'½' (VULGAR FRACTION ONE HALF)"),
+    ("1︰2", 1, "PRESENTATION FORM FOR VERTICAL TWO DOT LEADER"),
+    ("①+1", 0, "CIRCLED DIGIT ONE"),
+    ("٣+1", 0, "ARABIC-INDIC DIGIT THREE"),
+    ("1+३", 2, "DEVANAGARI DIGIT THREE"),
+    ("𝟐*2", 0, "MATHEMATICAL BOLD DIGIT TWO"),
+    ("ﬁ", 0, "LATIN SMALL LIGATURE FI"),
+    ("1⁄2", 1, "FRACTION SLASH"),
+    ("2\u0338", 1, "COMBINING LONG SOLIDUS OVERLAY"),
+    ("1+\U000e0001", 2, "LANGUAGE TAG"),
+    ("1+\ue000", 2, "U+E000"),  # no Unicode name: the code point instead
+    ("2²%", 1, "followed by '%'"),  # 2^2% would be 2^(2%)
+    ("2²^3", 1, "followed by '^'"),
+    ("2² 5", 1, "followed by '5'"),
+    ("2².5", 1, "followed by '.'"),
+    ("2+²", 2, "must follow a number"),
+    ("2 ²", 2, "must follow a number"),
+    ("²", 0, "must follow a number"),
+    ("2⁻", 1, "not an integer"),
+    ("2²⁻¹", 1, "not an integer"),
+    ("1,234", 1, "ambiguous between a thousands separator (1,234 = 1234) and a decimal comma"),
+    ("１，５", 1, "write the number without it"),
+])
+def test_normalize_refuses_what_would_change_the_question(text, position, needle):
+    with pytest.raises(NormalizationError) as info:
+        normalize_question(text)
+    message = str(info.value)
+    assert info.value.position == position and f"at position {position}" in message
+    assert needle in message and "\n" not in message
+
+
+# The intended reading of a question, written independently of solve's table: the issue's list of characters that
+# mean an ASCII one, whitespace, and superscript exponents, which raise the operand right before them.
+_MEANS = {
+    "*": "×✕·⋅∗﹡", "/": "÷∕", "-": "−‐‑‒–—﹣", "+": "﹢", "(": "﹙〔", ")": "﹚〕", "[": "【", "]": "】", "%": "﹪",
+    "=": "﹦",
+}
+_READING = {alike: ascii_ for ascii_, alikes in _MEANS.items() for alike in alikes}
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def _fullwidth(c: str) -> str | None:
+    name = unicodedata.name(c, "")
+    folded = unicodedata.normalize("NFKC", c)
+    return folded if name.startswith("FULLWIDTH ") and len(folded) == 1 and folded < "\x7f" else None
+
+
+def _operand_start(text: str) -> int | None:
+    """Start of the operand a superscript raises (a literal or a bracketed group, with any `%` after it)."""
+    k = len(text)
+    while k and text[k - 1] == "%":
+        k -= 1
+    if k and text[k - 1] in "0123456789":
+        while k and text[k - 1] in "0123456789.":
+            k -= 1
+        return k
+    if k and text[k - 1] in ")]":
+        depth = 0
+        for j in range(k - 1, -1, -1):
+            depth += text[j] in ")]"
+            depth -= text[j] in "(["
+            if depth == 0:
+                return j
+    return None
+
+
+def intended_value(text: str):
+    """The exact value `text` means, or None when it means no valid question (then solve must refuse it)."""
+    reading, i = "", 0
+    while i < len(text):
+        c = text[i]
+        if c < "\x80" or c in _READING or _fullwidth(c):
+            reading += _READING.get(c) or _fullwidth(c) or c
+        elif c.isspace() or c in "\u200b\u2060\ufeff":
+            reading += " "
+        elif c in _SUPERSCRIPT_DIGITS or c == "⁻":
+            j = i
+            while j < len(text) and (text[j] in _SUPERSCRIPT_DIGITS or text[j] == "⁻"):
+                j += 1
+            exponent = "".join(str(_SUPERSCRIPT_DIGITS.index(s)) if s != "⁻" else "-" for s in text[i:j])
+            start = _operand_start(reading)
+            if start is None:
+                return None
+            reading = f"{reading[:start]}({reading[start:]}^({exponent}))"
+            i = j
+            continue
+        else:
+            return None
+        i += 1
+    reading = reading.strip()
+    reading = reading[:-1].rstrip() if reading.endswith("?") else reading
+    reading = reading[:-1] if reading.endswith("=") else reading
+    reading = re.sub(r"(?<![0-9.])\.(?=[0-9])", "0.", reading)  # `.5` means 0.5
+    if "," in reading:
+        return None
+    try:
+        return evaluate(parse(reading))
+    except ExpressionError:
+        return None
+
+
+_INSERTED = st.one_of(
+    st.characters(exclude_categories=("Cs",)),
+    st.sampled_from("²³¹⁰⁻ ½︰①٣३𝟐ﬁ⁄,.%^=?()[]0123456789１２３４（）［］＋－＊／．，％　\u00a0\u200b\ufeff"
+                    + "".join(_READING)),
+)
+
+
+@st.composite
+def _edited_questions(draw):
+    """A valid question with up to 4 edits: an ASCII character replaced by a look-alike, or any character put in."""
+    text = to_text(draw(expressions(max_leaves=5, max_digits=4, max_decimals=2)))
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text)))
+        if i < len(text) and draw(st.booleans()):
+            alikes = _MEANS.get(text[i], "") + chr(ord(text[i]) + 0xFEE0)
+            text = text[:i] + draw(st.sampled_from(alikes)) + text[i + 1:]
+        else:
+            text = text[:i] + draw(_INSERTED) + text[i:]
+    return text + draw(st.sampled_from(["", "=", " = ?", "＝"]))
+
+
+@given(_edited_questions())
+@settings(max_examples=200, deadline=None)
+@example("2²=")  # NFKC read it as 22
+@example("①+1")  # NFKC read it as 1+1
+@example("𝟐*3")
+@example("1٣")
+@example("2²%")
+def test_normalized_question_keeps_the_intended_value_or_is_refused(text):
+    try:
+        value = evaluate(parse(normalize_question(text)))
+    except (NormalizationError, ExpressionError):
+        return  # refusing is always allowed
+    assert value == intended_value(text), (text, normalize_question(text))
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_normalize_returns_text_or_raises_its_one_line_error(text):
+    try:
+        normalize_question(text)
+    except NormalizationError as err:
+        assert "\n" not in str(err) and f"at position {err.position}" in str(err)
 
 
 @pytest.mark.parametrize("question", ["12*(3.5-1/4)", "3468*4046/7424", "2.5%*-4+(3/4)", "59*96"])
@@ -50,6 +236,18 @@ def test_step_checker_rounded_answers_and_empty_chains():
 
 def _candidate(answer, finished=True, approx=False):
     return Candidate(ParsedChain((answer,), approx, finished), None)
+
+
+def test_non_canonical_answers_are_wrong_steps_with_their_reason(capsys):
+    candidate = Candidate.checked("0*0", ParsedChain(("00",), False))
+    assert candidate.first_wrong_step == 0 and not candidate.holds
+    assert candidate.wrong_step_reason == "answer '00' has the right value but is not written canonically (write '0')"
+    assert Candidate.checked("0*0", ParsedChain(("0",), False)).wrong_step_reason is None
+    assert step_error("1+1", ParsedChain((), False)).reason == "the chain is empty"
+    solution = solve.Solution("0*0=", normalized="0*0", answer="00", steps=["00"], first_wrong_step=0,
+                              wrong_step_reason=candidate.wrong_step_reason)
+    assert solution.to_json()["wrong_step_reason"] == candidate.wrong_step_reason
+    assert "check: step 1 of 1 is wrong: 00 (answer '00' has the right value" in solve.format_solution(solution)
 
 
 def test_majority_vote():
@@ -136,6 +334,36 @@ def test_module_entry_point(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows[0]["answer"] == "5" and rows[1]["error"].startswith("malformed question")
+
+
+def test_batch_survives_huge_deep_and_unsupported_lines(tmp_path, capsys):
+    """Issue 10: a 3,000-term line once ended the whole run with a RecursionError. Each bad line now gets its
+    one-line error (naming the limit), the good ones their answers in order, and the run exits 0."""
+    lines = [
+        "2+3=",
+        "+".join(["9"] * 3000) + "=",  # 3,000 terms
+        "7*8",
+        "(" * 10_000 + "1" + ")" * 10_000,  # 10,000 deep
+        "12+9",
+        "-" * 99_999 + "1",  # 100,000 characters
+        "2^" * 49_999 + "2",
+        "1+½",
+        "1,234+5",
+        "6*7=",
+    ]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = _run(["-c", str(trained_checkpoint()), "--input", str(tmp_path / "in.txt"), "--no-progress"],
+                          capsys)
+    assert code == 0 and "Traceback" not in err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in rows] == lines
+    assert [rows[i]["answer"] for i in (0, 2, 4, 9)] == ["5", "56", "21", "42"]
+    assert all(rows[i]["error"] is None for i in (0, 2, 4, 9))
+    errors = {i: rows[i]["error"] for i in (1, 3, 5, 6, 7, 8)}
+    assert all(e and "\n" not in e and rows[i]["answer"] is None for i, e in errors.items())
+    assert "more than 256 operators" in errors[1] and "more than 256 operators" in errors[5]
+    assert "more than 256 operators" in errors[6] and "nested deeper than 64" in errors[3]
+    assert "VULGAR FRACTION ONE HALF" in errors[7] and "thousands separator" in errors[8]
 
 
 def test_batched_generation_matches_one_at_a_time():

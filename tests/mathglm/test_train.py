@@ -72,6 +72,73 @@ def test_bad_config_key_or_value_is_a_one_line_error(args, named, capsys, tmp_pa
     assert len(err) == 1 and err[0].startswith("error: ") and named in err[0]
 
 
+@pytest.fixture
+def no_training(monkeypatch):
+    """Trainer.fit fails the test: a config error must be reported before any training step."""
+    def fit(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(L.Trainer, "fit", fit)
+
+
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        (["--data.batch_size", "0"], "data.batch_size"),
+        (["--data.num_workers", "-1"], "data.num_workers"),
+        (["--data.val_problems", "0"], "data.val_problems"),
+        (["--data.val_batch_size", "0"], "data.val_batch_size"),
+        # Smaller than any trace: packing could never fill a window.
+        (["--data.window", "4"], "data.window"),
+        (["--data.window", "512"], "data.window"),  # beyond the tiny preset's block_size 256
+        (["--model.learning_rate", "-1"], "model.learning_rate"),
+        (["--model.warmup_steps", "-1"], "model.warmup_steps"),
+        (["--model.min_lr_ratio", "1.5"], "model.min_lr_ratio"),
+        (["--model.weight_decay", "-0.1"], "model.weight_decay"),
+        (["--model.betas", "[0.9, 1.5]"], "model.betas[1]"),
+        (["--model.n_head", "0"], "model.n_head"),
+        (["--trainer.max_steps", "-5"], "trainer.max_steps"),
+        (["--trainer.max_steps", "0"], "trainer.max_steps"),
+        (["--trainer.limit_train_batches", "0"], "trainer.limit_train_batches"),
+        (["--trainer.accumulate_grad_batches", "0"], "trainer.accumulate_grad_batches"),
+        # Refused by Lightning's Trainer itself; the key is named from its message.
+        (["--trainer.devices", "0"], "trainer.devices"),
+        (["--trainer.max_time", "1 hour"], "trainer.max_time"),
+        (["--checkpoint_every_n_steps", "0"], "checkpoint_every_n_steps"),
+        (["--final_eval_problems", "-1"], "final_eval_problems"),
+        (["--seed_everything", "-3"], "seed_everything"),
+        (["--data.curriculum.replay_share", "2"], "data.curriculum: replay_share"),
+        (["--data.curriculum", '{"stages": [{"name": "a", "mix": "add_sub", "min_steps": -1}]}'],
+         "data.curriculum: stage 'a': min_steps"),
+    ],
+)
+def test_value_out_of_range_is_one_line_naming_the_key_before_training(args, key, capsys, tmp_path, no_training):
+    assert main(args + ["--run_dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {key}"), err
+    assert not (tmp_path / "run").exists()
+
+
+def test_value_out_of_range_is_the_only_line_a_terminal_sees(tmp_path):
+    # In a process of its own, Lightning's log lines (`Seed set to ...`, the accelerator summary) reach stderr too.
+    proc = subprocess.run(
+        [sys.executable, "-m", "mathglm.train", "--data.window", "4", "--run_dir", str(tmp_path / "run")],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: data.window: only 0 ")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_run_config_passes_every_check_and_reaches_training(path, tmp_path, no_training):
+    # The GPU configs on this CPU: their accelerator and precision overridden, every other value as written.
+    args = ["--config", str(path), "--run_dir", str(tmp_path / "run")]
+    if "gpu" in path.name:
+        args += ["--trainer.accelerator", "cpu", "--trainer.precision", "32-true"]
+    with pytest.raises(AssertionError, match="training started"):
+        main(args)
+
+
 def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     run_dir = tmp_path / "run"
     config = tmp_path / "run.yaml"
