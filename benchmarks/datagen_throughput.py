@@ -2,9 +2,14 @@
 
     python -m benchmarks.datagen_throughput                 # full + a few stages, both granularities, 1 and N procs
     python -m benchmarks.datagen_throughput --stages full --seconds 5 --processes 1 2
+    python -m benchmarks.datagen_throughput --stages word:en word:zh --granularities decomposed --processes 1
 
 What is timed is `sample_problems(...)` plus building each `Problem.trace` string: exactly the work a data loader
-or `python -m datagen shards` does per trace, minus writing it. Each measurement runs `--seconds` of wall time
+or `python -m datagen shards` does per trace, minus writing it. Word problems are the stages `word:en` and
+`word:zh` (in the default list): `datagen.word.sample_word_problems(...)` plus each problem's JSON line, as
+`python -m datagen shards --kind word` writes it; a "trace" in the table is then one word problem, and its tokens
+are those of the whole JSON line (question and chain).  The issue's bar for word problems is 5,000 problems/s per
+core (the `traces per CPU-s per process` column). Each measurement runs `--seconds` of wall time
 after a short warm-up. With N processes every process runs the same timed window (they start together at an
 agreed wall-clock instant) on its own seed, and the rates are summed.
 
@@ -23,6 +28,7 @@ import argparse
 import csv
 import datetime
 import itertools
+import json
 import os
 import platform
 import shlex
@@ -34,7 +40,20 @@ from pathlib import Path
 
 import datagen
 
-DEFAULT_STAGES = ("full", "add_sub", "mul_div", "mixed_brackets", "decimals_percents_fractions", "long_numbers")
+DEFAULT_STAGES = (
+    "full", "add_sub", "mul_div", "mixed_brackets", "decimals_percents_fractions", "long_numbers", "word:en", "word:zh",
+)
+WORD_PREFIX = "word:"
+
+
+def trace_lines(stage: str, granularity: str, seed: int):
+    """The endless stream of lines a shard of `stage` holds: traces, or word problems' JSON lines (`word:<lang>`)."""
+    if stage.startswith(WORD_PREFIX):
+        from datagen.word import sample_word_problems
+
+        words = sample_word_problems(seed, stage[len(WORD_PREFIX):], split="train", granularity=granularity)
+        return (json.dumps(problem.to_json(), ensure_ascii=False) for problem in words)
+    return (problem.trace for problem in datagen.sample_problems(seed, stage, split="train", granularity=granularity))
 RESULTS_CSV = Path(__file__).resolve().parent / "results" / "datagen_throughput.csv"
 _BATCH = 256  # traces between clock reads
 
@@ -44,16 +63,16 @@ def timed_generation(stage: str, granularity: str, seed: int, seconds: float, st
 
     Returns (traces, characters, wall seconds, CPU seconds of this process, kept traces).
     """
-    problems = datagen.sample_problems(seed, stage, split="train", granularity=granularity)
-    for problem in itertools.islice(problems, _BATCH):  # warm-up: first-call costs, caches
-        problem.trace
+    lines = trace_lines(stage, granularity, seed)
+    for _ in itertools.islice(lines, _BATCH):  # warm-up: first-call costs, caches (and the template registry)
+        pass
     while time.time() < start_at:
         time.sleep(0.001)
     count = characters = 0
     kept: list[str] = []
     start, cpu_start = time.perf_counter(), time.process_time()
     while (elapsed := time.perf_counter() - start) < seconds:
-        batch = [problem.trace for problem in itertools.islice(problems, _BATCH)]
+        batch = list(itertools.islice(lines, _BATCH))
         count += len(batch)
         characters += sum(map(len, batch))
         if len(kept) < keep:
@@ -153,9 +172,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of process 0; process i uses seed+i")
     parser.add_argument("--csv", type=Path, default=RESULTS_CSV, help="CSV to append rows to (default: %(default)s)")
     args = parser.parse_args(argv)
-    unknown = [s for s in args.stages if s not in datagen.STAGES]
+    word_stages = {WORD_PREFIX + "en", WORD_PREFIX + "zh"}
+    unknown = [s for s in args.stages if s not in datagen.STAGES and s not in word_stages]
     if unknown:
-        parser.error(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(datagen.STAGES)}")
+        parser.error(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join([*datagen.STAGES, *word_stages])}")
     cpus = len(os.sched_getaffinity(0))
     process_counts = args.processes or sorted({1, cpus})
 

@@ -3,7 +3,9 @@
     python -m datagen sample --n 5 --seed 0                      # 5 traces of the full distribution
     python -m datagen sample --n 5 --seed 0 --stage mul --granularity coarse
     python -m datagen shards --out shards/full --n-shards 64 --per-shard 100000 --seed 0
+    python -m datagen sample --kind word --lang en --n 5 --seed 0  # word problems, one JSON object a line
     python -m datagen stages
+    python -m datagen realsets --set gsm8k                       # real word problems kept / dropped by reason
 
 Same arguments, same bytes: `sample` draws from `sample_problems(seed, ...)`, and `shards` gives every shard its
 own seed (see datagen/shards.py). Errors are one line on stderr with a non-zero exit status (2 for a bad
@@ -14,14 +16,20 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import sys
 from collections.abc import Sequence
 
 import datagen
 from datagen.shards import COMPRESSIONS, ShardError, write_shards
+from datagen.word import real_sets
 
 from datagen.splits import STREAM_SPLITS
+
+from datagen.word import LANGUAGES, WORD_SPLITS
+
+KINDS = ("arithmetic", "word")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -36,12 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m datagen",
         description="Exact step-by-step arithmetic traces (question=step=...=answer), printed or written to shards.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{sample,shards,stages}")
+    commands = parser.add_subparsers(dest="command", metavar="{sample,shards,stages,realsets}")
 
     sample = commands.add_parser(
         "sample",
         help="print N traces, one per line",
-        description="Print N traces of one stage and split, one per line. Same arguments give the same bytes.",
+        description="Print N traces of one stage and split (or N word problems, --kind word), one per line. "
+        "Same arguments give the same bytes.",
     )
     sample.set_defaults(command_parser=sample)
     sample.add_argument("--n", type=int, required=True, help="how many traces to print (at least 1)")
@@ -82,22 +91,39 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the named stages (the values --stage accepts) with a one-line summary each.",
     )
     stages.set_defaults(command_parser=stages)
+    real_sets.add_cli_parser(commands)  # `realsets`: what the real word-problem loaders keep and drop
     return parser
 
 
 def _add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, required=True, help="random seed (any integer)")
     parser.add_argument(
+        "--kind",
+        default="arithmetic",
+        choices=KINDS,
+        help="'arithmetic': traces (question=step=...=answer); 'word': templated word problems, one JSON object "
+        "a line (question, equation, chain, answer, value, template, lang, source) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--lang",
+        default=None,
+        choices=LANGUAGES,
+        help="language of the word problems (--kind word only; default: en)",
+    )
+    parser.add_argument(
         "--stage",
-        default="full",
-        help="named stage to sample, see `python -m datagen stages` (default: %(default)s, the full distribution)",
+        default=None,
+        help="named stage to sample, see `python -m datagen stages` (--kind arithmetic only; default: full, "
+        "the full distribution)",
     )
     parser.add_argument(
         "--split",
         default="train",
-        choices=STREAM_SPLITS,
-        help="which hash-separated split the questions come from; 'extrapolation' samples the extrapolation "
-        "stage (more operations, longer numbers) when --stage is left at full (default: %(default)s)",
+        choices=tuple(dict.fromkeys(STREAM_SPLITS + WORD_SPLITS)),
+        help="which hash-separated split the questions come from; 'extrapolation' (arithmetic) samples the "
+        "extrapolation stage (more operations, longer numbers) when --stage is left at full; "
+        "'heldout_templates' (word) samples only the whole templates that train/validation/test never use "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--granularity",
@@ -112,12 +138,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("choose a command: sample, shards or stages")
+        parser.error("choose a command: sample, shards, stages or realsets")
     command_parser = args.command_parser  # usage errors name the subcommand
 
     if args.command == "stages":
         return _list_stages()
-    if args.stage not in datagen.STAGES:
+    if args.command == "realsets":
+        return _run(real_sets.run_cli, args)
+    if args.kind == "word":
+        if args.stage is not None:
+            command_parser.error("--stage applies to --kind arithmetic; word problems have no stages")
+        if args.split not in WORD_SPLITS:
+            command_parser.error(
+                f"--split {args.split} is not a word-problem split; choose from {', '.join(WORD_SPLITS)}"
+            )
+        args.lang = args.lang or "en"
+    else:
+        if args.lang is not None:
+            command_parser.error("--lang applies to --kind word")
+        if args.split == "heldout_templates":
+            command_parser.error("--split heldout_templates applies to --kind word")
+        args.stage = args.stage or "full"
+    if args.kind == "arithmetic" and args.stage not in datagen.STAGES:
         command_parser.error(f"unknown stage {args.stage!r}; choose from {', '.join(datagen.STAGES)}")
     if args.command == "sample":
         if args.n < 1:
@@ -150,13 +192,20 @@ def _run(command, args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> None:
-    problems = datagen.sample_problems(args.seed, args.stage, split=args.split, granularity=args.granularity)
-    # Bytes, not text: UTF-8 ('≈') whatever the locale, '\n' whatever the platform.
+    if args.kind == "word":
+        from datagen.word import sample_word_problems
+
+        words = sample_word_problems(args.seed, args.lang, split=args.split, granularity=args.granularity)
+        lines = (json.dumps(p.to_json(), ensure_ascii=False) for p in words)
+    else:
+        problems = datagen.sample_problems(args.seed, args.stage, split=args.split, granularity=args.granularity)
+        lines = (p.trace for p in problems)
+    # Bytes, not text: UTF-8 ('≈', Chinese) whatever the locale, '\n' whatever the platform.
     sys.stdout.flush()
     out = sys.stdout.buffer
     remaining = args.n
     while remaining:
-        batch = [p.trace for p in itertools.islice(problems, min(remaining, 4096))]
+        batch = list(itertools.islice(lines, min(remaining, 4096)))
         out.write(("\n".join(batch) + "\n").encode("utf-8"))
         remaining -= len(batch)
     out.flush()
@@ -168,12 +217,14 @@ def _shards(args: argparse.Namespace) -> None:
         n_shards=args.n_shards,
         per_shard=args.per_shard,
         seed=args.seed,
-        stage=args.stage,
+        stage=args.stage or "full",
         split=args.split,
         granularity=args.granularity,
         compression=args.compression,
         workers=args.workers,
         progress=not args.no_progress,
+        kind=args.kind,
+        lang=args.lang or "en",
     )
     print(
         f"{summary.directory}: {summary.written} shards written, {summary.skipped} already there, "

@@ -17,6 +17,10 @@ The manifest holds no timestamps or paths, so the whole directory is a pure func
 of the generator code: a digest of the first traces of shard 0 is stored, and a rerun whose generator now
 produces different traces is refused rather than mixing two versions in one data set).
 
+Word problems (`kind="word"`, `lang="en"|"zh"`) are written the same way, one JSON object per line
+(`WordProblem.to_json()`, UTF-8, no ASCII escapes), from `datagen.word.sample_word_problems`; their manifests
+record `kind` and `lang` (arithmetic manifests are unchanged, so existing arithmetic shard directories resume).
+
 Plain text is the default: `head`/`grep`/`wc -l` work on the shards, and the reader is trivial. gzip (about 4x
 smaller on `full` traces, ~6% more CPU) is there for large runs; it is written with mtime 0 and no file name in
 its header so compressed shards are byte-reproducible too.
@@ -44,6 +48,8 @@ from typing import Any
 
 from datagen import ArithmeticConfig, sample_problems
 
+KINDS = ("arithmetic", "word")
+
 SHARD_FORMAT = "mathglm-datagen-shards/1"
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".lock"
@@ -69,8 +75,19 @@ class ShardSpec:
     split: str = "train"
     granularity: str = "decomposed"
     compression: str = "none"
+    kind: str = "arithmetic"
+    lang: str = "en"  # word problems only
 
     def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.kind == "word":
+            from datagen.word import LANGUAGES, WordConfig
+
+            if self.lang not in LANGUAGES:
+                raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
+            if not (self.stage == "full" or isinstance(self.stage, WordConfig)):
+                raise ValueError(f"word shards take a WordConfig or the default stage, not {self.stage!r}")
         if self.n_shards < 1:
             raise ValueError(f"n_shards must be at least 1, got {self.n_shards}")
         if self.per_shard < 1:
@@ -86,6 +103,11 @@ class ShardSpec:
         return {"config": _jsonable(dataclasses.asdict(self.stage))}
 
     def arguments(self) -> dict[str, Any]:
+        if self.kind == "word":
+            return {"kind": "word", "lang": self.lang, **self._common_arguments()}
+        return self._common_arguments()
+
+    def _common_arguments(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
             "n_shards": self.n_shards,
@@ -123,13 +145,25 @@ def shard_seed(spec: ShardSpec, index: int) -> int:
     Stage, split and granularity are part of the key so that, say, two stages written with the same --seed
     do not share random streams.
     """
-    key = json.dumps([SHARD_FORMAT, spec.seed, index, spec.stage_key, spec.split, spec.granularity])
+    fields = [SHARD_FORMAT, spec.seed, index, spec.stage_key, spec.split, spec.granularity]
+    if spec.kind == "word":  # arithmetic keys stay as they were: existing shard directories keep their bytes
+        fields += [spec.kind, spec.lang]
+    key = json.dumps(fields)
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
 
 
 def shard_traces(spec: ShardSpec, index: int, count: int | None = None) -> Iterator[str]:
-    """The traces of shard `index` (the first `count` of them if given), without touching the disk."""
+    """The traces of shard `index` (the first `count` of them if given), without touching the disk; for word
+    problems, their JSON lines."""
     rng = random.Random(shard_seed(spec, index))
+    if spec.kind == "word":
+        from datagen.word import WordConfig, sample_word_problems
+
+        config = spec.stage if isinstance(spec.stage, WordConfig) else WordConfig(langs=(spec.lang,))
+        words = sample_word_problems(rng, config, split=spec.split, granularity=spec.granularity)
+        for problem in itertools.islice(words, spec.per_shard if count is None else count):
+            yield json.dumps(problem.to_json(), ensure_ascii=False)
+        return
     problems = sample_problems(rng, spec.stage, split=spec.split, granularity=spec.granularity)
     for problem in itertools.islice(problems, spec.per_shard if count is None else count):
         yield problem.trace
@@ -146,14 +180,17 @@ def write_shards(
     compression: str = "none",
     workers: int | None = None,
     progress: bool = True,
+    kind: str = "arithmetic",
+    lang: str = "en",
 ) -> ShardSummary:
     """Write shards 0..n_shards-1 of `per_shard` traces each into `out_dir`, skipping finished ones.
 
     `workers` processes generate shards in parallel (default: the CPUs this process may use; 1 runs in this
-    process). Raises ShardError if `out_dir` holds shards written with other arguments or by a generator
-    that now produces different traces, or if another process is writing into it.
+    process). `kind="word"` writes word problems of `lang` as JSON lines. Raises ShardError if `out_dir` holds
+    shards written with other arguments or by a generator that now produces different traces, or if another
+    process is writing into it.
     """
-    spec = ShardSpec(seed, n_shards, per_shard, stage, split, granularity, compression)
+    spec = ShardSpec(seed, n_shards, per_shard, stage, split, granularity, compression, kind, lang)
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")

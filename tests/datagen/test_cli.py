@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 import datagen
-from datagen.__main__ import build_parser, main
+from cli_runner import run_main
+
+from datagen.__main__ import build_parser
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,16 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 def cli(*args: str) -> subprocess.CompletedProcess:
     """`python -m datagen ...` in a fresh process, from the repository root (so it imports this checkout)."""
     return subprocess.run([sys.executable, "-m", "datagen", *args], capture_output=True, timeout=60, cwd=REPO)
-
-
-def run_main(capsysbinary, *args: str) -> tuple[int, bytes, str]:
-    """main(argv) in this process: (exit status, stdout bytes, stderr text)."""
-    try:
-        status = main(list(args))
-    except SystemExit as exit_:
-        status = exit_.code
-    out, err = capsysbinary.readouterr()
-    return status, out, err.decode("utf-8")
 
 
 def test_same_arguments_same_bytes_and_seed_matters(capsysbinary):

@@ -1,0 +1,1039 @@
+"""Templated word problems in the exact style of the arithmetic traces: slots, conditions, an equation, texts.
+
+A `Template` is a school word problem with its numbers left open, in the manner of GSM-Symbolic (Mirzadeh et al.,
+2024, "GSM-Symbolic: Understanding the Limitations of Mathematical Reasoning in Large Language Models"): every
+number is a slot with a declared range (`Num`), the draw is kept only when the template's conditions hold
+(divisibility, positivity, sensible magnitudes), and the answer is the exactly traced value of the template's
+equation over the slots, so every chain segment is checkable like an arithmetic trace.
+
+    Template(
+        id="en.buying.change_from_bill", lang="en", topic="buying",
+        nums={"count": Num(2, 9), "price": Num("0.25", "4.75", "0.25", kind="decimal"), "paid": Num(10, 50, 5)},
+        expression="{paid}-{count}*{price}",
+        texts=("{name} buys {count} {item.pl} at ${price} each and pays with ${paid}. How much change does "
+               "{name} get?",),
+        words={"name": "names", "item": "fruits"},
+        conditions=("{paid} > {count}*{price}",),
+    )
+    -> question "Mia buys 3 pears at $1.25 each and pays with $10. How much change does Mia get?"
+       equation "x=10-3*1.25", chain ("10-3.75", "6.25"), answer "6.25"
+
+Slots in an expression (and in conditions, derived slots) stand for the value *as written in the expression*:
+a percent slot drawn as 15 is written `15%` and has the value 0.15; a fraction slot is written `(3/4)`.
+A negative slot is written bare (`5--3`, `2*-3`, as the engine prints), bracketed only before `^`.
+
+Text fields (str.format syntax, parsed once per template):
+    {slot}          a number slot as written in the expression, without brackets: `3.5`, `15%`, `3/4`, `-2`;
+                    a derived slot as its exact decimal; a word slot as its word (the singular of `apple|apples`)
+    {slot:zh}       a fraction as Chinese `四分之三`, a percent as `百分之十五`, an integer or decimal in Chinese
+                    numerals (`十二`, `三点五`)
+    {slot:words}    an integer 0..99 spelled in English (`seven`, `forty-two`); other values as `{slot}`
+    {word.pl}       the plural of a lexicon entry written `singular|plural` (the entry itself when it has one form)
+    {word.a}        the singular with its English article (`an apple`, `a pear`)
+    {word.cap}      the word with its first letter capitalised (sentence starts)
+
+Texts are sentences (split after `.`/`?`/`!` followed by a space in English; after `。`/`！`/`？` in Chinese);
+`clauses=(a, b)` lets the sentences a..b-1 be shuffled (facts whose order does not matter, never the question);
+a distractor sentence (an irrelevant fact holding a number, from the language's `DISTRACTORS`; GSM-NoOp in the
+GSM-Symbolic paper) is inserted between the first sentence and the question (before the question when the text
+is a single sentence). Distractor fields: `{d}` (an integer 2..59), a template word slot of the same name (so
+"{name}" is the problem's own person), or else a random word of the lexicon list `name`/`names`.
+
+Splits: the hash split of the question text (`datagen.splits.split_of`), plus whole held-out templates
+(`heldout_template_ids`): about 10% of each language's templates per topic, chosen by a stable hash of the id,
+never produced by the train/validation/test streams and the only source of the "heldout_templates" stream, so
+generalisation to unseen phrasings can be measured.
+
+Errors: a malformed template raises ValueError naming the template and the problem when its language's registry
+is loaded; a template whose draws violate its conditions too often raises RuntimeError when sampled.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import random
+import re
+import string
+from dataclasses import dataclass, field
+from fractions import Fraction
+from hashlib import blake2b
+from typing import Iterator
+
+from ..errors import ExpressionError
+from ..expr import BinOp, Group, Neg, Percent, Value
+from ..numbers import decimal_places, round_text, value_text
+from ..registry import register_generator
+from ..splits import SPLITS, split_of
+from ..parser import parse
+from ..trace import rounded_answer, to_engine, trace_steps
+from .record import EQUATION_PREFIX, LANGUAGES, WordProblem
+
+TOPICS = (
+    "buying", "unit_price", "discount_percent", "interest", "speed_time_distance", "work_rate", "ratio_fraction",
+    "sharing_grouping", "average", "ages", "geometry", "unit_conversion", "comparison", "multi_step",
+    "arithmetic_in_words",
+)
+NUMBER_KINDS = ("integer", "decimal", "percent", "fraction")
+WORD_SPLITS = SPLITS + ("heldout_templates",)
+HELDOUT_SPLIT = "heldout_templates"
+CONDITION_OPERATORS = (">=", "<=", "==", "!=", ">", "<", "|")
+MAX_INTERMEDIATE = 10**9
+"""Every step value (each operation's result, each slot) must be smaller than this in magnitude."""
+DRAWS_PER_TEMPLATE = 200
+"""Draws of one template before giving up on it for this problem (acceptance is tested per template)."""
+HELDOUT_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number slot: drawn uniformly from lo..hi in steps of `step` (all exact), rendered by kind.
+
+    kind "integer" / "decimal": the value itself (a decimal is written with the places of `step`, an
+    integer-valued one without any); "percent": the drawn v is shown `v%` and written `v%` (its value v/100);
+    "fraction": lo..hi step bound the denominator, the numerator is drawn 1..den-1 and the fraction reduced
+    (proper), shown `3/4` and written `(3/4)`. lo/hi/step may be strings for exact decimals ("0.01").
+    """
+
+    lo: int | str
+    hi: int | str
+    step: int | str = 1
+    kind: str = "integer"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A word problem with open numbers; see the module docstring for the text syntax and the example."""
+
+    id: str
+    """`<lang>.<topic>.<name>`, unique."""
+    lang: str
+    """"zh" or "en"."""
+    topic: str
+    """One of TOPICS."""
+    nums: dict
+    """Number slots: name -> Num."""
+    expression: str
+    """MathGLM notation over `{slot}` fields: the equation `x=<expression>` the problem asks for."""
+    texts: tuple
+    """Text variants (>= 1), str.format strings over number, derived and word slots."""
+    words: dict = field(default_factory=dict)
+    """Word slot -> lexicon list name; two slots on one list get different words."""
+    derived: dict = field(default_factory=dict)
+    """Slot -> expression over earlier slots, computed exactly before rendering (must terminate, be > 0)."""
+    conditions: tuple = ()
+    """`"<expr> <op> <expr>"`, op in > >= < <= == != | (`a | b`: b/a is an integer); redrawn until all hold."""
+    round_decimals: int | None = None
+    """None: the exact answer must terminate (redrawn otherwise); n: a non-terminating answer is rounded to n
+    places after `≈` (money, measures)."""
+    clauses: tuple | None = None
+    """(a, b): the sentences a..b-1 may be shuffled."""
+    answer_kind: str = "number"
+    """"integer": redrawn unless the exact answer is an integer (counts of people, things)."""
+    allow_negative: bool = False
+    """Allow a negative (or zero) answer and negative derived slots (arithmetic asked in words)."""
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"template {self.id!r}: unknown language {self.lang!r}; valid: {', '.join(LANGUAGES)}")
+        if self.topic not in TOPICS:
+            raise ValueError(f"template {self.id!r}: unknown topic {self.topic!r}; valid: {', '.join(TOPICS)}")
+        if not self.id.startswith(f"{self.lang}.{self.topic}.") or len(self.id.split(".")) != 3:
+            raise ValueError(f"template id {self.id!r} must be '{self.lang}.{self.topic}.<name>'")
+        if not self.texts or isinstance(self.texts, str):
+            raise ValueError(f"template {self.id!r}: texts must be a non-empty tuple of strings")
+        if self.answer_kind not in ("number", "integer"):
+            raise ValueError(f"template {self.id!r}: answer_kind must be 'number' or 'integer'")
+
+    def __hash__(self) -> int:  # frozen with dict fields: hash the id (ids are unique per registry)
+        return hash(self.id)
+
+
+@dataclass(frozen=True)
+class WordConfig:
+    """What `word_problem` samples: which templates, and the difficulty knobs."""
+
+    langs: tuple = ("en",)
+    """Languages to draw from (uniformly over the eligible templates of all of them)."""
+    topics: tuple | None = None
+    """Topics to draw from; None: all (see TOPICS)."""
+    min_ops: int = 1
+    """Fewest operations (binary + - * / ^ of the expression) a template may have."""
+    max_ops: int = 6
+    """Most operations a template may have."""
+    number_scale: int = 1
+    """Multiplies the upper bound of every positive integer slot (1: the ranges as written). Conditions still hold:
+    a template whose conditions cannot be met at this scale (a score out of 100) falls back to its written ranges
+    after half of its draws (`meta["number_scale"]` says which was used)."""
+    number_kinds: tuple = NUMBER_KINDS
+    """Number kinds allowed; a template with a slot (or literal) of another kind is excluded."""
+    distractor_share: float = 0.0
+    """Share of problems given one irrelevant sentence holding a number (the language's DISTRACTORS)."""
+    shuffle_share: float = 0.0
+    """Share of problems whose shufflable sentences (Template.clauses) are shuffled."""
+    include_phrasings: bool = True
+    """Include arithmetic asked in words (the PHRASINGS, topic "arithmetic_in_words")."""
+    round_decimals: int | None = None
+    """None: each template's own rounding; n: the places for every template that allows a rounded answer."""
+    heldout: str = "exclude"
+    """Held-out templates (heldout_template_ids): "exclude" (train/validation/test), "only", or "include"."""
+
+    def __post_init__(self) -> None:
+        langs = (self.langs,) if isinstance(self.langs, str) else tuple(self.langs)
+        object.__setattr__(self, "langs", langs)
+        if not langs or any(lang not in LANGUAGES for lang in langs):
+            raise ValueError(f"langs must be a non-empty subset of {', '.join(LANGUAGES)}, got {langs!r}")
+        if self.topics is not None:
+            topics = tuple(self.topics)
+            object.__setattr__(self, "topics", topics)
+            unknown = [t for t in topics if t not in TOPICS]
+            if unknown:
+                raise ValueError(f"unknown topic(s) {', '.join(unknown)}; valid: {', '.join(TOPICS)}")
+        if not 1 <= self.min_ops <= self.max_ops:
+            raise ValueError(f"need 1 <= min_ops <= max_ops, got {self.min_ops}..{self.max_ops}")
+        if self.number_scale < 1:
+            raise ValueError(f"number_scale must be at least 1, got {self.number_scale}")
+        object.__setattr__(self, "number_kinds", tuple(self.number_kinds))
+        unknown = [k for k in self.number_kinds if k not in NUMBER_KINDS]
+        if unknown:
+            raise ValueError(f"unknown number kind(s) {', '.join(unknown)}; valid: {', '.join(NUMBER_KINDS)}")
+        for name in ("distractor_share", "shuffle_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.heldout not in ("exclude", "only", "include"):
+            raise ValueError(f"heldout must be 'exclude', 'only' or 'include', got {self.heldout!r}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Numbers in words
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+_EN_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
+_EN_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def english_words(n: int) -> str:
+    """0..99 in English words (`forty-two`); other integers as digits."""
+    if not 0 <= n <= 99:
+        return str(n)
+    if n < 20:
+        return _EN_ONES[n]
+    tens, ones = divmod(n, 10)
+    return _EN_TENS[tens] + ("-" + _EN_ONES[ones] if ones else "")
+
+
+def chinese_integer(n: int) -> str:
+    """An integer in Chinese numerals, 0 <= |n| < 10**8 (`十二`, `一百零五`, `三万零二十`); others as digits."""
+    if n < 0:
+        return "负" + chinese_integer(-n)
+    if n >= 10**8:
+        return str(n)
+    if n < 10:
+        return _ZH_DIGITS[n]
+
+    def below_10000(m: int) -> str:
+        out, zero = "", False
+        for unit, power in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+            digit, m = divmod(m, power)
+            if digit:
+                if zero and out:
+                    out += "零"
+                out += _ZH_DIGITS[digit] + unit
+                zero = False
+            else:
+                zero = True
+        return out
+
+    high, low = divmod(n, 10000)
+    if high:
+        text = below_10000(high) + "万"
+        if low:
+            text += ("零" if low < 1000 else "") + below_10000(low)
+    else:
+        text = below_10000(low)
+    return text[1:] if text.startswith("一十") else text  # 十二, not 一十二
+
+
+def chinese_number(text: str) -> str:
+    """A written number (`12`, `3.5`, `-2`) in Chinese numerals (`十二`, `三点五`, `负二`)."""
+    sign = "负" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    out = sign + chinese_integer(int(whole))
+    return out + ("点" + "".join(_ZH_DIGITS[int(c)] for c in frac) if frac else "")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Compiling a template once: slot expressions -> Python code over exact values
+
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_LITERAL = re.compile(r"\d+(?:\.\d+)?")
+_SENTENCE_SPLIT = {"en": re.compile(r"(?<=[.?!])\s+(?=\S)"), "zh": re.compile(r"(?<=[。！？])")}
+_SENTENCE_JOIN = {"en": " ", "zh": ""}
+
+
+def _div(a, b):
+    """Exact division (ints divide into Fractions, never floats); a zero divisor makes the draw invalid."""
+    if b == 0:
+        raise ZeroDivisionError
+    if isinstance(a, int) and isinstance(b, int):
+        return Fraction(a, b)
+    return Fraction(a) / b
+
+
+def _check(value):
+    """Every intermediate value stays below MAX_INTERMEDIATE in magnitude (else the draw is redrawn)."""
+    if -MAX_INTERMEDIATE < value < MAX_INTERMEDIATE:
+        return value
+    raise OverflowError
+
+
+def _pow(a, b):
+    if b != int(b) or abs(b) > 12:
+        raise OverflowError
+    b = int(b)
+    return _div(1, a**-b) if b < 0 else a**b
+
+
+def _pct(a):
+    return _div(a, 100)
+
+
+class _Wrap(ast.NodeTransformer):
+    """x op y -> _check(x op y), with / as _div and ** as _pow; counts the binary operations."""
+
+    def __init__(self):
+        self.ops = 0
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        self.ops += 1
+        if isinstance(node.op, ast.Div):
+            inner = ast.Call(ast.Name("_div", ast.Load()), [node.left, node.right], [])
+        elif isinstance(node.op, ast.Pow):
+            inner = ast.Call(ast.Name("_pow", ast.Load()), [node.left, node.right], [])
+        else:
+            inner = node
+        return ast.Call(ast.Name("_check", ast.Load()), [inner], [])
+
+
+def _to_python(expression: str, where: str) -> tuple[str, dict]:
+    """MathGLM notation over {slots} -> Python source over `s_<slot>` names and exact literal constants."""
+    constants: dict[str, Fraction | int] = {}
+    tokens = re.findall(r"\{[A-Za-z_][A-Za-z0-9_]*\}|\d+(?:\.\d+)?|[-+*/^%()\[\]]|\s+|.", expression)
+    out: list[str] = []
+    stack: list[int] = []
+    last_start = None  # output index where the primary just closed began (for postfix %)
+    for tok in tokens:
+        if tok.isspace():
+            continue
+        if tok.startswith("{"):
+            last_start = len(out)
+            out.append("s_" + tok[1:-1])
+        elif tok[0].isdigit():
+            name = f"k{len(constants)}"
+            constants[name] = int(tok) if "." not in tok else Fraction(tok)
+            last_start = len(out)
+            out.append(name)
+        elif tok in "([":
+            stack.append(len(out))
+            out.append("(")
+            last_start = None
+        elif tok in ")]":
+            if not stack:
+                raise ValueError(f"{where}: unbalanced brackets in {expression!r}")
+            last_start = stack.pop()
+            out.append(")")
+        elif tok == "%":
+            if last_start is None:
+                raise ValueError(f"{where}: '%' must follow a number or a bracket in {expression!r}")
+            out.insert(last_start, "_pct(")
+            out.append(")")
+        elif tok == "^":
+            out.append("**")
+            last_start = None
+        elif tok in "+-*/":
+            out.append(tok)
+            last_start = None
+        else:
+            raise ValueError(f"{where}: unexpected {tok!r} in {expression!r}")
+    if stack:
+        raise ValueError(f"{where}: unbalanced brackets in {expression!r}")
+    return " ".join(out), constants
+
+
+def _compile(expression: str, where: str):
+    """(code object, constants, number of binary operations) of a slot expression."""
+    source, constants = _to_python(expression, where)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        raise ValueError(f"{where}: malformed expression {expression!r}") from None
+    wrap = _Wrap()
+    tree = ast.fix_missing_locations(wrap.visit(tree))
+    return compile(tree, f"<{where}>", "eval"), constants, wrap.ops
+
+
+_RUNTIME = {"_div": _div, "_check": _check, "_pow": _pow, "_pct": _pct, "__builtins__": {}}
+
+
+@dataclass
+class _Slot:
+    """A number slot prepared for drawing: value = lo + k*step, k uniform in 0..count-1."""
+
+    name: str
+    kind: str
+    lo: Fraction | int
+    step: Fraction | int
+    count: int
+    places: int  # decimals a decimal/percent value is written with
+
+
+def _exact(x, where: str) -> Fraction:
+    try:
+        return Fraction(str(x))
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{where}: {x!r} is not an exact number") from None
+
+
+def _prepare_slot(name: str, num: Num, scale: int, where: str) -> _Slot:
+    if not isinstance(num, Num):
+        raise ValueError(f"{where}: slot {name!r} must be a Num, got {num!r}")
+    if num.kind not in NUMBER_KINDS:
+        raise ValueError(f"{where}: slot {name!r} has unknown kind {num.kind!r}; valid: {', '.join(NUMBER_KINDS)}")
+    lo, hi, step = (_exact(x, f"{where} slot {name!r}") for x in (num.lo, num.hi, num.step))
+    if step <= 0 or hi < lo:
+        raise ValueError(f"{where}: slot {name!r} needs lo <= hi and step > 0, got {num}")
+    if num.kind == "integer" and any(x.denominator != 1 for x in (lo, hi, step)):
+        raise ValueError(f"{where}: integer slot {name!r} needs integer lo, hi, step; use kind='decimal'")
+    if (hi - lo) % step:
+        raise ValueError(f"{where}: slot {name!r}: hi - lo must be a multiple of step, got {num}")
+    if num.kind == "fraction" and (lo < 2 or lo.denominator != 1 or step.denominator != 1):
+        raise ValueError(f"{where}: fraction slot {name!r} bounds integer denominators >= 2, got {num}")
+    if num.kind == "integer" and scale > 1 and hi > 0:
+        hi = hi * scale  # the draw stays on the slot's grid: the last step at or below the scaled bound
+    count = (hi - lo) // step + 1
+    # Written places, not the value's: a price step "0.50" shows "$2.50", not "$2.5".
+    places = max(len(str(x).partition(".")[2]) for x in (num.lo, num.step))
+    integral = lo.denominator == 1 and step.denominator == 1
+    return _Slot(name, num.kind, int(lo) if integral else lo, int(step) if integral else step, count, places)
+
+
+@dataclass
+class _Field:
+    """One `{name.attr:spec}` field of a text."""
+
+    name: str
+    attr: str
+    spec: str
+
+
+class _Compiled:
+    """A template checked and prepared for fast drawing and rendering (one per template and number_scale)."""
+
+    def __init__(self, t: Template, lexicon: dict, scale: int = 1):
+        where = f"template {t.id!r}"
+        self.template = t
+        self.slots = [_prepare_slot(name, num, scale, where) for name, num in t.nums.items()]
+        number_names = set(t.nums)
+        for name, lst in t.words.items():
+            if name in number_names:
+                raise ValueError(f"{where}: {name!r} is both a number slot and a word slot")
+            if lst not in lexicon or not lexicon[lst]:
+                raise ValueError(f"{where}: word slot {name!r} uses lexicon list {lst!r}, which is missing or empty")
+        # Word slots sharing a list must differ: the list must be long enough.
+        by_list: dict[str, list[str]] = {}
+        for name, lst in t.words.items():
+            by_list.setdefault(lst, []).append(name)
+        for lst, names in by_list.items():
+            if len(set(lexicon[lst])) < len(names):
+                raise ValueError(f"{where}: lexicon list {lst!r} has fewer distinct words than slots {names}")
+        self.words = [(name, tuple(lexicon[lst]), lst) for name, lst in t.words.items()]
+
+        known = set(number_names)
+        written_places = {s.name: s.places for s in self.slots if s.kind in ("integer", "decimal")}
+        self.derived = []
+        for name, expr in t.derived.items():
+            if name in known or name in t.words:
+                raise ValueError(f"{where}: derived slot {name!r} is already a slot")
+            self._require_known(expr, known, where)
+            code, constants, _ = _compile(expr, f"{where} derived {name!r}")
+            # Shown with the written places of the slots it comes from: 12 * $0.30 shows "$3.60", not "$3.6".
+            places = max((written_places.get(n, 0) for n in _FIELD.findall(expr)), default=0)
+            written_places[name] = places
+            self.derived.append((name, code, constants, places))
+            known.add(name)
+        self.value_names = known
+
+        self._require_known(t.expression, known, where)
+        self.code, self.constants, self.num_ops = _compile(t.expression, where)
+        self.expression_parts = self._split_expression(t.expression)
+        self.engine_tree, self.markers = self._engine_template(t.expression, where)
+        self.conditions = []
+        for cond in t.conditions:
+            self.conditions.append(self._compile_condition(cond, known, where))
+
+        # Texts: sentences of parsed parts.
+        split, self.join = _SENTENCE_SPLIT[t.lang], _SENTENCE_JOIN[t.lang]
+        self.texts = []
+        for text in t.texts:
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"{where}: every text must be a non-empty string")
+            sentences = [s for s in split.split(text.strip()) if s]
+            if t.clauses is not None:
+                a, b = t.clauses
+                if not 0 <= a < b <= len(sentences) - 1:
+                    raise ValueError(
+                        f"{where}: clauses {t.clauses} must lie within the {len(sentences)} sentences of every "
+                        f"text and exclude the last (the question): {text!r}"
+                    )
+            self.texts.append([self._parse_text(s, known | set(t.words), where) for s in sentences])
+        kinds = {s.kind for s in self.slots}
+        if any("." in lit for lit in _LITERAL.findall(_FIELD.sub("", t.expression))):
+            kinds.add("decimal")
+        self.kinds = tuple(sorted(kinds))
+        if t.round_decimals is not None and not (isinstance(t.round_decimals, int) and t.round_decimals >= 0):
+            raise ValueError(f"{where}: round_decimals must be None or an integer >= 0")
+
+    @staticmethod
+    def _require_known(expr: str, known: set, where: str) -> None:
+        if not isinstance(expr, str):
+            raise ValueError(f"{where}: expressions must be strings, got {expr!r}")
+        for name in _FIELD.findall(expr):
+            if name not in known:
+                raise ValueError(f"{where}: {{{name}}} in {expr!r} is not a number or (earlier) derived slot")
+
+    def _compile_condition(self, cond: str, known: set, where: str):
+        for op in CONDITION_OPERATORS:
+            left, sep, right = cond.partition(f" {op} ")
+            if sep:
+                break
+        else:
+            raise ValueError(f"{where}: condition {cond!r} needs one of {' '.join(CONDITION_OPERATORS)} "
+                             "between spaces")
+        self._require_known(left, known, where)
+        self._require_known(right, known, where)
+        lcode, lconst, _ = _compile(left, f"{where} condition {cond!r}")
+        rcode, rconst, _ = _compile(right, f"{where} condition {cond!r}")
+        return op, lcode, rcode, (lconst, rconst)
+
+    @staticmethod
+    def _engine_template(expression: str, where: str):
+        """The expression's engine tree with each slot a marker Value (parsed once, filled per draw: parsing every
+        problem's text again would cost a fifth of the generation time), or (None, None) where filling could differ
+        from parsing the text (a slot alone in brackets, whose brackets the parser drops or keeps by its content)."""
+        names = list(dict.fromkeys(_FIELD.findall(expression)))
+        markers = {_MARKER_BASE + i: name for i, name in enumerate(names)}
+        by_name = {name: str(n) for n, name in markers.items()}
+        try:
+            tree = to_engine(parse(_FIELD.sub(lambda m: by_name[m.group(1)], expression)))
+        except ExpressionError as err:
+            raise ValueError(f"{where}: expression {expression!r} does not parse: {err}") from None
+        collides = any(str(n) in _LITERAL.findall(_FIELD.sub(" ", expression)) for n in markers)
+        if collides or _LONE_SLOT_IN_BRACKETS.search(expression) or not _contains_markers(tree, markers):
+            return None, None
+        return tree, markers
+
+    @staticmethod
+    def _split_expression(expression: str) -> list:
+        """Literal pieces and slot names, with whether a slot is followed by `^` (negatives get brackets)."""
+        parts = []
+        pos = 0
+        for m in _FIELD.finditer(expression):
+            if m.start() > pos:
+                parts.append(expression[pos:m.start()])
+            follows_power = expression[m.end():].lstrip().startswith("^")
+            parts.append((m.group(1), follows_power))
+            pos = m.end()
+        if pos < len(expression):
+            parts.append(expression[pos:])
+        return parts
+
+    def _parse_text(self, sentence: str, known: set, where: str) -> list:
+        parts = []
+        try:
+            parsed = list(string.Formatter().parse(sentence))
+        except ValueError as err:
+            raise ValueError(f"{where}: malformed text {sentence!r}: {err}") from None
+        for literal, field_name, spec, conversion in parsed:
+            if literal:
+                parts.append(literal)
+            if field_name is None:
+                continue
+            if conversion:
+                raise ValueError(f"{where}: conversions (!r) are not supported in {sentence!r}")
+            name, _, attr = field_name.partition(".")
+            if name not in known:
+                raise ValueError(f"{where}: {{{field_name}}} in {sentence!r} is not a declared slot")
+            if attr and (name not in self.template.words or attr not in ("pl", "a", "cap")):
+                raise ValueError(f"{where}: {{{field_name}}}: only word slots take .pl, .a or .cap")
+            if spec and spec not in ("zh", "words"):
+                raise ValueError(f"{where}: format spec {spec!r} in {sentence!r}; valid: zh, words")
+            parts.append(_Field(name, attr, spec))
+        return parts
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Registry
+
+
+_REGISTRY: dict[str, tuple] = {}
+_LEXICONS: dict[str, tuple[dict, tuple]] = {}
+_COMPILED: dict[tuple[str, int], _Compiled] = {}
+
+
+def _optional_module(name: str):
+    """datagen.word.<name>, or None while it does not exist yet (the other language's files may be in progress)."""
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ModuleNotFoundError as err:
+        if err.name == f"{__package__}.{name}":
+            return None
+        raise
+
+
+def lexicon(lang: str) -> tuple[dict, tuple]:
+    """(LEXICON, DISTRACTORS) of a language's lexicon module (empty while it is absent)."""
+    if lang not in _LEXICONS:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGUAGES)}")
+        module = _optional_module(f"lexicon_{lang}")
+        _LEXICONS[lang] = (dict(getattr(module, "LEXICON", {})), tuple(getattr(module, "DISTRACTORS", ())))
+    return _LEXICONS[lang]
+
+
+def templates(lang: str) -> tuple:
+    """Every registered template of `lang`: TEMPLATES of templates_<lang> then PHRASINGS of phrasings_<lang>
+    (modules that do not exist yet count as empty). Raises ValueError for a malformed template or a duplicate id."""
+    if lang not in _REGISTRY:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGUAGES)}")
+        found = []
+        for module_name, attribute in ((f"templates_{lang}", "TEMPLATES"), (f"phrasings_{lang}", "PHRASINGS")):
+            module = _optional_module(module_name)
+            found.extend(getattr(module, attribute, ()) if module is not None else ())
+        words, _ = lexicon(lang)
+        seen = set()
+        for t in found:
+            if not isinstance(t, Template):
+                raise ValueError(f"{lang} registry holds a non-Template: {t!r}")
+            if t.lang != lang:
+                raise ValueError(f"template {t.id!r} has lang {t.lang!r} but is registered for {lang!r}")
+            if t.id in seen:
+                raise ValueError(f"duplicate template id {t.id!r}")
+            seen.add(t.id)
+            _COMPILED[(t.id, 1)] = _Compiled(t, words)  # validates
+        _REGISTRY[lang] = tuple(found)
+    return _REGISTRY[lang]
+
+
+def get_template(template_id: str) -> Template:
+    lang = template_id.partition(".")[0]
+    for t in templates(lang) if lang in LANGUAGES else ():
+        if t.id == template_id:
+            return t
+    raise ValueError(f"unknown template {template_id!r}")
+
+
+def _compiled(t: Template, scale: int) -> _Compiled:
+    key = (t.id, scale)
+    c = _COMPILED.get(key)
+    if c is None or c.template is not t:
+        c = _COMPILED[key] = _Compiled(t, lexicon(t.lang)[0], scale)
+    return c
+
+
+def heldout_template_ids(lang: str) -> frozenset:
+    """Ids of the held-out templates of `lang`: per topic, the round(10%) (at least one where a topic has three or
+    more) of its templates with the smallest blake2b hash of the id. Stable: depends only on the ids."""
+    by_topic: dict[str, list[str]] = {}
+    for t in templates(lang):
+        by_topic.setdefault(t.topic, []).append(t.id)
+    held = []
+    for ids in by_topic.values():
+        k = max(1, round(len(ids) * HELDOUT_SHARE)) if len(ids) >= 3 else 0
+        held.extend(sorted(ids, key=lambda i: blake2b(i.encode(), digest_size=8).digest())[:k])
+    return frozenset(held)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Drawing and rendering
+
+
+def _number_text(slot: _Slot, value) -> tuple[str, str]:
+    """(text as shown, text as written in the expression) of a drawn slot value."""
+    kind = slot.kind
+    if kind == "fraction":
+        n, d = value.numerator, value.denominator
+        text = f"{n}/{d}"
+        return text, f"({text})"
+    if isinstance(value, int):
+        text = str(value)
+    elif value.denominator == 1:
+        text = str(value.numerator)
+    else:
+        text = round_text(value.numerator, value.denominator, slot.places)  # exact: a multiple of the step
+    if kind == "percent":
+        text += "%"
+    return text, text
+
+
+def draw_slots(t: Template, rng: random.Random, scale: int = 1):
+    """One draw of a template's slots: (values, shown texts, expression texts), or None if a condition or a
+    derived value fails (the caller redraws). Values are exact (int or Fraction), as written in the expression."""
+    c = _compiled(t, scale)
+    r = rng.random
+    values, shown, written = {}, {}, {}
+    for s in c.slots:
+        k = int(r() * s.count)
+        if s.kind == "fraction":
+            den = s.lo + k * s.step
+            value = Fraction(1 + int(r() * (den - 1)), den)
+            values[s.name] = value
+        else:
+            v = s.lo + k * s.step
+            values[s.name] = _pct(v) if s.kind == "percent" else v
+            value = v
+        shown[s.name], written[s.name] = _number_text(s, value)
+    env = {"s_" + k: v for k, v in values.items()}
+    try:
+        for name, code, constants, places in c.derived:
+            v = eval(code, _RUNTIME, {**constants, **env})
+            if isinstance(v, Fraction) and v.denominator == 1:
+                v = v.numerator
+            if v <= 0 and not t.allow_negative:
+                return None
+            if isinstance(v, int):
+                text = str(v)
+            else:
+                exact_places = decimal_places(v.denominator)
+                if exact_places is None:
+                    return None
+                n, d = v.numerator, v.denominator
+                text = round_text(n, d, places) if exact_places <= places else value_text(n, d)
+            env["s_" + name] = values[name] = v
+            shown[name] = written[name] = text
+        for op, lcode, rcode, (lconst, rconst) in c.conditions:
+            a = eval(lcode, _RUNTIME, {**lconst, **env})
+            b = eval(rcode, _RUNTIME, {**rconst, **env})
+            if not _holds(op, a, b):
+                return None
+    except (ZeroDivisionError, OverflowError):
+        return None
+    return values, shown, written
+
+
+def _holds(op: str, a, b) -> bool:
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == "==":
+        return a == b
+    if op == "!=":
+        return a != b
+    return a != 0 and Fraction(b) / a == int(Fraction(b) / a)  # "|": a divides b
+
+
+def _expression_text(c: _Compiled, values: dict, written: dict) -> tuple[str, dict]:
+    """The expression's text and each slot's text as it stands there (a negative before `^` is bracketed)."""
+    out = []
+    in_context = {}
+    for part in c.expression_parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        name, follows_power = part
+        text = written[name]
+        if follows_power and text.startswith("-"):
+            text = f"({text})"
+        in_context[name] = text
+        out.append(text)
+    return "".join(out), in_context
+
+
+_LONE_SLOT_IN_BRACKETS = re.compile(r"[(\[]\s*\{[A-Za-z_][A-Za-z0-9_]*\}\s*[)\]]")
+_MARKER_BASE = 7_310_000_001  # marker values standing for slots in a parsed template (never a real literal)
+_SLOT_TREES: dict[str, object] = {}  # a slot's written text -> its engine subtree (immutable, so shared)
+
+
+def _contains_markers(node, markers: dict) -> bool:
+    t = type(node)
+    if t is Value:
+        return node.d == 1 and node.n in markers
+    return any(_contains_markers(getattr(node, a), markers) for a in ("left", "right", "operand", "inner")
+               if hasattr(node, a))
+
+
+def _slot_tree(text: str):
+    tree = _SLOT_TREES.get(text)
+    if tree is None:
+        if len(_SLOT_TREES) > 200_000:  # bounded: slot texts repeat, but number_scale can widen them a lot
+            _SLOT_TREES.clear()
+        tree = _SLOT_TREES[text] = to_engine(parse(text))
+    return tree
+
+
+def _fill(node, filled: dict):
+    """The template tree with every marker replaced by its slot's subtree (the tree parsing the text gives)."""
+    t = type(node)
+    if t is Value:
+        return filled.get(node.n, node) if node.d == 1 else node
+    if t is BinOp:
+        return BinOp(node.op, _fill(node.left, filled), _fill(node.right, filled))
+    if t is Group:
+        return Group(_fill(node.inner, filled), node.kind)
+    if t is Neg:
+        return Neg(_fill(node.operand, filled))
+    return Percent(_fill(node.operand, filled))
+
+
+def _engine_tree(c: "_Compiled", expression: str, written_in_context: dict):
+    if c.engine_tree is None:
+        return to_engine(parse(expression))
+    return _fill(c.engine_tree, {n: _slot_tree(written_in_context[name]) for n, name in c.markers.items()})
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _render_field(f: _Field, shown: dict, words: dict, slot_kinds: dict) -> str:
+    if f.name in words:
+        singular, plural = words[f.name]
+        if f.attr == "pl":
+            return plural
+        if f.attr == "a":
+            return _a(singular)
+        if f.attr == "cap":
+            return singular[:1].upper() + singular[1:]
+        return singular
+    text = shown[f.name]
+    if f.spec == "zh":
+        kind = slot_kinds.get(f.name)
+        if kind == "fraction":
+            n, _, d = text.partition("/")
+            return chinese_number(d) + "分之" + chinese_number(n)
+        if kind == "percent":
+            return "百分之" + chinese_number(text[:-1])
+        return chinese_number(text) if "/" not in text else text
+    if f.spec == "words" and text.isdigit():
+        return english_words(int(text))
+    return text
+
+
+def _sentence(parts: list, shown: dict, words: dict, slot_kinds: dict) -> str:
+    return "".join(p if isinstance(p, str) else _render_field(p, shown, words, slot_kinds) for p in parts)
+
+
+def _draw_words(c: _Compiled, rng: random.Random) -> dict:
+    r = rng.random
+    chosen: dict[str, tuple[str, str]] = {}
+    used: dict[str, set] = {}
+    for name, entries, lst in c.words:
+        taken = used.setdefault(lst, set())
+        while True:
+            entry = entries[int(r() * len(entries))]
+            if entry not in taken:
+                break
+        taken.add(entry)
+        singular, _, plural = entry.partition("|")
+        chosen[name] = (singular, plural or singular)
+    return chosen
+
+
+def _distractor(t: Template, rng: random.Random, words: dict) -> str | None:
+    lex, distractors = lexicon(t.lang)
+    if not distractors:
+        return None
+    text = distractors[int(rng.random() * len(distractors))]
+    fields = {}
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name is None or name in fields:
+            continue
+        base = name.partition(".")[0]
+        if base == "d":
+            fields["d"] = str(2 + int(rng.random() * 58))
+        elif base in words:
+            fields[base] = _WordValue(*words[base])
+        else:
+            stem = base.rstrip("0123456789")
+            pool = lex.get(base) or lex.get(stem) or lex.get(stem + "s")
+            if not pool:
+                raise ValueError(f"{t.lang} distractor {text!r}: no lexicon list for {{{name}}}")
+            singular, _, plural = pool[int(rng.random() * len(pool))].partition("|")
+            fields[base] = _WordValue(singular, plural or singular)
+    return text.format(**fields)
+
+
+class _WordValue(str):
+    """A word in a distractor's str.format: `{w}` the singular, `{w.pl}` the plural, `{w.a}`, `{w.cap}`."""
+
+    def __new__(cls, singular: str, plural: str):
+        obj = super().__new__(cls, singular)
+        obj.pl = plural
+        obj.a = _a(singular)
+        obj.cap = singular[:1].upper() + singular[1:]
+        return obj
+
+
+def render(t: Template, rng: random.Random, config: WordConfig | None = None, granularity: str = "decomposed"):
+    """One WordProblem from template `t` (redrawn until its conditions hold), or None after DRAWS_PER_TEMPLATE
+    failed draws. Raises ValueError for a malformed template."""
+    config = config or WordConfig(langs=(t.lang,))
+    scaled = _compiled(t, config.number_scale)
+    slot_kinds = {s.name: s.kind for s in scaled.slots}
+    places = t.round_decimals
+    if places is not None and config.round_decimals is not None:
+        places = config.round_decimals
+    for attempt in range(DRAWS_PER_TEMPLATE):
+        scale = config.number_scale if attempt < DRAWS_PER_TEMPLATE // 2 else 1
+        c = scaled if scale == config.number_scale else _compiled(t, 1)
+        drawn = draw_slots(t, rng, scale)
+        if drawn is None:
+            continue
+        values, shown, written = drawn
+        env = {"s_" + k: v for k, v in values.items()}
+        try:
+            value = eval(c.code, _RUNTIME, {**c.constants, **env})
+        except (ZeroDivisionError, OverflowError):
+            continue
+        value = Fraction(value)
+        if value <= 0 and not t.allow_negative:
+            continue
+        if t.answer_kind == "integer" and value.denominator != 1:
+            continue
+        if places is None and decimal_places(value.denominator) is None:
+            continue
+        expression, in_context = _expression_text(c, values, written)
+        try:
+            problem_expression = expression
+            words = _draw_words(c, rng)
+            sentences = [_sentence(s, shown, words, slot_kinds) for s in c.texts[int(rng.random() * len(c.texts))]]
+            shuffled = False
+            if t.clauses is not None and config.shuffle_share and rng.random() < config.shuffle_share:
+                a, b = t.clauses
+                middle = sentences[a:b]
+                rng.shuffle(middle)
+                shuffled = middle != sentences[a:b]
+                sentences[a:b] = middle
+            distractor = False
+            if config.distractor_share and rng.random() < config.distractor_share:
+                extra = _distractor(t, rng, words)
+                if extra is not None:
+                    at = len(sentences) - 1 if len(sentences) < 2 else 1 + int(rng.random() * (len(sentences) - 1))
+                    sentences.insert(max(at, 0), extra)
+                    distractor = True
+            question = c.join.join(sentences)
+            meta = {"topic": t.topic, "num_ops": c.num_ops, "kinds": c.kinds, "distractor": distractor,
+                    "shuffled": shuffled, "number_scale": scale}
+            tree = _engine_tree(c, problem_expression, in_context)
+            return _traced(question, problem_expression, tree, t, granularity, places, meta)
+        except ExpressionError:
+            continue
+    return None
+
+
+def _traced(question: str, expression: str, tree, t: Template, granularity: str, places: int | None,
+            meta: dict) -> WordProblem:
+    """WordProblem.from_expression without its per-call parse, ArithmeticConfig and `describe` (which re-derives
+    the meta the template already knows): more than half the cost of a word problem. Same engine, same chain
+    (tests compare the two on every template)."""
+    segments, n, d = trace_steps(tree, granularity)
+    rounded = rounded_answer(n, d, places)
+    if rounded is not None:
+        segments.append(rounded)
+    return WordProblem(
+        question=question, equation=EQUATION_PREFIX + expression, chain=tuple(segments), answer=segments[-1],
+        approx=rounded is not None, value=Fraction(n, d), template=t.id, lang=t.lang, source="template", meta=meta,
+    )
+
+
+class _Plan:
+    """The eligible templates of a config (computed once per config)."""
+
+    def __init__(self, config: WordConfig):
+        self.config = config
+        eligible = []
+        for lang in config.langs:
+            held = heldout_template_ids(lang)
+            for t in templates(lang):
+                if config.topics is not None and t.topic not in config.topics:
+                    continue
+                if t.topic == "arithmetic_in_words" and not config.include_phrasings:
+                    continue
+                if config.heldout == "exclude" and t.id in held or config.heldout == "only" and t.id not in held:
+                    continue
+                c = _compiled(t, config.number_scale)
+                if not config.min_ops <= c.num_ops <= config.max_ops:
+                    continue
+                if any(k not in config.number_kinds for k in c.kinds):
+                    continue
+                eligible.append(t)
+        if not eligible:
+            raise ValueError(f"no registered template fits {config}")
+        self.templates = tuple(eligible)
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(config: WordConfig) -> _Plan:
+    plan = _PLANS.get(id(config))
+    if plan is None or plan.config is not config:
+        if len(_PLANS) > 256:  # every sample_word_problems call makes a config: keep the cache bounded
+            _PLANS.clear()
+        plan = _PLANS[id(config)] = _Plan(config)
+    return plan
+
+
+@register_generator("word")
+def word_problem(rng: random.Random, config: WordConfig, granularity: str = "decomposed") -> WordProblem:
+    """A word problem from a template chosen uniformly among those `config` admits. Raises RuntimeError when
+    templates keep failing their conditions (a template bug), ValueError when no template fits the config."""
+    plan = _plan(config)
+    failed = []
+    for _ in range(20):
+        t = plan.templates[int(rng.random() * len(plan.templates))]
+        problem = render(t, rng, config, granularity)
+        if problem is not None:
+            return problem
+        failed.append(t.id)
+    raise RuntimeError(f"templates failed their conditions {DRAWS_PER_TEMPLATE} times in a row: {sorted(set(failed))}")
+
+
+def sample_word_problems(
+    seed: int | random.Random,
+    config_or_lang: WordConfig | str = "en",
+    split: str = "train",
+    granularity: str = "decomposed",
+) -> Iterator[WordProblem]:
+    """An endless, deterministic stream of word problems whose questions hash to `split` (train, validation,
+    test), drawn from the templates that are not held out; `split="heldout_templates"` draws only from the
+    held-out templates (every hash bucket). Same seed and arguments, same stream. Raises ValueError for an unknown
+    split or language."""
+    if split not in WORD_SPLITS:
+        raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(WORD_SPLITS)}")
+    config = WordConfig(langs=(config_or_lang,)) if isinstance(config_or_lang, str) else config_or_lang
+    config = dataclasses.replace(config, heldout="only" if split == HELDOUT_SPLIT else "exclude")
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    while True:
+        problem = word_problem(rng, config, granularity)
+        if split == HELDOUT_SPLIT or split_of(problem.question) == split:
+            yield problem
+
+
+__all__ = [
+    "HELDOUT_SPLIT", "NUMBER_KINDS", "TOPICS", "WORD_SPLITS", "Num", "Template", "WordConfig", "chinese_integer",
+    "chinese_number", "draw_slots", "english_words", "get_template", "heldout_template_ids", "lexicon", "render",
+    "sample_word_problems", "templates", "word_problem",
+]

@@ -1,0 +1,463 @@
+"""Templated word problems (datagen/word/templates.py) and every registered template of every language.
+
+The exactness checks use reference_eval.py, which shares no code with datagen: every chain segment of every
+template, at every difficulty, is re-evaluated; conditions and derived slots are re-evaluated from the numbers as
+written; every intermediate value of the expression is bounded. Also: the registry's coverage (templates per
+language, topics, operation counts), the language of the text, determinism, held-out templates, the knobs, the
+CLI and shards, and malformed templates failing with one clear line.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import itertools
+import json
+import random
+import re
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from cli_runner import run_main
+from reference_eval import check_trace_independently, reference_value, to_python
+
+from datagen.shards import ShardSpec, read_shards, shard_traces, write_shards
+from datagen.word import LANGUAGES, TOPICS, Num, Template, WordConfig, heldout_template_ids, sample_word_problems
+from datagen.word.templates import (
+    DRAWS_PER_TEMPLATE,
+    MAX_INTERMEDIATE,
+    chinese_integer,
+    chinese_number,
+    draw_slots,
+    english_words,
+    render,
+    templates,
+)
+
+ALL = [t for lang in LANGUAGES for t in templates(lang)]
+FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+DIFFICULTIES = {
+    "plain": {},
+    "scaled": {"number_scale": 3},
+    "noisy": {"distractor_share": 1.0, "shuffle_share": 1.0},
+}
+
+
+def substitute(expression: str, written: dict) -> str:
+    """An expression over {slots} with the slots' written numbers, bracketed so that any sign or `%` binds."""
+    return FIELD.sub(lambda m: f"({written[m.group(1)]})", expression)
+
+
+def intermediate_values(expression: str) -> list[Fraction]:
+    """The value of every operation of `expression`, evaluated independently of datagen."""
+    tree = ast.parse(to_python(expression), mode="eval")
+    values = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            values.append(Fraction(eval(compile(ast.Expression(node), "<node>", "eval"), {"F": Fraction})))
+    return values
+
+
+def template_id(t: Template) -> str:
+    return t.id
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Every template, every difficulty: exact chains, conditions, constraints
+
+
+@pytest.mark.parametrize("difficulty", sorted(DIFFICULTIES))
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_chain_segment_of_every_template_is_exact(lang, difficulty):
+    rng = random.Random(f"{lang}-{difficulty}")
+    config = WordConfig(langs=(lang,), **DIFFICULTIES[difficulty])
+    assert templates(lang), f"no {lang} templates registered"
+    for t in templates(lang):
+        for granularity in ("decomposed", "coarse"):
+            p = render(t, rng, config, granularity)
+            assert p is not None, f"{t.id} found no valid draw in {DRAWS_PER_TEMPLATE} at difficulty {difficulty}"
+            assert (p.template, p.lang, p.source) == (t.id, lang, "template")
+            check_trace_independently(p.trace)
+            assert reference_value(p.expression) == p.value
+            assert p.answer == p.chain[-1] and p.trace.startswith(p.expression + "=")
+            if not t.allow_negative:
+                assert p.value > 0, (t.id, p.trace)
+            if t.answer_kind == "integer":
+                assert p.value.denominator == 1, (t.id, p.trace)
+            if t.round_decimals is None:
+                assert not p.approx, f"{t.id} must give an exact answer: {p.trace}"
+            assert all(abs(v) < MAX_INTERMEDIATE for v in intermediate_values(p.expression)), p.trace
+            assert "{" not in p.question and "}" not in p.question, p.question
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_conditions_and_derived_slots_hold_on_every_draw(lang):
+    """Re-evaluate each template's conditions and derived slots from the numbers as written (independently)."""
+    rng = random.Random(lang)
+    for t in templates(lang):
+        kept = 0
+        for _ in range(25):
+            drawn = draw_slots(t, rng)
+            if drawn is None:
+                continue
+            kept += 1
+            values, shown, written = drawn
+            for name, expr in t.derived.items():
+                assert reference_value(substitute(expr, written)) == reference_value(f"({written[name]})"), (t.id, name)
+            for condition in t.conditions:
+                for op in (">=", "<=", "==", "!=", ">", "<", "|"):
+                    left, sep, right = condition.partition(f" {op} ")
+                    if sep:
+                        break
+                a, b = reference_value(substitute(left, written)), reference_value(substitute(right, written))
+                holds = {
+                    ">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": a == b, "!=": a != b,
+                    "|": a != 0 and (b / a).denominator == 1,
+                }[op]
+                assert holds, f"{t.id}: {condition} fails for {written}"
+            for name, num in t.nums.items():
+                value = reference_value(f"({written[name]})")
+                if num.kind == "fraction":
+                    assert 0 < value < 1 and value.denominator <= Fraction(num.hi)  # reduced: 3/6 is 1/2
+                elif num.kind == "percent":
+                    assert Fraction(str(num.lo)) <= value * 100 <= Fraction(str(num.hi)), (t.id, name, value)
+                else:
+                    assert Fraction(str(num.lo)) <= value <= Fraction(str(num.hi)), (t.id, name, value)
+                    assert (value - Fraction(str(num.lo))) % Fraction(str(num.step)) == 0, (t.id, name, value)
+        assert kept >= 1, f"{t.id}: none of 25 draws satisfies its conditions; loosen its ranges"
+
+
+@pytest.mark.parametrize("t", ALL, ids=template_id)
+def test_no_template_fails_its_conditions_too_often(t):
+    rng = random.Random(t.id)
+    accepted = sum(draw_slots(t, rng) is not None for _ in range(300))
+    assert accepted >= 15, f"{t.id}: {accepted}/300 draws meet its conditions (a template bug: too narrow ranges)"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Coverage of the registries
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_at_least_100_distinct_templates_appear_in_3000_samples(lang):
+    problems = itertools.islice(sample_word_problems(0, lang), 3000)
+    used = collections.Counter(p.template for p in problems)
+    assert len(used) >= 100, f"{lang}: only {len(used)} distinct templates in 3000 samples"
+    assert all(t.startswith(f"{lang}.") for t in used)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_topic_is_covered_and_operation_counts_span_1_to_6(lang):
+    ts = templates(lang)
+    non_phrasing = [t for t in ts if t.topic != "arithmetic_in_words"]
+    assert len(non_phrasing) >= 100, f"{lang}: {len(non_phrasing)} word-problem templates, need 100"
+    topics = collections.Counter(t.topic for t in ts)
+    thin = [topic for topic in TOPICS if topics[topic] < 3]
+    assert not thin, f"{lang}: topics with fewer than 3 templates: {thin}"
+    assert topics["arithmetic_in_words"] >= 24, f"{lang}: {topics['arithmetic_in_words']} phrasings"
+    ops = {t.id: len(re.findall(r"(?<=[\w})\]%])\s*[-+*/^]", FIELD.sub("1", t.expression))) for t in ts}
+    multi = {i: n for i, n in ops.items() if ".multi_step." in i}
+    assert multi and all(3 <= n <= 6 for n in multi.values()), multi
+    assert {1, 2, 3, 4, 5, 6} <= set(ops.values()), sorted(collections.Counter(ops.values()).items())
+    assert len({t.id for t in ts}) == len(ts)
+    assert any(t.allow_negative for t in ts if t.topic == "arithmetic_in_words"), "no negative phrasings"
+    kinds = {num.kind for t in ts for num in t.nums.values()}
+    assert kinds == {"integer", "decimal", "percent", "fraction"}, kinds
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_question_text_is_in_its_language(lang):
+    for p in itertools.islice(sample_word_problems(1, WordConfig(langs=(lang,), distractor_share=0.5)), 400):
+        cjk = len(CJK.findall(p.question))
+        latin = len(re.findall(r"[A-Za-z]", p.question))
+        if lang == "zh":
+            assert cjk >= 4 and cjk >= 2 * latin, p.question
+        else:
+            assert cjk == 0 and latin >= 6, p.question
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Determinism, splits, held-out templates
+
+
+def test_same_seed_same_problems_and_seed_matters():
+    def take(seed, lang="en", split="train"):
+        return [p.to_json() for p in itertools.islice(sample_word_problems(seed, lang, split), 50)]
+
+    assert take(3) == take(3)
+    assert take(3) != take(4)
+    assert take(3, "zh", "validation") == take(3, "zh", "validation")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_heldout_templates_never_appear_in_train_validation_test(lang):
+    held = heldout_template_ids(lang)
+    assert held == heldout_template_ids(lang)  # stable
+    ts = templates(lang)
+    assert 0.05 * len(ts) <= len(held) <= 0.2 * len(ts), (len(held), len(ts))
+    by_topic = collections.Counter(t.topic for t in ts)
+    held_topics = {i.split(".")[1] for i in held}
+    assert {topic for topic, n in by_topic.items() if n >= 3} <= held_topics
+    for split, n in (("train", 600), ("validation", 40), ("test", 40)):  # the latter keep 1 draw in 20: small n
+        seen = {p.template for p in itertools.islice(sample_word_problems(5, lang, split), n)}
+        assert not seen & held, f"held-out templates in {split}: {sorted(seen & held)}"
+    heldout = list(itertools.islice(sample_word_problems(5, lang, "heldout_templates"), 300))
+    assert {p.template for p in heldout} <= held and len({p.template for p in heldout}) >= len(held) // 2
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_chains_are_those_of_the_engine_from_the_equation(lang):
+    """The generator fills a pre-parsed template tree instead of parsing each equation: it must give exactly the
+    record WordProblem.from_expression (parse + trace) gives for the same equation, on every template."""
+    from datagen.word import WordProblem
+
+    for t in templates(lang):
+        rng = random.Random(t.id)
+        for scale, granularity in ((1, "decomposed"), (3, "coarse")):
+            p = render(t, rng, WordConfig(langs=(lang,), number_scale=scale), granularity)
+            q = WordProblem.from_expression(
+                p.question, p.expression, template=t.id, lang=lang, source="template", granularity=granularity,
+                round_decimals=2 if t.round_decimals is None else t.round_decimals,
+            )
+            assert (p.equation, p.chain, p.answer, p.approx, p.value) == (q.equation, q.chain, q.answer, q.approx,
+                                                                           q.value), t.id
+
+
+def test_split_streams_are_hash_splits():
+    from datagen.splits import split_of
+
+    for split in ("train", "validation", "test"):
+        for p in itertools.islice(sample_word_problems(2, "en", split), 30):
+            assert split_of(p.question) == split
+    with pytest.raises(ValueError, match="unknown split"):
+        next(sample_word_problems(0, "en", "extrapolation"))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The knobs
+
+
+def test_operation_count_kinds_topics_and_phrasings_filter_templates():
+    config = WordConfig(langs=("en", "zh"), min_ops=3, max_ops=4, number_kinds=("integer",),
+                        include_phrasings=False)
+    for p in itertools.islice(sample_word_problems(0, config), 300):
+        assert 3 <= p.meta["num_ops"] <= 4 and p.meta["kinds"] == ("integer",)
+        assert not re.search(r"\d\.\d|%|\(\d+/\d+\)", p.expression), p.expression
+        assert p.meta["topic"] != "arithmetic_in_words"
+    assert {p.lang for p in itertools.islice(sample_word_problems(0, config), 300)} == {"en", "zh"}
+    geometry = WordConfig(langs=("en",), topics=("geometry", "ages"))
+    assert {p.meta["topic"] for p in itertools.islice(sample_word_problems(0, geometry), 100)} == {"geometry", "ages"}
+
+
+def test_distractor_adds_one_sentence_and_shuffle_keeps_the_question_last():
+    for t in templates("en")[:60]:
+        plain = render(t, random.Random(t.id), WordConfig(langs=("en",)))
+        noisy = render(t, random.Random(t.id), WordConfig(langs=("en",), distractor_share=1.0))
+        assert noisy.meta["distractor"] and not plain.meta["distractor"]
+        assert noisy.expression == plain.expression  # the irrelevant number changes nothing
+        sentences = lambda q: re.split(r"(?<=[.?!])\s+", q)  # noqa: E731
+        assert len(sentences(noisy.question)) == len(sentences(plain.question)) + 1, noisy.question
+        assert sentences(noisy.question)[-1] == sentences(plain.question)[-1]
+    shuffled = [p for p in itertools.islice(sample_word_problems(1, WordConfig(langs=("en",), shuffle_share=1.0)),
+                                            2000) if p.meta["shuffled"]]
+    assert shuffled, "no template with shufflable clauses was shuffled"
+
+
+def test_number_scale_makes_numbers_larger():
+    def mean_magnitude(scale):
+        config = WordConfig(langs=("en",), number_scale=scale, topics=("geometry", "comparison", "ages"))
+        ps = list(itertools.islice(sample_word_problems(0, config), 300))
+        return sum(abs(p.value) for p in ps) / len(ps)
+
+    assert mean_magnitude(10) > 3 * mean_magnitude(1)
+
+
+def test_scaled_slots_stay_on_their_grid_and_bracketed_slots_trace_exactly():
+    """number_scale widens an integer slot along its own steps; a slot alone in brackets (whose brackets the
+    parser keeps or drops by content) still gives the chain of parsing the equation."""
+    from datagen.word import WordProblem
+
+    t = Template(id="en.comparison.scaled", lang="en", topic="comparison",
+                 nums={"a": Num(-9, 9), "f": Num(2, 9, kind="fraction"), "b": Num(5, 30, 25)},
+                 expression="({a})*({f})+{b}", texts=("It is {a}, {f} and {b}. What is it?",), allow_negative=True)
+    seen_b = set()
+    for seed in range(60):
+        values, _, _ = draw_slots(t, random.Random(seed), 3)
+        assert -9 <= values["a"] <= 27 and (values["b"] - 5) % 25 == 0 and 5 <= values["b"] <= 90
+        seen_b.add(values["b"])
+        p = render(t, random.Random(seed), WordConfig(number_scale=3))
+        check_trace_independently(p.trace)
+        q = WordProblem.from_expression(p.question, p.expression, template=t.id, lang="en", source="template")
+        assert p.chain == q.chain
+    assert seen_b == {5, 30, 55, 80}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"langs": ("fr",)}, "langs"),
+        ({"topics": ("poetry",)}, "unknown topic"),
+        ({"min_ops": 4, "max_ops": 2}, "min_ops"),
+        ({"number_kinds": ("complex",)}, "number kind"),
+        ({"distractor_share": 2.0}, "distractor_share"),
+        ({"number_scale": 0}, "number_scale"),
+    ],
+)
+def test_bad_configs_raise_one_clear_line(kwargs, message):
+    with pytest.raises(ValueError, match=message) as err:
+        WordConfig(**kwargs)
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Machinery: drawing, rendering, validation
+
+
+@settings(max_examples=60)
+@given(lo=st.integers(-50, 50), span=st.integers(0, 40), step=st.sampled_from(["1", "0.5", "0.25", "0.01", "5"]),
+       seed=st.integers(0, 2**32))
+def test_number_slots_draw_on_their_grid_within_range(lo, span, step, seed):
+    step_value = Fraction(step)
+    hi = lo + span * step_value
+    kind = "integer" if step_value.denominator == 1 else "decimal"
+    t = Template(id="en.comparison.probe", lang="en", topic="comparison", nums={"a": Num(str(lo), str(hi), step, kind)},
+                 expression="{a}", texts=("It is {a}. What is it?",), allow_negative=True)
+    rng = random.Random(seed)
+    for _ in range(5):
+        values, shown, written = draw_slots(t, rng)
+        value = Fraction(values["a"])
+        assert lo <= value <= hi and (value - lo) % step_value == 0
+        assert Fraction(written["a"]) == value and shown["a"] == written["a"]
+
+
+@settings(max_examples=30)
+@given(seed=st.integers(0, 2**32))
+def test_fraction_and_percent_slots(seed):
+    t = Template(id="en.ratio_fraction.probe", lang="en", topic="ratio_fraction",
+                 nums={"f": Num(2, 12, kind="fraction"), "r": Num("0.5", "99.5", "0.5", kind="percent")},
+                 expression="{f}*{r}", texts=("What is {f} of {r}, and {f:zh}, {r:zh}?",), round_decimals=4)
+    values, shown, written = draw_slots(t, random.Random(seed))
+    f, r = values["f"], values["r"]
+    assert 0 < f < 1 and 2 <= f.denominator <= 12 and shown["f"] == f"{f.numerator}/{f.denominator}"
+    assert written["f"] == f"({f.numerator}/{f.denominator})"
+    assert shown["r"].endswith("%") and Fraction(shown["r"][:-1]) / 100 == r
+    p = render(t, random.Random(seed))
+    assert "分之" in p.question and "百分之" in p.question
+    check_trace_independently(p.trace)
+
+
+def test_numbers_in_words():
+    assert [english_words(n) for n in (0, 7, 13, 20, 42, 99, 100)] == [
+        "zero", "seven", "thirteen", "twenty", "forty-two", "ninety-nine", "100"]
+    assert [chinese_integer(n) for n in (0, 10, 12, 20, 105, 1010, 30020, 10000)] == [
+        "零", "十", "十二", "二十", "一百零五", "一千零一十", "三万零二十", "一万"]
+    assert chinese_number("3.05") == "三点零五" and chinese_number("-2") == "负二"
+
+
+def test_word_slots_same_slot_same_word_and_shared_lists_differ():
+    t = Template(id="en.comparison.probe2", lang="en", topic="comparison", nums={"a": Num(2, 9)},
+                 expression="{a}", words={"n1": "names", "n2": "names", "i": "fruits"},
+                 texts=("{n1} and {n2} have {a} {i.pl}. {n1} likes {i.a}. How many {i.pl} do {n1} and {n2} have?",))
+    for seed in range(100):
+        q = render(t, random.Random(seed)).question
+        m = re.match(r"(\w+) and (\w+) have \d \w+\. (\w+) likes an? (\w+)\. How many (\w+) do (\w+) and (\w+)", q)
+        assert m, q
+        n1, n2, n1b, _, _, n1c, n2b = m.groups()
+        assert n1 == n1b == n1c and n2 == n2b and n1 != n2
+
+
+def _template(**overrides) -> Template:
+    base = dict(id="en.buying.bad", lang="en", topic="buying", nums={"a": Num(2, 9), "b": Num(2, 9)},
+                expression="{a}+{b}", texts=("{a} and {b}. How many?",))
+    return Template(**{**base, **overrides})
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"texts": ("{a} and {c}. How many?",)}, "not a declared slot"),
+        ({"expression": "{a}+{zz}"}, "not a number"),
+        ({"expression": "({a}+{b}"}, "unbalanced"),
+        ({"conditions": ("{a} ~ {b}",)}, "needs one of"),
+        ({"words": {"w": "no_such_list"}}, "no_such_list"),
+        ({"clauses": (0, 2)}, "clauses"),
+        ({"nums": {"a": Num(2, 9, kind="complex"), "b": Num(2, 9)}}, "unknown kind"),
+        ({"nums": {"a": Num(2, 9, 2), "b": Num(2, 9)}}, "multiple of step"),
+        ({"texts": ("{a:spelled} and {b}. How many?",)}, "format spec"),
+        ({"derived": {"a": "{b}*2"}}, "already a slot"),
+    ],
+)
+def test_malformed_templates_fail_with_one_line_naming_the_template(overrides, message):
+    with pytest.raises(ValueError, match=message) as err:
+        render(_template(**overrides), random.Random(0))
+    assert "en.buying.bad" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [({"id": "zh.buying.bad"}, "must be"), ({"topic": "poetry"}, "unknown topic"), ({"lang": "fr"}, "language")],
+)
+def test_template_identity_is_checked_at_construction(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _template(**overrides)
+
+
+def test_impossible_conditions_give_up_instead_of_looping():
+    t = _template(conditions=("{a} > 100",))
+    assert render(t, random.Random(0)) is None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CLI and shards
+
+
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_cli_prints_json_lines_same_bytes_for_same_arguments(capsysbinary, lang):
+    args = ["sample", "--kind", "word", "--lang", lang, "--n", "30", "--seed", "9", "--split", "validation"]
+    status, first, err = run_main(capsysbinary, *args)
+    assert (status, err) == (0, "")
+    assert run_main(capsysbinary, *args)[1] == first
+    records = [json.loads(line) for line in first.decode("utf-8").splitlines()]
+    expected = itertools.islice(sample_word_problems(9, lang, "validation"), 30)
+    assert records == [p.to_json() for p in expected]
+    assert set(records[0]) == {"question", "equation", "chain", "answer", "value", "template", "lang", "source"}
+    for record in records:
+        check_trace_independently(record["chain"])
+    held = run_main(capsysbinary, "sample", "--kind", "word", "--lang", lang, "--n", "10", "--seed", "1", "--split",
+                    "heldout_templates")[1]
+    assert {json.loads(line)["template"] for line in held.decode().splitlines()} <= heldout_template_ids(lang)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sample", "--kind", "word", "--stage", "mul", "--n", "2", "--seed", "0"],
+        ["sample", "--lang", "en", "--n", "2", "--seed", "0"],
+        ["sample", "--kind", "word", "--split", "extrapolation", "--n", "2", "--seed", "0"],
+        ["sample", "--split", "heldout_templates", "--n", "2", "--seed", "0"],
+        ["sample", "--kind", "word", "--lang", "fr", "--n", "2", "--seed", "0"],
+    ],
+)
+def test_cli_bad_word_arguments_give_one_line(capsysbinary, args):
+    status, out, err = run_main(capsysbinary, *args)
+    assert status == 2 and out == b"" and err.count("\n") == 1 and "error" in err
+
+
+def test_word_shards_are_json_lines_and_arithmetic_manifests_are_unchanged(tmp_path):
+    write_shards(tmp_path / "w", n_shards=2, per_shard=7, seed=4, workers=1, progress=False, kind="word", lang="zh")
+    lines = list(read_shards(tmp_path / "w"))
+    assert len(lines) == 14 and all(json.loads(line)["lang"] == "zh" for line in lines)
+    spec = ShardSpec(4, 2, 7, kind="word", lang="zh")
+    assert lines == list(shard_traces(spec, 0)) + list(shard_traces(spec, 1))
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text())
+    assert (manifest["arguments"]["kind"], manifest["arguments"]["lang"]) == ("word", "zh")
+    write_shards(tmp_path / "w", n_shards=2, per_shard=7, seed=4, workers=1, progress=False, kind="word", lang="zh")
+    arithmetic = ShardSpec(4, 2, 7)
+    assert "kind" not in arithmetic.arguments() and "lang" not in arithmetic.arguments()
+    with pytest.raises(ValueError, match="lang"):
+        ShardSpec(4, 2, 7, kind="word", lang="fr")
