@@ -13,19 +13,31 @@ dense boolean mask, which rules out its flash backend.
 
     PYTHONPATH=. python benchmarks/bench_flash_attention.py        # on a GPU: all providers, bf16, saved
     PYTHONPATH=. python benchmarks/bench_flash_attention.py --providers torch sdpa   # on CPU: small smoke run
+    PYTHONPATH=. python benchmarks/bench_flash_attention.py --quick   # the runbook's points (see --help)
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from benchmarks.harness import Measurement, append_csv, common_args, compiled, measure, plot, print_rows, resolve_common
+from benchmarks.harness import (
+    MODES, Measurement, append_csv, common_args, compiled, measure, plot, print_rows, resolve_common,
+)
 from kernels import flash_attention, flash_attention_reference
 
 OP = "flash_attention"
 PROVIDERS = ("triton", "torch", "torch.compile", "sdpa")
+# --sdpa-backend names -> the backend SDPA is restricted to (auto: PyTorch's own choice per shape).
+SDPA_BACKENDS = {"flash": SDPBackend.FLASH_ATTENTION, "efficient": SDPBackend.EFFICIENT_ATTENTION,
+                 "cudnn": SDPBackend.CUDNN_ATTENTION, "math": SDPBackend.MATH}
+# --quick on CUDA: the issue-4 comparison (forward + backward against SDPA's FlashAttention-2 backend and
+# torch.compile) at T = 512-2048, where its target is set; the eager reference (a T x T fp32 matrix) is left out.
+QUICK_PROVIDERS = ["triton", "sdpa", "torch.compile"]
+QUICK_SEQ_LENS = [512, 1024, 2048]
 HEAD_DIM = 64
 
 
@@ -77,7 +89,21 @@ def main() -> None:
     parser.add_argument("--no-causal", dest="causal", action="store_false", help="full (non-causal) attention")
     parser.add_argument("--segment-len", type=int, default=None,
                         help="pack segments of this many tokens (segment_ids; a dense mask for sdpa)")
+    parser.add_argument("--sdpa-backend", choices=["auto", *SDPA_BACKENDS], default="auto",
+                        help="restrict sdpa to one backend (default auto: PyTorch's choice, named in the CSV note); "
+                             "flash is FlashAttention-2")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"fewer points, for a GPU session's time budget: mode full (forward + backward), "
+                             f"T {' '.join(map(str, QUICK_SEQ_LENS))}, on CUDA providers {' '.join(QUICK_PROVIDERS)} "
+                             f"with --sdpa-backend flash (each where not set explicitly)")
     args = parser.parse_args()
+    if args.quick:
+        on_cuda = args.device.startswith("cuda")
+        args.modes = ["full"] if args.modes == list(MODES) else args.modes
+        args.seq_lens = args.seq_lens or (QUICK_SEQ_LENS if on_cuda else None)
+        args.providers = args.providers or (QUICK_PROVIDERS if on_cuda else None)
+        if on_cuda and args.sdpa_backend == "auto":
+            args.sdpa_backend = "flash"
     device, dtype, providers = resolve_common(args, PROVIDERS)
     on_gpu = device.type == "cuda"
     seq_lens = args.seq_lens or ([256, 512, 1024, 2048] if on_gpu else [128, 256])
@@ -110,16 +136,22 @@ def main() -> None:
         }
         notes = {p: "" for p in PROVIDERS}
         with torch.no_grad():
-            notes["sdpa"] = "backend=" + sdpa_backend(q, k, v, attn_mask, causal and attn_mask is None)
+            notes["sdpa"] = "backend=" + (SDPA_BACKENDS[args.sdpa_backend].name + " (forced)"
+                                          if args.sdpa_backend != "auto"
+                                          else sdpa_backend(q, k, v, attn_mask, causal and attn_mask is None))
         if args.segment_len:
             notes = {p: f"{n} segment_len={args.segment_len}".strip() for p, n in notes.items()}
         for provider in providers:
-            for mode in args.modes:
-                rows.append(measure(
-                    OP, provider, mode, fns[provider], [q, k, v],
-                    shape=f"{B}x{H}x{T}x{D}" + ("" if causal else " full"), x_value=T, dtype=dtype, device=device,
-                    flops=attention_flops(mode, B, H, T, D, causal), note=notes[provider],
-                ))
+            # --sdpa-backend holds for the whole measurement (a global dispatcher setting, entered once, so its
+            # cost is not timed); it would refuse to run rather than fall back to another backend.
+            forced = provider == "sdpa" and args.sdpa_backend != "auto"
+            with sdpa_kernel([SDPA_BACKENDS[args.sdpa_backend]]) if forced else contextlib.nullcontext():
+                for mode in args.modes:
+                    rows.append(measure(
+                        OP, provider, mode, fns[provider], [q, k, v],
+                        shape=f"{B}x{H}x{T}x{D}" + ("" if causal else " full"), x_value=T, dtype=dtype,
+                        device=device, flops=attention_flops(mode, B, H, T, D, causal), note=notes[provider],
+                    ))
         del q, k, v
 
     print_rows(rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.harness import add_row_width_args, common_args, compiled, resolve_common, run_row_wise
+from benchmarks.harness import add_row_width_args, apply_quick, common_args, compiled, resolve_common, run_row_wise
 from kernels import rms_norm, rms_norm_reference
 
 OP = "rms_norm"
@@ -35,6 +35,7 @@ def main() -> None:
     add_row_width_args(parser)
     parser.add_argument("--eps", type=float, default=1e-6)
     args = parser.parse_args()
+    apply_quick(args)
     device, dtype, providers = resolve_common(args, PROVIDERS)
 
     eps = args.eps

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmarks.harness import add_row_width_args, common_args, compiled, resolve_common, run_row_wise
+from benchmarks.harness import add_row_width_args, apply_quick, common_args, compiled, resolve_common, run_row_wise
 from kernels import swiglu, swiglu_reference
 
 OP = "swiglu"
@@ -31,6 +31,7 @@ def main() -> None:
     parser = common_args(__doc__.splitlines()[0], PROVIDERS)
     add_row_width_args(parser)
     args = parser.parse_args()
+    apply_quick(args)
     device, dtype, providers = resolve_common(args, PROVIDERS)
 
     fns = {"triton": swiglu, "torch": swiglu_reference}

@@ -290,6 +290,24 @@ def add_row_width_args(parser: argparse.ArgumentParser) -> None:
                         help="rows = batch x sequence length (default 16384 on CUDA, 512 on CPU)")
     parser.add_argument("--presets", nargs="+", default=["10m", "100m", "500m"], help="model presets for widths")
     parser.add_argument("--widths", nargs="+", type=int, default=None, help="explicit widths instead of presets")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer points, for a GPU session's time budget: presets 10m and 100m (the trained ones) "
+                             "and modes forward and backward, where --presets/--widths/--modes do not say otherwise")
+
+
+def apply_quick(args: argparse.Namespace) -> None:
+    """--quick for the row-wise benchmarks: presets 10m and 100m, modes forward and backward, unless set explicitly.
+
+    Each shape costs a torch.compile of the reference (a forward and a backward graph, seconds each) besides its
+    timings, so two widths instead of three and no `full` mode keep one script near 25 s on a GPU
+    (benchmarks/gpu_session.sh gives all kernel benchmarks 90 s).
+    """
+    if not args.quick:
+        return
+    if args.presets == ["10m", "100m", "500m"] and not args.widths:
+        args.presets = ["10m", "100m"]
+    if args.modes == list(MODES):
+        args.modes = ["forward", "backward"]
 
 
 def row_width_shapes(args: argparse.Namespace, device: torch.device, which: str) -> list[tuple[str, int, int]]:

@@ -1,6 +1,11 @@
-"""Side effects of training: curriculum advancement and throughput logging."""
+"""Side effects of training: curriculum advancement, throughput and data-wait logging."""
 
 from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint, ThroughputMonitor
@@ -78,3 +83,101 @@ def _batch_items(batch: dict) -> int:
 
 def _batch_tokens(batch: dict) -> int:
     return batch["idx"].numel() if "idx" in batch else len(batch["question"])
+
+
+class DataWaitMonitor(L.Callback):
+    """How much of each training step the loop spent waiting for its batch: `train/data_wait_share`.
+
+    Per step, `wait` is the host time from the end of the previous step (`on_train_batch_end`) to the start of
+    this one (`on_train_batch_start`): fetching the batch from the DataLoader and moving it to the device, plus any
+    host work of later callbacks in between (a checkpoint save every N steps, logging), so it is an upper bound on
+    the time spent waiting for data. `busy` is the host time from the start to the end of the step. The share is
+    wait / (wait + busy) in [0, 1]: 0 when workers always have the next batch ready, near 1 when the model waits
+    on data generation. The first batch of each epoch is counted from `on_train_epoch_start` (DataLoader workers
+    start again every epoch: `reload_dataloaders_every_n_epochs=1`), and time spent validating is never counted.
+
+    Host time is GPU time only where the step synchronises with the device; `MathGLMModule.training_step` does
+    once per step (its finite-loss check reads the loss), so a step cannot run ahead of the GPU by more than one
+    step's work.
+
+    Logged: `train/data_wait_share` over the last `window` steps (a rolling share, so whichever step the logger
+    samples says something about the steps around it). At the end of training the run's overall share, in total
+    and per curriculum stage, is printed and written to `<run dir>/data_wait.json` (rank zero only).
+    """
+
+    FILENAME = "data_wait.json"
+
+    def __init__(self, window: int = 50):
+        if window < 1:
+            raise ValueError(f"DataWaitMonitor: window must be >= 1, got {window}")
+        self.window = window
+        self._recent: deque[tuple[float, float]] = deque(maxlen=window)
+        self._mark: float | None = None  # end of the previous step, or the start of the epoch
+        self._start: float | None = None
+        self._wait_now = 0.0
+        self.totals: dict[str, list[float]] = {}  # stage name -> [wait s, busy s, steps]
+
+    @staticmethod
+    def share(wait: float, busy: float) -> float:
+        """wait / (wait + busy), 0 when both are 0."""
+        total = wait + busy
+        return wait / total if total > 0 else 0.0
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        self._mark = time.perf_counter()
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        self._mark = None  # validation is not waiting for data
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        if not trainer.sanity_checking:
+            self._mark = time.perf_counter()  # a validation inside an epoch: training resumes from here
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        now = time.perf_counter()
+        self._wait_now = now - self._mark if self._mark is not None else 0.0
+        self._start = now
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        now = time.perf_counter()
+        if self._start is None:
+            return
+        busy = now - self._start
+        self._recent.append((self._wait_now, busy))
+        stage = _stage_name(trainer)
+        wait_s, busy_s, steps = self.totals.get(stage, (0.0, 0.0, 0))
+        self.totals[stage] = [wait_s + self._wait_now, busy_s + busy, steps + 1]
+        recent_share = self.share(sum(w for w, _ in self._recent), sum(b for _, b in self._recent))
+        pl_module.log("train/data_wait_share", recent_share)
+        self._start = None
+        self._mark = now
+
+    def summary(self) -> dict:
+        """The run's share overall and per curriculum stage, with the seconds and steps it comes from."""
+        wait = sum(t[0] for t in self.totals.values())
+        busy = sum(t[1] for t in self.totals.values())
+        steps = int(sum(t[2] for t in self.totals.values()))
+        return {
+            "data_wait_share": self.share(wait, busy), "wait_s": wait, "step_s": busy, "steps": steps,
+            "by_stage": {name: {"data_wait_share": self.share(w, b), "wait_s": w, "step_s": b, "steps": int(n)}
+                         for name, (w, b, n) in self.totals.items()},
+            "definition": "wait = host time from the end of one training step to the start of the next (DataLoader "
+                          "fetch and device transfer, plus later callbacks' host work); share = wait / (wait + step)",
+        }
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        if not trainer.is_global_zero or not self.totals:
+            return
+        summary = self.summary()
+        path = Path(trainer.default_root_dir) / self.FILENAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=1) + "\n")
+        stages = ", ".join(f"{name} {s['data_wait_share']:.1%}" for name, s in summary["by_stage"].items())
+        rank_zero_info(f"data wait: {summary['data_wait_share']:.1%} of step time over {summary['steps']} steps "
+                       f"({stages}); written to {path}")
+
+
+def _stage_name(trainer) -> str:
+    datamodule = getattr(trainer, "datamodule", None)
+    stage = getattr(datamodule, "current_stage", None)
+    return getattr(stage, "name", "train")

@@ -30,7 +30,7 @@ from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
-from mathglm.callbacks import CurriculumCallback, RunCheckpoint, TokenThroughputMonitor
+from mathglm.callbacks import CurriculumCallback, DataWaitMonitor, RunCheckpoint, TokenThroughputMonitor
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data import MathDataModule
 from mathglm.lit_module import MathGLMModule, NonFiniteLossError, schedule_problem
@@ -115,6 +115,7 @@ def run_trainer_kwargs(run_dir: Path, checkpoint_every_n_steps: int) -> dict:
                           every_n_train_steps=checkpoint_every_n_steps),
             LearningRateMonitor(logging_interval="step"),
             TokenThroughputMonitor(),
+            DataWaitMonitor(),  # train/data_wait_share; the run's share in data_wait.json
         ],
         logger=TensorBoardLogger(save_dir=str(run_dir), name="", version="", default_hp_metric=False),
         default_root_dir=str(run_dir),
