@@ -82,6 +82,9 @@ def _resolve_config(component: str | dict) -> ArithmeticConfig:
     return get_stage(base).with_(**knobs) if base else ArithmeticConfig(**knobs)
 
 
+# How many draws `CurriculumStage.held_out` may read per problem it returns, looking for distinct questions.
+HELD_OUT_DRAWS_PER_PROBLEM = 50
+
 @dataclass
 class MixtureComponent:
     """One generator configuration of a stage's mixture."""
@@ -144,9 +147,26 @@ class CurriculumStage:
         return self.mix[-1]
 
     def held_out(self, n: int, seed: int, split: str) -> list[tuple[Problem, MixtureComponent]]:
-        """A fixed set of `n` problems of `split` (validation, test): the same for the same seed and stage."""
+        """A fixed set of up to `n` problems of `split` (validation, test) with distinct questions, drawn by the
+        mixture's weights: the same for the same seed and stage.
+
+        Distinct, as `mathglm.evaluate.fresh_problems` draws them: a small question space (the one-digit times
+        tables have 81 questions, about 4 of them in the test split) would otherwise fill the set with repeats
+        and weigh one question many times. So a stage whose split holds fewer than `n` questions gives fewer
+        (the stream is read for at most HELD_OUT_DRAWS_PER_PROBLEM * n draws), and a tiny component's share
+        of the set can fall below its mixture weight.
+        """
         rng = random.Random(stream_seed(seed, split, self.name))
-        return [self.sample(rng, split) for _ in range(n)]
+        seen: set[str] = set()
+        out = []
+        for _ in range(HELD_OUT_DRAWS_PER_PROBLEM * n):
+            problem, component = self.sample(rng, split)
+            if problem.question not in seen:
+                seen.add(problem.question)
+                out.append((problem, component))
+                if len(out) == n:
+                    break
+        return out
 
     def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
         """One problem of this stage whose question hashes to `split`."""

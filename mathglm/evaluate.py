@@ -35,6 +35,7 @@ from datagen import Problem, get_stage, parse, sample_problems, trace_expression
 from datagen import describe as datagen_describe
 from datagen.expr import EDGE_KINDS
 from mathglm.checkpoint import InferenceBundle
+from mathglm.curriculum import HELD_OUT_DRAWS_PER_PROBLEM
 from mathglm.encoding import ParsedChain, TraceEncoding
 from mathglm.model import GPT
 from mathglm.solve import Candidate, Solver, answer_value, majority_vote
@@ -81,12 +82,13 @@ def fresh_problems(stage: str, n: int, seed: int = 0, split: str = "test",
                    max_draws: int | None = None) -> list[Problem]:
     """Up to `n` problems of `stage` with distinct questions from datagen's `split` stream (test: never trained on).
 
-    Small stages have few distinct test questions: the stream is read for at most `max_draws` (default 50 n)
-    problems, so fewer than `n` may come back.
+    Small stages have few distinct test questions: the stream is read for at most `max_draws` (default
+    HELD_OUT_DRAWS_PER_PROBLEM n, as the end-of-run table's `CurriculumStage.held_out`) problems, so fewer than `n`
+    may come back.
     """
     seen: set[str] = set()
     out: list[Problem] = []
-    for problem in itertools.islice(sample_problems(seed, stage, split), max_draws or 50 * n):
+    for problem in itertools.islice(sample_problems(seed, stage, split), max_draws or HELD_OUT_DRAWS_PER_PROBLEM * n):
         if problem.question not in seen:
             seen.add(problem.question)
             out.append(problem)

@@ -122,3 +122,16 @@ def test_shard_components_that_cannot_be_trained_on_are_refused(tmp_path):
         build({"shards": str(tmp_path / "d"), "max_digits": 2})
     with pytest.raises(ValueError, match="not a shard directory"):
         build({"shards": str(tmp_path / "missing")})
+
+
+def test_held_out_problems_are_distinct_and_a_tiny_stage_gives_fewer():
+    curriculum = Curriculum.from_dict({"stages": [
+        {"name": "sums", "mix": {"add_sub": 1.0}},
+        {"name": "tables", "mix": {"tables": {"base": "mul", "max_digits": 1}}},
+    ]})
+    sums = [p.question for p, _ in curriculum.stages[0].held_out(300, seed=2, split="test")]
+    assert len(sums) == len(set(sums)) == 300
+    assert sums == [p.question for p, _ in curriculum.stages[0].held_out(300, seed=2, split="test")]
+    # 81 one-digit products (100 with edge values' 0), a few of them in the test split: each once.
+    tables = [p.question for p, _ in curriculum.stages[1].held_out(100, seed=2, split="test")]
+    assert 0 < len(tables) == len(set(tables)) < 20
