@@ -1,6 +1,6 @@
 """A fast loop for tuning the default CPU run's recipe: mathglm's model, data and curriculum, a plain training loop.
 
-    python -m benchmarks.recipe_experiment --batch-size 24 --steps 1600 --switch 200 --threads 1
+    python -m benchmarks.recipe_experiment --batch-size 24 --steps 1900 --switch 200 --threads 1
 
 It trains the `tiny` model on a first stage's mixture for `--switch` steps, then on the last stage's mixture with
 replay of the first, under the default run's warm-up + cosine schedule, and reports exact-answer accuracy by
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--last-mix", type=json.loads, default=DEFAULT_LAST,
                         help="last stage's mixture as JSON; accuracy is measured on it (default: add_sub 0.3, mul 0.7)")
     parser.add_argument("--switch", type=int, default=200, help="steps of the first stage (default 200)")
-    parser.add_argument("--steps", type=int, default=1600, help="total optimizer steps (default 1600)")
+    parser.add_argument("--steps", type=int, default=1900, help="total optimizer steps (default 1900)")
     parser.add_argument("--batch-size", type=int, default=24, help="packed windows per step (default 24)")
     parser.add_argument("--window", type=int, default=128, help="tokens per window (default 128)")
     parser.add_argument("--replay", type=float, default=0.2, help="share of first-stage problems later (default 0.2)")

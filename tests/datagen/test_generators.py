@@ -272,6 +272,38 @@ def test_edge_share_zero_turns_edge_values_off():
     assert 3 * equal[0] < equal[1], equal
 
 
+def test_the_sign_of_a_difference_does_not_follow_from_its_units_digits():
+    # Same-length operands: the sign is decided by the leading digits. When borrow patterns were drawn for a-b as
+    # written, comparing the units digits gave the sign 79% of the time, and a model learned that shortcut
+    # (49-59 answered 0); now it is a coin toss, as for uniform operands.
+    pairs = [p.question.split("-") for p in sample("add_sub", 20000) if p.meta["ops"] == ("-",)]
+    same = [(a, b) for a, b in pairs if len(a) == len(b) >= 2 and a != b]
+    units_rule = sum((a[-1] < b[-1]) == (int(a) < int(b)) for a, b in same) / len(same)
+    assert len(same) > 1000 and units_rule < 0.62, units_rule
+
+
+def test_borrow_patterns_are_drawn_for_the_larger_minus_the_smaller():
+    def borrows(big: int, small: int) -> list[bool]:
+        out, borrow = [], 0
+        for i in range(len(str(small))):
+            digit = big // 10**i % 10 - borrow
+            borrow = int(digit < small // 10**i % 10)
+            out.append(bool(borrow))
+        return out
+
+    patterns = collections.Counter()
+    for p in sample("add_sub", 6000):
+        if p.meta["ops"] != ("-",) or set(p.meta["edges"]) - {"negative_difference"} or min(p.meta["digits"]) < 2:
+            continue
+        big, small = sorted(map(int, p.question.split("-")), reverse=True)
+        seen = borrows(big, small)
+        patterns["none" if not any(seen) else "all" if all(seen[:-1]) else "mixed"] += 1
+    # A third of the pairs are drawn with no borrow and a third with a borrow at every place (but the top of
+    # equal-length numbers); unconstrained draws add to both, and a few drawn pairs admit no such pattern.
+    total = sum(patterns.values())
+    assert patterns["none"] > total / 3 and patterns["all"] > total / 4, patterns
+
+
 def test_differences_are_negative_about_half_the_time():
     subtractions = [p for p in sample("add_sub", 4000) if p.meta["ops"] == ("-",)]
     negative = sum(p.value < 0 for p in subtractions) / len(subtractions)
