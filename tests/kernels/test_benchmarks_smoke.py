@@ -64,3 +64,17 @@ def test_recipe_experiment_runs_and_saves(tmp_path, capsys):
     (row,) = csv.DictReader((tmp_path / "recipe_experiment.csv").open())
     assert (row["steps"], row["switch"], row["batch_size"]) == ("4", "2", "2")
     assert 0 <= float(row["test_accuracy"]) <= 1 and row["groups"].startswith("{") and row["command"]
+
+
+def test_natural_inputs_scores_every_row_against_the_exact_engine(capsys):
+    from benchmarks import natural_inputs
+
+    shipped = next(p for p in (Path(__file__).resolve().parents[2] / "models").iterdir() if p.is_dir())
+    assert natural_inputs.main(["-c", str(shipped), "--n", "10", "--seed", "3"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
+    names = [row.split("|")[1].strip() for row in rows[1:]]
+    assert names == ["add_sub uniform", "mul uniform", "uniform 2-digit a-b", "uniform 3-digit a-b",
+                     "uniform 2-digit a*b", "uniform 3-digit a+b", "close differences a-(a+d)"]
+    for row in rows[1:]:
+        n, exact = row.split("|")[2:4]
+        assert 0 < int(n) <= 10 and 0.0 <= float(exact.strip().rstrip("%")) <= 100.0
