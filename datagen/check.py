@@ -23,7 +23,8 @@ class StepError:
     index: int
     """0-based index into the segments after the question."""
     reason: str
-    """E.g. "step 2 '91980+2146' has value 94126, the question's is 113442", or
+    """What is wrong with that segment, without its index (callers number steps their own way), e.g.
+    "'91980+2146' has value 94126, the question's is 113442", or
     "answer '00' has the right value but is not written canonically (write '0')"."""
 
 
@@ -52,8 +53,8 @@ def _value(text: str) -> tuple[int, int] | None:
 
 def _value_mismatch(i: int, segment: str, value: tuple[int, int] | None, n: int, d: int) -> StepError:
     if value is None:
-        return StepError(i, f"step {i} {segment!r} is not a valid expression")
-    return StepError(i, f"step {i} {segment!r} has value {value_text(*value)}, the question's is {value_text(n, d)}")
+        return StepError(i, f"{segment!r} is not a valid expression")
+    return StepError(i, f"{segment!r} has value {value_text(*value)}, the question's is {value_text(n, d)}")
 
 
 def first_error(question: str, segments: list[str]) -> StepError | None:
@@ -79,7 +80,7 @@ def first_error(question: str, segments: list[str]) -> StepError | None:
         if APPROX in segment:
             exact, _, rounded = segment.rpartition(APPROX)
             if i != last or APPROX in exact:
-                return StepError(i, f"step {i} {segment!r}: '{APPROX}' may only come before the final answer")
+                return StepError(i, f"'{APPROX}' may only come before the final answer, not in {segment!r}")
             if exact.strip():
                 value = _value(exact)
                 if value != (n, d):

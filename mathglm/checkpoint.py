@@ -150,6 +150,15 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict]:
     return dict(checkpoint["mathglm"]), weights
 
 
+def check_training_checkpoint(path: str | Path) -> None:
+    """Raise CheckpointError (one line) unless `path` is a readable mathglm training checkpoint, so that resuming
+    from a missing, damaged or foreign file is refused before a Trainer exists."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint file {path}")
+    _read_checkpoint(path)
+
+
 def _read_bundle(directory: Path) -> tuple[dict, dict]:
     """(metadata, state dict) from a directory written by `mathglm.export`."""
     import yaml

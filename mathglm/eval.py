@@ -74,8 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    if args.n < 1 or args.samples < 1:
-        return _fail("--n and --samples must be >= 1", 2)
+    for flag, value in (("--n", args.n), ("--samples", args.samples), ("--batch-size", args.batch_size),
+                        ("--top-k", args.top_k), ("--hypothesis-examples", args.hypothesis_examples)):
+        if value is not None and value < 1:
+            return _fail(f"{flag} must be >= 1", 2)
+    if not args.hypothesis_seconds > 0:
+        return _fail("--hypothesis-seconds must be > 0", 2)
     if args.hypothesis:
         # A project dependency, but an environment may still lack it: say so before any work, in one line.
         try:

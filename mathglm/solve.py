@@ -403,7 +403,10 @@ class Solver:
             if winner.chain.finished:
                 solution.answer = winner.chain.answer
             else:
-                solution.error = f"the chain did not finish within the model's {block}-token context"
+                solution.error = (f"the chain did not finish within the {self.max_new_tokens}-token cap "
+                                  "(--max-new-tokens)"
+                                  if self.max_new_tokens else
+                                  f"the chain did not finish within the model's {block}-token context")
             if self.samples > 1:
                 solution.vote_share, solution.votes = vote.share, vote.tally
             if self.verify:
@@ -543,8 +546,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    if args.samples < 1:
-        return _fail("--samples must be >= 1", 2)
+    for flag, value in (("--samples", args.samples), ("--batch-size", args.batch_size), ("--top-k", args.top_k),
+                        ("--max-new-tokens", args.max_new_tokens)):
+        if value is not None and value < 1:
+            return _fail(f"{flag} must be >= 1", 2)
     if args.temperature is not None and args.temperature < 0:
         return _fail("--temperature must be >= 0", 2)
     if args.question and args.input:

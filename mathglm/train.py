@@ -31,6 +31,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from mathglm.callbacks import CurriculumCallback, DataWaitMonitor, RunCheckpoint, TokenThroughputMonitor
+from mathglm.checkpoint import CheckpointError, check_training_checkpoint
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data import MathDataModule
 from mathglm.lit_module import MathGLMModule, NonFiniteLossError, schedule_problem
@@ -156,6 +157,11 @@ class TrainCLI(LightningCLI):
                              f"or choose another --run_dir")
         if ckpt_path == "last" and not (checkpoints / "last.ckpt").is_file():
             raise SystemExit(f"error: --ckpt_path last, but there is no {checkpoints / 'last.ckpt'}")
+        if ckpt_path is not None:
+            try:
+                check_training_checkpoint(checkpoints / "last.ckpt" if ckpt_path == "last" else ckpt_path)
+            except CheckpointError as err:
+                raise SystemExit(f"error: ckpt_path: {err}") from None
         callbacks = list(self._get(self.config_init, "trainer").get("callbacks") or [])
         run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
         kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])

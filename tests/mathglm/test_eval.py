@@ -213,3 +213,14 @@ def test_cli_hypothesis_without_the_package_is_one_line_error(tmp_path, capsys, 
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: --hypothesis needs the hypothesis package: pip install hypothesis"]
     assert not (tmp_path / "ev").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--n", "0"], "--n must be >= 1"), (["--top-k", "0"], "--top-k must be >= 1"),
+    (["--batch-size", "0"], "--batch-size must be >= 1"), (["--hypothesis-examples", "0"], "--hypothesis-examples"),
+    (["--hypothesis-seconds", "-1"], "--hypothesis-seconds must be > 0"),
+])
+def test_eval_refuses_out_of_range_counts_in_one_line(args, message, capsys):
+    assert eval_cli.main(["-c", "nowhere", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1

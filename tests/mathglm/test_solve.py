@@ -378,3 +378,9 @@ def test_batched_generation_matches_one_at_a_time():
     together = generate_chains(*args, batch_size=64)
     assert together == alone
     assert not any(c.finished for c in alone)
+
+
+@pytest.mark.parametrize("flag", ["--top-k", "--batch-size", "--max-new-tokens", "--samples"])
+def test_counts_below_one_are_refused_in_one_line(flag, capsys):
+    assert solve.main(["-c", "nowhere", flag, "0", "1+1"]) == 2
+    assert capsys.readouterr().err == f"error: {flag} must be >= 1\n"

@@ -159,6 +159,18 @@ def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     assert ckpt["global_step"] == 400
 
 
+@pytest.mark.parametrize("content, message", [(None, "no checkpoint file"),
+                                              (b"not a checkpoint", "damaged or not a PyTorch file")])
+def test_resuming_from_a_missing_or_corrupt_checkpoint_is_one_line(tmp_path, content, message):
+    path = tmp_path / "given.ckpt"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--run_dir", str(tmp_path / "run"), "--ckpt_path", str(path), "--trainer.max_steps", "1"])
+    assert str(exit_.value.code).startswith("error: ckpt_path: ") and message in str(exit_.value.code)
+    assert "\n" not in str(exit_.value.code)
+
+
 def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"x")
