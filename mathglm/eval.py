@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--hypothesis", action="store_true", help="also property-test the checkpoint with "
                         "datagen's hypothesis strategies and list minimal counterexamples by operation")
     parser.add_argument("--hypothesis-examples", type=int, default=100,
-                        help="examples per operation for --hypothesis (default 100)")
+                        help="examples per operation for --hypothesis (default 100); shrinking a counterexample "
+                        "tries more questions on top")
     parser.add_argument("--hypothesis-seconds", type=float, default=60.0,
                         help="time budget per operation for --hypothesis (default 60)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -591,7 +591,8 @@ def find_counterexamples(
 
 
 def counterexamples_markdown(stage: str, found: Sequence[Counterexample], max_examples: int) -> str:
-    lines = [f"### minimal counterexamples: {stage} (hypothesis, up to {max_examples} examples per operation)", "",
+    lines = [f"### minimal counterexamples: {stage} (hypothesis, {max_examples} examples per operation, plus the "
+             "questions it tries while shrinking a counterexample: `tried` counts both)", "",
              "| operation | smallest wrong question | expected | model | first wrong step | wrong / tried |",
              "|---|---|---|---|---:|---:|"]
     for c in found:

@@ -525,17 +525,19 @@ def _batch(solver: Solver, args: argparse.Namespace) -> int:
             lines = Path(args.input).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         return _fail(f"cannot read {args.input}: {err}")
-    solutions = solver.solve(lines, progress=not args.no_progress)
-    text = "".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as err:
-            return _fail(f"cannot write {args.output}: {err}")
-        failed = sum(s.error is not None for s in solutions)
-        print(f"wrote {len(solutions)} answers to {args.output} ({failed} lines with errors)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    if not args.output:
+        solutions = solver.solve(lines, progress=not args.no_progress)
+        sys.stdout.write("".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions))
+        return 0
+    try:  # opened before any decoding: an unwritable path fails at once, not after the whole batch
+        out = open(args.output, "w", encoding="utf-8")
+    except OSError as err:
+        return _fail(f"cannot write {args.output}: {err}")
+    with out:
+        solutions = solver.solve(lines, progress=not args.no_progress)
+        out.write("".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions))
+    failed = sum(s.error is not None for s in solutions)
+    print(f"wrote {len(solutions)} answers to {args.output} ({failed} lines with errors)", file=sys.stderr)
     return 0
 
 

@@ -384,3 +384,17 @@ def test_batched_generation_matches_one_at_a_time():
 def test_counts_below_one_are_refused_in_one_line(flag, capsys):
     assert solve.main(["-c", "nowhere", flag, "0", "1+1"]) == 2
     assert capsys.readouterr().err == f"error: {flag} must be >= 1\n"
+
+
+def test_an_unwritable_output_fails_before_any_decoding(tmp_path, monkeypatch, capsys):
+    questions = tmp_path / "qs.txt"
+    questions.write_text("1+1\n2+2\n")
+
+    def never(self, lines, progress=False):
+        raise AssertionError("decoded before the output path was checked")
+
+    monkeypatch.setattr(solve.Solver, "solve", never)
+    target = tmp_path / "missing-dir" / "out.jsonl"
+    assert solve.main(["-c", str(random_checkpoint()), "-i", str(questions), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {target}") and err.count("\n") == 1
