@@ -20,26 +20,19 @@ engine.
 from __future__ import annotations
 
 import argparse
-import itertools
 import random
 import sys
 
-from datagen import STAGES, Problem, sample_problems, trace_expression
+from datagen import STAGES, Problem, trace_expression
 from mathglm.checkpoint import load_for_inference
-from mathglm.evaluate import evaluate_bundle
+from mathglm.evaluate import evaluate_bundle, fresh_problems
 
 CLOSE_GAPS = (10, 20, 30, 100, 200)
 
 
 def uniform_stage(stage: str, n: int, seed: int) -> list[Problem]:
     """Up to n distinct test-split problems of `stage` with carry balancing off."""
-    config = STAGES[stage].with_(carry_balance=False)
-    seen: dict[str, Problem] = {}
-    for problem in itertools.islice(sample_problems(seed, config, "test"), 50 * n):
-        seen.setdefault(problem.question, problem)
-        if len(seen) == n:
-            break
-    return list(seen.values())
+    return fresh_problems(STAGES[stage].with_(carry_balance=False), n, seed)
 
 
 def probes(n: int, seed: int) -> dict[str, list[Problem]]:

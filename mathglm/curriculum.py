@@ -17,7 +17,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, TypeVar
 
 import yaml
 
@@ -26,6 +26,8 @@ from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
 from mathglm.config_checks import Range
+
+T = TypeVar("T")
 
 GRANULARITIES = ("coarse", "decomposed")
 # Allowed values of a stage's numbers and of the curriculum's replay share (checked when they are built).
@@ -84,6 +86,22 @@ def _resolve_config(component: str | dict) -> ArithmeticConfig:
 
 # How many draws `CurriculumStage.held_out` may read per problem it returns, looking for distinct questions.
 HELD_OUT_DRAWS_PER_PROBLEM = 50
+
+
+def first_distinct(items: Iterable[T], n: int, key: Callable[[T], str]) -> list[T]:
+    """The first `n` items with distinct `key`s (fewer when `items` runs out first): how held-out problems are
+    drawn, here and in `mathglm.evaluate.fresh_problems`, so that a small question space is not filled with
+    repeats."""
+    seen: set[str] = set()
+    out: list[T] = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+            if len(out) == n:
+                break
+    return out
 
 @dataclass
 class MixtureComponent:
@@ -157,16 +175,8 @@ class CurriculumStage:
         of the set can fall below its mixture weight.
         """
         rng = random.Random(stream_seed(seed, split, self.name))
-        seen: set[str] = set()
-        out = []
-        for _ in range(HELD_OUT_DRAWS_PER_PROBLEM * n):
-            problem, component = self.sample(rng, split)
-            if problem.question not in seen:
-                seen.add(problem.question)
-                out.append((problem, component))
-                if len(out) == n:
-                    break
-        return out
+        draws = (self.sample(rng, split) for _ in range(HELD_OUT_DRAWS_PER_PROBLEM * n))
+        return first_distinct(draws, n, key=lambda drawn: drawn[0].question)
 
     def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
         """One problem of this stage whose question hashes to `split`."""

@@ -31,11 +31,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from datagen import Problem, get_stage, parse, sample_problems, trace_expression
+from datagen import ArithmeticConfig, Problem, get_stage, parse, sample_problems, trace_expression
 from datagen import describe as datagen_describe
 from datagen.expr import EDGE_KINDS
 from mathglm.checkpoint import InferenceBundle
-from mathglm.curriculum import HELD_OUT_DRAWS_PER_PROBLEM
+from mathglm.curriculum import HELD_OUT_DRAWS_PER_PROBLEM, first_distinct
 from mathglm.encoding import ParsedChain, TraceEncoding
 from mathglm.model import GPT
 from mathglm.solve import Candidate, Solver, answer_value, majority_vote
@@ -78,23 +78,17 @@ def relative_error(predicted: Fraction, value: Fraction) -> float:
         return math.inf
 
 
-def fresh_problems(stage: str, n: int, seed: int = 0, split: str = "test",
+def fresh_problems(stage: str | ArithmeticConfig, n: int, seed: int = 0, split: str = "test",
                    max_draws: int | None = None) -> list[Problem]:
-    """Up to `n` problems of `stage` with distinct questions from datagen's `split` stream (test: never trained on).
+    """Up to `n` problems of `stage` (a name or a config) with distinct questions from datagen's `split` stream
+    (test: never trained on).
 
     Small stages have few distinct test questions: the stream is read for at most `max_draws` (default
     HELD_OUT_DRAWS_PER_PROBLEM n, as the end-of-run table's `CurriculumStage.held_out`) problems, so fewer than `n`
     may come back.
     """
-    seen: set[str] = set()
-    out: list[Problem] = []
-    for problem in itertools.islice(sample_problems(seed, stage, split), max_draws or HELD_OUT_DRAWS_PER_PROBLEM * n):
-        if problem.question not in seen:
-            seen.add(problem.question)
-            out.append(problem)
-            if len(out) == n:
-                break
-    return out
+    draws = itertools.islice(sample_problems(seed, stage, split), max_draws or HELD_OUT_DRAWS_PER_PROBLEM * n)
+    return first_distinct(draws, n, key=lambda problem: problem.question)
 
 
 def describe(problem: Problem) -> dict:
