@@ -1,5 +1,6 @@
-"""How the command-line tools (solve, eval, export) talk to a terminal: warnings as one line each, and a reader
-that goes away (`python -m mathglm.eval ... | head`) ends the command quietly instead of with a traceback."""
+"""How the command-line tools (solve, eval, export) talk to a terminal: warnings as one line each, a reader that
+goes away (`python -m mathglm.eval ... | head`) ends the command quietly instead of with a traceback, and count
+flags below 1 are named in one line."""
 
 from __future__ import annotations
 
@@ -25,3 +26,13 @@ def cli_output():
         raise SystemExit(1) from None
     finally:
         warnings.formatwarning = original
+
+
+def count_below_one(args, flags: tuple[str, ...]) -> str | None:
+    """`"--top-k must be >= 1"` for the first of `flags` (argparse names, e.g. "--top-k") set below 1 in `args`,
+    None when all are unset or >= 1."""
+    for flag in flags:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value is not None and value < 1:
+            return f"{flag} must be >= 1"
+    return None

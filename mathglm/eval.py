@@ -20,7 +20,7 @@ from typing import Sequence
 
 from datagen import STAGES
 from mathglm.checkpoint import CheckpointError, load_for_inference
-from mathglm.cli_output import cli_output
+from mathglm.cli_output import cli_output, count_below_one
 from mathglm.evaluate import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
 
 
@@ -75,10 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    for flag, value in (("--n", args.n), ("--samples", args.samples), ("--batch-size", args.batch_size),
-                        ("--top-k", args.top_k), ("--hypothesis-examples", args.hypothesis_examples)):
-        if value is not None and value < 1:
-            return _fail(f"{flag} must be >= 1", 2)
+    problem = count_below_one(args, ("--n", "--samples", "--batch-size", "--top-k", "--hypothesis-examples"))
+    if problem:
+        return _fail(problem, 2)
     if not args.hypothesis_seconds > 0:
         return _fail("--hypothesis-seconds must be > 0", 2)
     if args.hypothesis:

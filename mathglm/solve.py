@@ -33,7 +33,7 @@ import torch
 
 from datagen import ExpressionError, StepError, evaluate, first_error, parse
 from mathglm.checkpoint import CheckpointError, InferenceBundle, load_for_inference
-from mathglm.cli_output import cli_output
+from mathglm.cli_output import cli_output, count_below_one
 from mathglm.encoding import APPROX, ParsedChain
 from mathglm.inference import generate_chains
 
@@ -548,10 +548,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    for flag, value in (("--samples", args.samples), ("--batch-size", args.batch_size), ("--top-k", args.top_k),
-                        ("--max-new-tokens", args.max_new_tokens)):
-        if value is not None and value < 1:
-            return _fail(f"{flag} must be >= 1", 2)
+    problem = count_below_one(args, ("--samples", "--batch-size", "--top-k", "--max-new-tokens"))
+    if problem:
+        return _fail(problem, 2)
     if args.temperature is not None and args.temperature < 0:
         return _fail("--temperature must be >= 0", 2)
     if args.question and args.input:
