@@ -6,16 +6,19 @@
     problems = sample_problems(seed=0, stage="full", split="train", granularity="decomposed")  # endless
 
 Modules: errors (ExpressionError), numbers (exact pairs, formatting, limits), expr (tree, printer, evaluator),
-parser, trace (one operation per step), problem (Problem), stages (ArithmeticConfig, STAGES), registry and
-generators (named generators), splits (hash splits, sample_problems), check (check_chain), strategies
-(hypothesis strategies), shards (writing shard directories), shard_sampler (random access to them for training).
+parser, trace (one operation per step), chain (the one-line `question=...=answer` format: join_chain,
+split_chain), problem (Problem), stages (ArithmeticConfig, STAGES), registry and generators (named generators),
+hashing (stable seeds, text hashes, file digests), splits (hash splits, sample_problems), check (check_chain),
+strategies (hypothesis strategies), shards (writing shard directories), shard_sampler (random access to them for
+training), word (word problems: the WordProblem record, templates, real sets).
 Imports nothing from `mathglm` or `kernels`.
 """
 
+from .chain import APPROX, RELATION, join_chain, split_chain, split_segments
 from .check import StepError, check_chain, check_trace, first_error
 from .errors import ExpressionError
 from .expr import BinOp, Expr, Group, Neg, Num, Percent, Value, canonical, describe, evaluate, to_text
-from .generators import arithmetic, make_problem
+from .generators import arithmetic
 from .numbers import MAX_EXPONENT, MAX_LITERAL_DIGITS, MAX_VALUE_BITS, format_rounded, format_value
 from .parser import MAX_NESTING, MAX_OPERATIONS, parse
 from .problem import Problem
@@ -26,22 +29,19 @@ from .trace import GRANULARITIES, to_engine, trace_steps
 
 
 def trace_expression(text: str, granularity: str = "decomposed", round_decimals: int | None = 2) -> Problem:
-    """Trace any question text (not only generated ones) into a Problem."""
+    """Trace any question text (not only generated ones) into a Problem; the question stays exactly as given
+    (`0.50` stays `0.50`). Raises ExpressionError for text that does not parse or evaluate."""
     parsed = parse(text)
-    tree = to_engine(parsed)
-    config = ArithmeticConfig(round_decimals=round_decimals)
     meta = {**describe(parsed), "generator": "parsed"}
-    problem = make_problem(tree, config, granularity, meta)
-    if problem.question != text:  # keep the question exactly as given (e.g. `0.50` stays `0.50`)
-        problem = Problem(text, problem.chain, problem.answer, problem.approx, problem.value, meta)
-    return problem
+    return Problem.from_tree(text, to_engine(parsed), granularity, round_decimals, meta)
 
 
 __all__ = [
+    "APPROX", "RELATION",
     "ArithmeticConfig", "BinOp", "Expr", "ExpressionError", "GRANULARITIES", "Group", "MAX_EXPONENT",
     "MAX_LITERAL_DIGITS", "MAX_NESTING", "MAX_OPERATIONS", "MAX_VALUE_BITS", "Neg", "Num", "Percent", "Problem",
     "SPLITS", "STAGES", "StepError", "Value", "arithmetic", "canonical", "check_chain", "check_trace", "describe",
-    "evaluate", "first_error", "format_rounded", "format_value", "get_generator", "get_stage", "list_generators",
-    "parse", "register_generator", "sample_problems", "split_of", "to_engine", "to_text", "trace_expression",
-    "trace_steps",
+    "evaluate", "first_error", "format_rounded", "format_value", "get_generator", "get_stage", "join_chain",
+    "list_generators", "parse", "register_generator", "sample_problems", "split_chain", "split_of", "split_segments",
+    "to_engine", "to_text", "trace_expression", "trace_steps",
 ]

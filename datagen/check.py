@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .chain import APPROX, split_segments
 from .errors import ExpressionError
 from .expr import evaluate_pair
 from .numbers import value_text
 from .parser import parse
 
-APPROX = "≈"
 # A rounded answer as the engine writes it: no sign on zero, no leading zeros, digits after a point.
 _ROUNDED = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 
@@ -118,15 +118,9 @@ def check_chain(question: str, segments: list[str]) -> int | None:
     return None if error is None else error.index
 
 
-def split_trace(trace: str) -> tuple[str, list[str]]:
-    """(question, segments) of a one-line trace `question=step=...=answer` (or `...≈rounded`)."""
-    question, *segments = trace.split("=")
-    if not segments and APPROX in question:
-        question, _, rounded = question.partition(APPROX)
-        segments = [APPROX + rounded]
-    return question, segments
-
-
 def check_trace(trace: str) -> int | None:
-    """check_chain on a one-line trace `question=step=...=answer` (or `...≈rounded`)."""
-    return check_chain(*split_trace(trace))
+    """check_chain on a one-line trace `question=step=...=answer` (or `...≈rounded`), cut by `split_segments`.
+
+    Raises ExpressionError if the question itself is malformed.
+    """
+    return check_chain(*split_segments(trace))

@@ -220,30 +220,49 @@ def evaluate(expr: Expr) -> Fraction:
     return Fraction(n, d)
 
 
-def evaluate_pair(expr: Expr) -> tuple[int, int]:
-    """The exact value as a reduced (numerator, denominator) pair."""
+def evaluate_pair(
+    expr: Expr, leaves: dict | None = None, bound: int | None = None, max_exponent: int = MAX_EXPONENT
+) -> tuple[int, int]:
+    """The exact value as a reduced (numerator, denominator) pair.
+
+    The optional arguments serve expressions over open slots (word-problem templates parse theirs once, each slot a
+    marker integer, and evaluate that tree per draw): `leaves` maps a marker (an integer `Value`'s numerator) to the
+    slot's (n, d); with `bound`, every binary operation's result must be smaller than it in magnitude; exponents may
+    not exceed `max_exponent` in magnitude. Raises ExpressionError (division_by_zero, exponent_out_of_range,
+    number_out_of_range, the last also for a result reaching `bound`).
+    """
     t = type(expr)
     if t is BinOp:
-        an, ad = evaluate_pair(expr.left)
-        bn, bd = evaluate_pair(expr.right)
-        return apply_binary(expr.op, an, ad, bn, bd, expr.pos)
+        an, ad = evaluate_pair(expr.left, leaves, bound, max_exponent)
+        bn, bd = evaluate_pair(expr.right, leaves, bound, max_exponent)
+        n, d = apply_binary(expr.op, an, ad, bn, bd, expr.pos, max_exponent)
+        if bound is not None and not -bound * d < n < bound * d:
+            raise ExpressionError("number_out_of_range", f"a step's value reaches +-{bound}", expr.pos)
+        return n, d
     if t is Value:
+        if leaves is not None and expr.d == 1 and expr.n in leaves:
+            return leaves[expr.n]
         return expr.n, expr.d
     if t is Num:
         return literal_value(expr.literal, expr.pos)
     if t is Group:
-        return evaluate_pair(expr.inner)
+        return evaluate_pair(expr.inner, leaves, bound, max_exponent)
     if t is Neg:
-        n, d = evaluate_pair(expr.operand)
+        n, d = evaluate_pair(expr.operand, leaves, bound, max_exponent)
         return -n, d
     if t is Percent:
-        n, d = evaluate_pair(expr.operand)
+        n, d = evaluate_pair(expr.operand, leaves, bound, max_exponent)
         return q_div(n, d, 100, 1)
     raise TypeError(f"not an expression node: {expr!r}")
 
 
-def apply_binary(op: str, an: int, ad: int, bn: int, bd: int, pos: int | None = None) -> tuple[int, int]:
-    """a op b on reduced pairs, with the engine's limits enforced."""
+def apply_binary(
+    op: str, an: int, ad: int, bn: int, bd: int, pos: int | None = None, max_exponent: int = MAX_EXPONENT
+) -> tuple[int, int]:
+    """a op b on reduced pairs, with the engine's limits enforced (exponents up to `max_exponent` in magnitude).
+
+    Raises ExpressionError (division_by_zero, exponent_out_of_range, number_out_of_range) at position `pos`.
+    """
     if op == "+":
         r = q_add(an, ad, bn, bd)
     elif op == "-":
@@ -257,8 +276,8 @@ def apply_binary(op: str, an: int, ad: int, bn: int, bd: int, pos: int | None = 
     else:
         if bd != 1:
             raise ExpressionError("exponent_out_of_range", "exponent is not an integer", pos)
-        if abs(bn) > MAX_EXPONENT:
-            raise ExpressionError("exponent_out_of_range", f"exponent {bn} exceeds +-{MAX_EXPONENT}", pos)
+        if abs(bn) > max_exponent:
+            raise ExpressionError("exponent_out_of_range", f"exponent {bn} exceeds +-{max_exponent}", pos)
         if an == 0 and bn < 0:
             raise ExpressionError("division_by_zero", "zero to a negative power", pos)
         if max(abs(an).bit_length(), ad.bit_length()) * abs(bn) > MAX_VALUE_BITS:

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from datagen import ArithmeticConfig, sample_problems
+from datagen.hashing import stable_seed
 
 KINDS = ("arithmetic", "word")
 
@@ -103,6 +104,7 @@ class ShardSpec:
         return {"config": _jsonable(dataclasses.asdict(self.stage))}
 
     def arguments(self) -> dict[str, Any]:
+        """The manifest's `arguments`: plain JSON of every field (word shards add `kind` and `lang`)."""
         if self.kind == "word":
             return {"kind": "word", "lang": self.lang, **self._common_arguments()}
         return self._common_arguments()
@@ -126,6 +128,7 @@ class ShardSpec:
         return f"shard-{{index:0{width}d}}{suffix}"
 
     def shard_name(self, index: int) -> str:
+        """The file name of shard `index` (`shard-00003.txt`, `.txt.gz` when compressed)."""
         return self.file_pattern.format(index=index)
 
 
@@ -140,7 +143,7 @@ class ShardSummary:
 
 
 def shard_seed(spec: ShardSpec, index: int) -> int:
-    """The 64-bit seed of shard `index`: SHA-256 of (format, seed, index, stage, split, granularity).
+    """The 64-bit seed of shard `index`: `hashing.stable_seed` of (format, seed, index, stage, split, granularity).
 
     Stage, split and granularity are part of the key so that, say, two stages written with the same --seed
     do not share random streams.
@@ -148,8 +151,7 @@ def shard_seed(spec: ShardSpec, index: int) -> int:
     fields = [SHARD_FORMAT, spec.seed, index, spec.stage_key, spec.split, spec.granularity]
     if spec.kind == "word":  # arithmetic keys stay as they were: existing shard directories keep their bytes
         fields += [spec.kind, spec.lang]
-    key = json.dumps(fields)
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    return stable_seed(*fields)
 
 
 def shard_traces(spec: ShardSpec, index: int, count: int | None = None) -> Iterator[str]:

@@ -1,7 +1,7 @@
 """Train / validation / test by a stable hash of the question, and the split-filtered problem stream.
 
-The split of a question depends only on its text (blake2b, not Python's salted `hash`), so it is the same in
-every process and every run, and no question can land in two splits however often it is drawn. Extrapolation is
+The split of a question depends only on its text (`hashing.text_hash64`, not Python's salted `hash`), so it is
+the same in every process and every run, and no question can land in two splits however often it is drawn. Extrapolation is
 a configuration rather than a hash bucket: more operations (and more long operands) than any training stage, so
 its questions cannot occur in training; its stream is also restricted to the "test" bucket.
 """
@@ -9,9 +9,9 @@ its questions cannot occur in training; its stream is also restricted to the "te
 from __future__ import annotations
 
 import random
-from hashlib import blake2b
 from typing import Iterator
 
+from .hashing import text_hash64
 from .problem import Problem
 from .registry import get_generator
 from .stages import ArithmeticConfig, get_stage
@@ -25,7 +25,7 @@ _VALIDATION_BELOW = 950
 
 def split_of(question: str) -> str:
     """"train", "validation" or "test", by a stable hash of the question text."""
-    bucket = int.from_bytes(blake2b(question.encode(), digest_size=8).digest(), "little") % 1000
+    bucket = text_hash64(question) % 1000
     if bucket < _TRAIN_BELOW:
         return "train"
     return "validation" if bucket < _VALIDATION_BELOW else "test"

@@ -150,13 +150,22 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict]:
     return dict(checkpoint["mathglm"]), weights
 
 
-def check_training_checkpoint(path: str | Path) -> None:
-    """Raise CheckpointError (one line) unless `path` is a readable mathglm training checkpoint, so that resuming
-    from a missing, damaged or foreign file is refused before a Trainer exists."""
+def check_training_checkpoint(path: str | Path, tokenizer: Tokenizer | None = None) -> None:
+    """Raise CheckpointError (one line) unless `path` is a readable mathglm training checkpoint made with
+    `tokenizer` (when given), so that resuming from a missing, damaged or foreign file, or one trained with
+    another tokenizer (e.g. before the tokenizer was retrained), is refused before a Trainer exists."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint file {path}")
-    _read_checkpoint(path)
+    metadata, _ = _read_checkpoint(path)
+    if tokenizer is not None:
+        expected, actual = metadata.get("tokenizer_sha256"), tokenizer_fingerprint(tokenizer)
+        if expected != actual:
+            raise CheckpointError(
+                f"{path} was trained with another tokenizer (sha256 {str(expected)[:12]}) than this run's "
+                f"{tokenizer.path} (sha256 {actual[:12]}); start a new run, or set --model.tokenizer_path to the "
+                f"tokenizer it was trained with"
+            )
 
 
 def _read_bundle(directory: Path) -> tuple[dict, dict]:

@@ -25,9 +25,9 @@ from datagen import Problem
 from mathglm.config_checks import Range, check_ranges
 from mathglm.curriculum import Curriculum, CurriculumState, CurriculumStage, stream_seed
 from mathglm.encoding import TraceEncoding
+from mathglm.model import IGNORE_INDEX
 from mathglm.tokenizer import Tokenizer, load_tokenizer
 
-IGNORE = -100
 
 # The allowed values of MathDataModule's numeric arguments (`--data.<key>`), checked in __init__. Whether the
 # window can hold the curriculum's traces needs the model's tokenizer and encoding: `check_window`.
@@ -74,7 +74,7 @@ def pack_batch(
     window is padding (its own segment, no targets). A trace longer than a whole window is skipped.
     """
     idx = torch.full((batch_size, window), tokenizer.pad_id, dtype=torch.long)
-    targets = torch.full((batch_size, window), IGNORE, dtype=torch.long)
+    targets = torch.full((batch_size, window), IGNORE_INDEX, dtype=torch.long)
     segment_ids = torch.zeros((batch_size, window), dtype=torch.long)
     position_ids = torch.zeros((batch_size, window), dtype=torch.long)
     pending: tuple[list[int], list[int]] | None = None

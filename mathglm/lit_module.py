@@ -14,7 +14,7 @@ from mathglm.checkpoint import checkpoint_metadata
 from mathglm.config_checks import Range, check_ranges
 from mathglm.encoding import TraceEncoding
 from mathglm.inference import generate_chains
-from mathglm.model import GPT, GPTConfig
+from mathglm.model import GPT, IGNORE_INDEX, GPTConfig
 from mathglm.tokenizer import load_tokenizer
 
 
@@ -149,7 +149,7 @@ class MathGLMModule(L.LightningModule):
     def _step(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         _, loss = self.model(
             batch["idx"], targets=batch["targets"], segment_ids=batch["segment_ids"],
-            position_ids=batch["position_ids"],
+            position_ids=batch["position_ids"], return_logits=False,
         )
         return loss
 
@@ -163,7 +163,7 @@ class MathGLMModule(L.LightningModule):
         self.log("train/loss", loss, prog_bar=True)
         if self._trainer is not None and self.trainer.datamodule is not None:
             self.log("stage", float(self.trainer.datamodule.state.stage_index), prog_bar=True)
-        self.log("train/answer_tokens", (batch["targets"] != -100).sum().float(), reduce_fx="sum")
+        self.log("train/answer_tokens", (batch["targets"] != IGNORE_INDEX).sum().float(), reduce_fx="sum")
         return loss
 
     def on_before_optimizer_step(self, optimizer) -> None:

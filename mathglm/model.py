@@ -33,6 +33,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ATTENTION_IMPLS = ("reference", "triton", "auto")
+# Target id of a position that predicts nothing (PyTorch cross_entropy's default ignore_index).
+IGNORE_INDEX = -100
 
 
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -280,15 +282,17 @@ class GPTConfig:
         return cls(**{**PRESETS[name], **overrides})
 
 
-# Named sizes, counted with the embedding for the shipped tokenizer (320 padded rows). Head dim 32 for tiny,
-# 64 above (sizes the flash kernel supports); widths and depths chosen so that the totals land near the name:
-# tiny 0.93M, 10m 9.8M, 100m 99.6M, 500m 510M (tests/mathglm/test_model.py checks within 15%).
+# Named sizes, counted with the embedding and output rows of the shipped tokenizer (3,858 pieces, 3,904 padded
+# rows). Head dim 32 for tiny, 64 above (sizes the flash kernel supports); depths chosen so that the totals land
+# near the name: 10m 10.9M (11 layers), 100m 98.0M (13 layers: the product's bound is 100M parameters), 500m
+# 522M; tiny is 1.85M, of which 1.0M are the embedding and output rows (tests/mathglm/test_model.py checks these
+# within 15%). The layer counts went down by one when the tokenizer grew from 284 to 3,858 pieces.
 # block_size: datagen's "full" stage has decomposed traces of median ~185 tokens, p99 ~1500, so the real
 # presets accept 1-2K tokens (RoPE has no table to outgrow; this is only the length check). Override freely.
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": dict(n_layer=4, n_head=4, n_embd=128, block_size=256),
-    "10m": dict(n_layer=12, n_head=4, n_embd=256, block_size=1024),
-    "100m": dict(n_layer=14, n_head=12, n_embd=768, block_size=2048),
+    "10m": dict(n_layer=11, n_head=4, n_embd=256, block_size=1024),
+    "100m": dict(n_layer=13, n_head=12, n_embd=768, block_size=2048),
     "500m": dict(n_layer=18, n_head=24, n_embd=1536, block_size=2048),
 }
 
@@ -396,13 +400,18 @@ class GPT(nn.Module):
         loss_mask: torch.Tensor | None = None,
         segment_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return_logits: bool = True,
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """Logits (B, T, vocab_size) for token ids idx (B, T), and the loss when targets are given.
 
         targets (B, T): next-token ids, -100 where nothing is predicted. loss_mask (B, T) bool: only true
         positions count (e.g. answer tokens only). The loss is the mean cross-entropy over counted positions
         (0 when none count). segment_ids (B, T): packed documents, attention stays inside a segment.
         position_ids (B, T): rotary positions, normally restarting at 0 per segment; default 0..T-1.
+        return_logits=False (training): with targets, the output layer runs only at counted positions and the
+        logits returned are None. Why: with a text vocabulary of a few thousand pieces the output layer of a
+        narrow model costs about as much per token as all its blocks, and prompt positions predict nothing
+        (the Liger-Kernel and torchtune trainers skip them the same way). Raises ValueError when T > block_size.
         """
         B, T = idx.shape
         if T > self.config.block_size:
@@ -414,19 +423,21 @@ class GPT(nn.Module):
         if segment_ids is not None and (kernels is None or (self.training and self.config.dropout > 0)):
             mask = segment_mask(segment_ids)
         x = self._trunk(idx, position_ids, segment_ids, mask, kernels)
-        logits = self._logits(x)
         if targets is None:
-            return logits, None
+            return self._logits(x), None
         if loss_mask is not None:
-            targets = targets.masked_fill(~loss_mask.bool(), -100)
-        counted = (targets != -100).sum()
+            targets = targets.masked_fill(~loss_mask.bool(), IGNORE_INDEX)
+        counted = targets != IGNORE_INDEX
+        if return_logits:
+            logits = self._logits(x)
+            scored, scored_targets = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)
+        else:
+            logits = None
+            scored, scored_targets = self._logits(x[counted]), targets[counted]
         loss = F.cross_entropy(
-            logits.to(_compute_dtype(logits.dtype)).reshape(-1, logits.shape[-1]),
-            targets.reshape(-1),
-            ignore_index=-100,
-            reduction="sum",
+            scored.to(_compute_dtype(scored.dtype)), scored_targets, ignore_index=IGNORE_INDEX, reduction="sum"
         )
-        return logits, loss / counted.clamp(min=1)
+        return logits, loss / counted.sum().clamp(min=1)
 
     # ------------------------------------------------------------- generation
 

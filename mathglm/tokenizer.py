@@ -1,4 +1,4 @@
-"""One SentencePiece tokenizer for every stage: arithmetic traces now, Chinese word problems later.
+"""One SentencePiece tokenizer for every stage: arithmetic traces and word problems in Chinese and English.
 
 What the model must see, and how SentencePiece is told so:
 
@@ -7,7 +7,7 @@ What the model must see, and how SentencePiece is told so:
   Llama split digits for the same reason: a number's tokens then line up with its place values, and the model
   never has to learn that "123" and "1", "2", "3" are related.
 - Each of `+ - * / ^ % ( ) [ ] . = ≈` is a user-defined symbol: always one piece, never merged with
-  neighbours, whatever the training text.
+  neighbours, whatever the training text; so is the line break.
 - `byte_fallback=True`: a character that is not in the vocabulary is written as its UTF-8 bytes
   (`<0xE4>` ...), so no input is unrepresentable and `<unk>` is never produced.
 - No normalisation: `normalization_rule_name="identity"` (the default NFKC would turn full-width `１` into
@@ -19,25 +19,35 @@ decode, so a literal `▁` in the input would come back as a space. `Tokenizer.e
 at literal `▁` and encodes each one as its three UTF-8 byte pieces, which decode back to `▁` itself. `▁` is
 in `required_chars` so a space always has a piece of its own, even when the training text has none.
 
-Vocabulary. Ids 0-3 are `<pad>`, `<s>` (BOS), `</s>` (EOS), `<unk>`; then the 13 symbols, 256 byte pieces,
-and the pieces learned from the corpus. Arithmetic traces are made only of digits and symbols, and neither may
-merge, so on today's corpus the learned part is just the ten digits and `▁`: 284 pieces (the model pads its
-embedding to a multiple of 64, i.e. 320 rows). The trainer asks for `--vocab-size 512` with
-`hard_vocab_limit=False`, so the same command, rerun when the Ape210K word problems join the corpus, fills the
-remaining ~230 slots with the most frequent Chinese characters and words; rarer characters cost three byte
-tokens each. 512 keeps the embedding small next to the smallest real preset (512 x 256 x 2 = 0.26M of 10M)
-while the arithmetic part of the vocabulary stays exactly what it is now. Unigram (SentencePiece's default
-model) is used; with merges forbidden on digits and symbols the choice matters only for text.
+Text. Every non-ASCII character of the training corpus (the ~2,400 Chinese characters of the templated and real
+problem sets, full-width punctuation, `°`, `€`, ...) is a user-defined symbol too: always exactly one piece, never
+merged, so a Chinese problem is one token per character (`王艳 买了 3 台` is 9 tokens; it was 19, three byte
+pieces per character). English is left to the unigram model, which learns words and subwords (`▁apples`).
+
+Vocabulary. Ids 0-3 are `<pad>`, `<s>` (BOS), `</s>` (EOS), `<unk>`; then the 13 symbols, the line break, the single characters,
+256 byte pieces, and `--learned-pieces` pieces learned from the corpus (3,858 pieces in all today). The number of
+learned pieces was chosen by measurement (`python -m benchmarks.tokenizer_vocab`, table in
+benchmarks/RESULTS.md): on held-out text, 1,024 learned pieces halve GSM8K problems (286.0 -> 138.5 tokens) and
+cut Chinese ones by 41% (173.4 -> 101.7), arithmetic traces unchanged; 2,048 would save another 7% of GSM8K
+tokens for 1,024 more rows in both the embedding and the output layer, which on the `tiny` preset (width 128)
+already cost about a third more per training step than the 284-piece arithmetic vocabulary did. Unigram
+(SentencePiece's default model) is used; with merges forbidden on digits, symbols and single characters the choice
+matters only for English.
 
 Reproducible training (the committed `mathglm/assets/tokenizer.model` was made by exactly this)::
 
     python -m mathglm.tokenizer train --out mathglm/assets/tokenizer.model
 
-It draws `--per-config` (default 2000) training-split traces, seed `--seed` (default 0), from
-`datagen.sample_problems` for every stage in `datagen.STAGES` and every granularity in `datagen.GRANULARITIES`
-(8 x 2 today, 32,000 traces, about 15 s) and trains on them in memory with one thread and no sentence
-sampling, so the same code and arguments give the same bytes (sha256 prefix printed; today 9e895847a3d4759c).
-`python -m mathglm.tokenizer encode TEXT...` prints the pieces of any text.
+The corpus (`training_corpus`): `--per-config` (default 2000) training-split traces, seed `--seed` (default 0),
+of every stage in `datagen.STAGES` and both granularities; every string the templates and lexicons can write
+(`datagen.word.writable_text`, so that a rare lexicon word is not left to bytes); `--per-language` (default 5000)
+templated training-split word problems of each language (question and trace lines); the training parts of
+Ape210K, Math23K and GSM8K (`datagen.word.real_sets`; their development parts never enter). 5,000 templated
+problems per language and not more, because their repeated phrasings otherwise crowd GSM8K's vocabulary out of
+the learned pieces (with 20,000, GSM8K problems took 142.8 tokens instead of 138.5 at 1,024 learned pieces). The
+trainer runs in memory with one thread and no sentence sampling, so the same code and arguments give the same
+bytes (about a minute; sha256 prefix printed, today 370d177b3d090d54). `python -m mathglm.tokenizer encode
+TEXT...` prints the pieces of any text.
 """
 
 from __future__ import annotations
@@ -57,11 +67,17 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "assets" / "tokenizer.mod
 # Operators, brackets, the decimal point and the two relation signs of a trace: each always one token.
 SYMBOLS: tuple[str, ...] = ("+", "-", "*", "/", "^", "%", "(", ")", "[", "]", ".", "=", "≈")
 DIGITS = "0123456789"
+# A line break is one piece as well: real problems have paragraphs, and a prompt may put the question and the
+# chain on lines of their own. Training lines cannot hold one (a line is a sentence), so it is declared.
+LINE_BREAK = "\n"
 # SentencePiece's whitespace meta symbol; in the vocabulary it stands for a space.
 SPACE_PIECE = "\u2581"
 
 PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
-DEFAULT_VOCAB_SIZE = 512
+# The shipped tokenizer's training recipe (see the module docstring for how each was chosen).
+DEFAULT_PER_CONFIG = 2000
+DEFAULT_PER_LANGUAGE = 5000
+DEFAULT_LEARNED_PIECES = 1024
 
 
 class Tokenizer:
@@ -136,10 +152,17 @@ def load_tokenizer(path: str | Path | None = None) -> Tokenizer:
 def train_tokenizer(
     lines: Iterable[str],
     out: str | Path,
-    vocab_size: int = DEFAULT_VOCAB_SIZE,
+    vocab_size: int,
     model_type: str = "unigram",
+    single_chars: Iterable[str] = (),
 ) -> Tokenizer:
-    """Train a tokenizer on `lines` (one sentence each, no newlines) and write the model to `out`."""
+    """Train a tokenizer on `lines` (one sentence each, no newlines) and write the model to `out`.
+
+    `single_chars`: characters that are always one piece of their own and never part of a longer one (the
+    Chinese characters of the corpus); they are user-defined symbols like the arithmetic ones. `vocab_size` is the
+    upper bound on all pieces (specials, symbols, bytes, single characters and learned pieces together); the
+    trainer takes fewer when the corpus supports fewer. Raises ValueError for a line with a line break.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
 
@@ -149,6 +172,8 @@ def train_tokenizer(
     for line in sentences:
         if "\n" in line or "\r" in line:
             raise ValueError(f"training line contains a line break: {line!r}")
+    reserved = set(SYMBOLS) | set(DIGITS) | {SPACE_PIECE, LINE_BREAK}
+    singles = sorted(set(single_chars) - reserved)
 
     model = io.BytesIO()
     # From an iterator into memory: no file names end up in the model's stored trainer spec, which keeps the
@@ -158,12 +183,12 @@ def train_tokenizer(
         model_writer=model,
         model_type=model_type,
         vocab_size=vocab_size,
-        # Arithmetic alone has fewer pieces than `vocab_size`; take what the corpus supports.
+        # Take what the corpus supports when it supports fewer pieces than `vocab_size`.
         hard_vocab_limit=False,
         character_coverage=1.0,
         split_digits=True,
         required_chars=DIGITS + SPACE_PIECE,
-        user_defined_symbols=list(SYMBOLS),
+        user_defined_symbols=[*SYMBOLS, LINE_BREAK, *singles],
         byte_fallback=True,
         normalization_rule_name="identity",
         remove_extra_whitespaces=False,
@@ -185,7 +210,7 @@ def train_tokenizer(
     return Tokenizer(out)
 
 
-def datagen_corpus(per_config: int, seed: int = 0) -> Iterator[str]:
+def arithmetic_corpus(per_config: int, seed: int = 0) -> Iterator[str]:
     """`per_config` training-split traces from every named datagen stage and every granularity."""
     import datagen  # imported here: the tokenizer itself must load without the generator
 
@@ -196,21 +221,71 @@ def datagen_corpus(per_config: int, seed: int = 0) -> Iterator[str]:
                 yield problem.trace
 
 
+def word_corpus(per_language: int, seed: int = 0, real_sets: bool = True) -> Iterator[str]:
+    """Word-problem text: every string the templated generators can write (`datagen.word.writable_text`), then
+    question lines and traces of `per_language` templated training-split problems of each language, then of the
+    training part of every real set (their development parts never enter the tokenizer). Text with line breaks
+    gives one line per paragraph. Raises datagen's RealSetError when a real set's file is missing
+    (`MATHGLM_DATA_DIR` points at the data directory)."""
+    from datagen.word import LANGUAGES, sample_word_problems, writable_text
+    from datagen.word.real_sets import REAL_SETS, load_real_set
+
+    for lang in LANGUAGES:
+        for text in writable_text(lang):
+            yield from (line for line in text.splitlines() if line)
+    sources = [itertools.islice(sample_word_problems(seed, lang, split="train"), per_language) for lang in LANGUAGES]
+    if real_sets:
+        sources += [load_real_set(name, split="train") for name in REAL_SETS]
+    for problem in itertools.chain.from_iterable(sources):
+        yield from (line for line in problem.question.splitlines() if line)
+        yield problem.trace
+
+
+def training_corpus(per_config: int, per_language: int, seed: int = 0) -> list[str]:
+    """Everything the shipped tokenizer is trained on: `arithmetic_corpus` then `word_corpus`."""
+    return list(itertools.chain(arithmetic_corpus(per_config, seed), word_corpus(per_language, seed)))
+
+
+def base_vocab_size(lines: Iterable[str]) -> int:
+    """Pieces every tokenizer trained on `lines` has before any learned one: the 4 specials, the 256 byte
+    pieces, and one piece per distinct character (character coverage is 1.0; a space is its `▁` piece)."""
+    chars = {c for line in lines for c in line} | set(SYMBOLS) | set(DIGITS) | {SPACE_PIECE, LINE_BREAK}
+    chars.discard(" ")
+    return 4 + 256 + len(chars)
+
+
+def single_characters(lines: Iterable[str]) -> list[str]:
+    """The non-ASCII characters of `lines` in code-point order: each becomes one piece of its own.
+
+    Why every non-ASCII character and not a learned subword vocabulary: a Chinese character is a word or a
+    morpheme on its own, so one token per character gives the model every character it will read with no
+    merge to unlearn, and about 2,500 characters cover the training sets (the rest falls back to bytes).
+    """
+    return sorted({c for line in lines for c in line if ord(c) > 127})
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mathglm.tokenizer", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="train the tokenizer on datagen output")
+    train = sub.add_parser("train", help="train the tokenizer on datagen output and the real sets' training parts")
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write the .model file")
-    train.add_argument("--per-config", type=int, default=2000, help="traces per (stage, granularity)")
+    train.add_argument("--per-config", type=int, default=DEFAULT_PER_CONFIG,
+                       help="arithmetic traces per (stage, granularity)")
+    train.add_argument("--per-language", type=int, default=DEFAULT_PER_LANGUAGE,
+                       help="templated word problems per language (question and trace lines)")
     train.add_argument("--seed", type=int, default=0, help="datagen seed")
-    train.add_argument("--vocab-size", type=int, default=DEFAULT_VOCAB_SIZE, help="upper bound on pieces")
+    train.add_argument("--learned-pieces", type=int, default=DEFAULT_LEARNED_PIECES,
+                       help="pieces learned on top of the specials, symbols, bytes and single characters "
+                            "(chosen with `python -m benchmarks.tokenizer_vocab`)")
     show = sub.add_parser("encode", help="print the pieces of each argument")
     show.add_argument("text", nargs="+")
     show.add_argument("--model", type=Path, default=None, help="model file (default: the shipped one)")
     args = parser.parse_args(argv)
 
     if args.command == "train":
-        tok = train_tokenizer(datagen_corpus(args.per_config, args.seed), args.out, vocab_size=args.vocab_size)
+        corpus = training_corpus(args.per_config, args.per_language, args.seed)
+        tok = train_tokenizer(corpus, args.out, vocab_size=base_vocab_size(corpus) + args.learned_pieces,
+                              single_chars=single_characters(corpus))
         digest = hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]
         print(f"wrote {args.out}: {tok.vocab_size} pieces, sha256 {digest}")
     else:

@@ -159,7 +159,8 @@ class TrainCLI(LightningCLI):
             raise SystemExit(f"error: --ckpt_path last, but there is no {checkpoints / 'last.ckpt'}")
         if ckpt_path is not None:
             try:
-                check_training_checkpoint(checkpoints / "last.ckpt" if ckpt_path == "last" else ckpt_path)
+                check_training_checkpoint(checkpoints / "last.ckpt" if ckpt_path == "last" else ckpt_path,
+                                          self.model.tokenizer)
             except CheckpointError as err:
                 raise SystemExit(f"error: ckpt_path: {err}") from None
         callbacks = list(self._get(self.config_init, "trainer").get("callbacks") or [])

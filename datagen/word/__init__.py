@@ -13,9 +13,11 @@ from .templates import (
     sample_word_problems,
     templates,
     word_problem,
+    writable_text,
 )
 
 __all__ = [
     "EQUATION_PREFIX", "HELDOUT_SPLIT", "LANGUAGES", "NUMBER_KINDS", "TOPICS", "WORD_SPLITS", "Num", "Template",
     "WordConfig", "WordProblem", "heldout_template_ids", "sample_word_problems", "templates", "word_problem",
+    "writable_text",
 ]

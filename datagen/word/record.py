@@ -1,17 +1,21 @@
-"""The WordProblem record: a word problem, its equation and its exact step-by-step chain.
+"""The WordProblem record: a word problem's text and the arithmetic Problem of its equation.
 
 Every source of word problems (templated generators in both languages, the real problem sets) returns this one
-record. The invariant is the arithmetic one: every segment of `chain` has the exact value of `expression`, and
-`answer` is what the problem asks (its units and rounding as the problem states).
+record. The arithmetic lives in one place, `arithmetic` (a `datagen.Problem` whose question is the equation's
+expression): every segment of its chain has the exact value of `expression`, and its answer is what the problem
+asks (its units and rounding as the problem states).
 
     x = 6000/(1+(3/5))        equation  "x=6000/(1+(3/5))"
-    chain                     ("6000/(8/5)", "3750")   -> trace "6000/(1+(3/5))=6000/(8/5)=3750"
+    arithmetic.chain          ("6000/(8/5)", "3750")   -> trace "6000/(1+(3/5))=6000/(8/5)=3750"
+
+`kind` tells a record's question type: "word" here (the question is prose; `expression` is what the exact checker
+applies to), "arithmetic" for a `Problem` (the question is itself the expression).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from ..problem import Problem
 
@@ -21,36 +25,33 @@ EQUATION_PREFIX = "x="
 
 @dataclass(frozen=True)
 class WordProblem:
+    """A word problem: its text, where it came from, and the arithmetic Problem of its equation."""
+
     question: str
     """The problem text, as a person would read it."""
-    equation: str
-    """`x=<expression in MathGLM notation>`."""
-    chain: tuple[str, ...]
-    """Every segment after the expression, in order; the last is the answer (as `Problem.chain`)."""
-    answer: str
-    """== chain[-1]: exact, or rounded when `approx` (the `≈` rule of arithmetic traces)."""
-    approx: bool
-    """True when the answer is written after `≈`."""
-    value: Fraction
-    """The exact value of the expression."""
+    arithmetic: Problem
+    """The equation as an arithmetic Problem (question = expression): its chain, answer (exact, or rounded when
+    `approx`), exact value, and `meta` (free-form facts for breakdowns: topic, num_ops, number kinds, distractor,
+    a real set's stated answer and notes, ...)."""
     template: str
     """Template id (`en.shopping.change`), or the real set's problem id."""
     lang: str
     """"zh" or "en"."""
     source: str
     """"template" for generated problems, else the real set's name ("ape210k", "math23k", "gsm8k")."""
-    meta: dict = field(default_factory=dict, compare=False)
-    """Free-form facts for breakdowns: topic, num_ops, number kinds, distractor, ..."""
+
+    kind: ClassVar[str] = "word"
+    """The question type: the question is prose, not an expression (`Problem.kind` is "arithmetic")."""
 
     @property
     def expression(self) -> str:
-        """The equation's right-hand side."""
-        return self.equation[len(EQUATION_PREFIX):]
+        """The arithmetic expression the exact checker applies to: the equation's right-hand side."""
+        return self.arithmetic.question
 
     @property
-    def arithmetic(self) -> Problem:
-        """The equation as an arithmetic Problem (question = expression), for the exact checker and the encoder."""
-        return Problem(self.expression, self.chain, self.answer, self.approx, self.value, self.meta)
+    def equation(self) -> str:
+        """`x=<expression in MathGLM notation>`."""
+        return EQUATION_PREFIX + self.arithmetic.question
 
     @property
     def trace(self) -> str:
@@ -63,8 +64,8 @@ class WordProblem:
             "question": self.question,
             "equation": self.equation,
             "chain": self.trace,
-            "answer": self.answer,
-            "value": str(self.value),
+            "answer": self.arithmetic.answer,
+            "value": str(self.arithmetic.value),
             "template": self.template,
             "lang": self.lang,
             "source": self.source,
@@ -74,22 +75,15 @@ class WordProblem:
     def from_expression(cls, question: str, expression: str, *, template: str, lang: str, source: str,
                         granularity: str = "decomposed", round_decimals: int | None = 2,
                         meta: dict | None = None) -> "WordProblem":
-        """Trace `expression` exactly and build the record. Raises datagen.ExpressionError if it is malformed or
-        cannot be evaluated (division by zero, ...), ValueError for an unknown language."""
+        """Trace `expression` exactly and build the record; `meta` is added to the traced expression's meta.
+
+        Raises datagen.ExpressionError if the expression is malformed or cannot be evaluated (division by zero,
+        ...), ValueError for an unknown language."""
         from .. import trace_expression  # the package root re-exports it; imported late to avoid a cycle
 
         if lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGUAGES)}")
         problem = trace_expression(expression, granularity, round_decimals)
-        return cls(
-            question=question,
-            equation=EQUATION_PREFIX + expression,
-            chain=problem.chain,
-            answer=problem.answer,
-            approx=problem.approx,
-            value=problem.value,
-            template=template,
-            lang=lang,
-            source=source,
-            meta={**problem.meta, **(meta or {})},
-        )
+        if meta:
+            problem = replace(problem, meta={**problem.meta, **meta})
+        return cls(question=question, arithmetic=problem, template=template, lang=lang, source=source)

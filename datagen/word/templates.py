@@ -50,7 +50,6 @@ is loaded; a template whose draws violate its conditions too often raises Runtim
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import importlib
 import random
@@ -58,17 +57,18 @@ import re
 import string
 from dataclasses import dataclass, field
 from fractions import Fraction
-from hashlib import blake2b
 from typing import Iterator
 
 from ..errors import ExpressionError
-from ..expr import BinOp, Group, Neg, Percent, Value
+from ..expr import BinOp, Group, Neg, Percent, Value, evaluate_pair
+from ..hashing import text_digest
 from ..numbers import decimal_places, round_text, value_text
+from ..parser import parse
+from ..problem import Problem
 from ..registry import register_generator
 from ..splits import SPLITS, split_of
-from ..parser import parse
-from ..trace import rounded_answer, to_engine, trace_steps
-from .record import EQUATION_PREFIX, LANGUAGES, WordProblem
+from ..trace import to_engine
+from .record import LANGUAGES, WordProblem
 
 TOPICS = (
     "buying", "unit_price", "discount_percent", "interest", "speed_time_distance", "work_rate", "ratio_fraction",
@@ -80,7 +80,10 @@ WORD_SPLITS = SPLITS + ("heldout_templates",)
 HELDOUT_SPLIT = "heldout_templates"
 CONDITION_OPERATORS = (">=", "<=", "==", "!=", ">", "<", "|")
 MAX_INTERMEDIATE = 10**9
-"""Every step value (each operation's result, each slot) must be smaller than this in magnitude."""
+"""Every operation's result in a slot expression (derived slots, conditions, the equation) must be smaller than this
+in magnitude; a draw breaking it is redrawn (it would make a chain of huge numbers no school problem has)."""
+MAX_TEMPLATE_EXPONENT = 12
+"""The largest exponent (in magnitude) a slot expression may raise to; a draw past it is redrawn."""
 DRAWS_PER_TEMPLATE = 200
 """Draws of one template before giving up on it for this problem (acceptance is tested per template)."""
 HELDOUT_SHARE = 0.1
@@ -268,118 +271,49 @@ def chinese_number(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Compiling a template once: slot expressions -> Python code over exact values
+# Compiling a template once: slot expressions parsed into engine trees over slot markers
 
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ANY_FIELD = re.compile(r"\{[^{}]*\}")  # a field with its attribute or format: `{item.pl}`, `{zhe:zh}`
 _LITERAL = re.compile(r"\d+(?:\.\d+)?")
+_MARKER_BASE = 7_310_000_001  # marker values standing for slots in a parsed template (never a real literal)
 _SENTENCE_SPLIT = {"en": re.compile(r"(?<=[.?!])\s+(?=\S)"), "zh": re.compile(r"(?<=[。！？])")}
 _SENTENCE_JOIN = {"en": " ", "zh": ""}
 
 
-def _div(a, b):
-    """Exact division (ints divide into Fractions, never floats); a zero divisor makes the draw invalid."""
-    if b == 0:
-        raise ZeroDivisionError
-    if isinstance(a, int) and isinstance(b, int):
-        return Fraction(a, b)
-    return Fraction(a) / b
+def _parse_slot_expression(expression: str, marker_of: dict, where: str):
+    """The engine tree of a slot expression, parsed once with each `{slot}` written as its marker integer.
 
-
-def _check(value):
-    """Every intermediate value stays below MAX_INTERMEDIATE in magnitude (else the draw is redrawn)."""
-    if -MAX_INTERMEDIATE < value < MAX_INTERMEDIATE:
-        return value
-    raise OverflowError
-
-
-def _pow(a, b):
-    if b != int(b) or abs(b) > 12:
-        raise OverflowError
-    b = int(b)
-    return _div(1, a**-b) if b < 0 else a**b
-
-
-def _pct(a):
-    return _div(a, 100)
-
-
-class _Wrap(ast.NodeTransformer):
-    """x op y -> _check(x op y), with / as _div and ** as _pow; counts the binary operations."""
-
-    def __init__(self):
-        self.ops = 0
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        self.ops += 1
-        if isinstance(node.op, ast.Div):
-            inner = ast.Call(ast.Name("_div", ast.Load()), [node.left, node.right], [])
-        elif isinstance(node.op, ast.Pow):
-            inner = ast.Call(ast.Name("_pow", ast.Load()), [node.left, node.right], [])
-        else:
-            inner = node
-        return ast.Call(ast.Name("_check", ast.Load()), [inner], [])
-
-
-def _to_python(expression: str, where: str) -> tuple[str, dict]:
-    """MathGLM notation over {slots} -> Python source over `s_<slot>` names and exact literal constants."""
-    constants: dict[str, Fraction | int] = {}
-    tokens = re.findall(r"\{[A-Za-z_][A-Za-z0-9_]*\}|\d+(?:\.\d+)?|[-+*/^%()\[\]]|\s+|.", expression)
-    out: list[str] = []
-    stack: list[int] = []
-    last_start = None  # output index where the primary just closed began (for postfix %)
-    for tok in tokens:
-        if tok.isspace():
-            continue
-        if tok.startswith("{"):
-            last_start = len(out)
-            out.append("s_" + tok[1:-1])
-        elif tok[0].isdigit():
-            name = f"k{len(constants)}"
-            constants[name] = int(tok) if "." not in tok else Fraction(tok)
-            last_start = len(out)
-            out.append(name)
-        elif tok in "([":
-            stack.append(len(out))
-            out.append("(")
-            last_start = None
-        elif tok in ")]":
-            if not stack:
-                raise ValueError(f"{where}: unbalanced brackets in {expression!r}")
-            last_start = stack.pop()
-            out.append(")")
-        elif tok == "%":
-            if last_start is None:
-                raise ValueError(f"{where}: '%' must follow a number or a bracket in {expression!r}")
-            out.insert(last_start, "_pct(")
-            out.append(")")
-        elif tok == "^":
-            out.append("**")
-            last_start = None
-        elif tok in "+-*/":
-            out.append(tok)
-            last_start = None
-        else:
-            raise ValueError(f"{where}: unexpected {tok!r} in {expression!r}")
-    if stack:
-        raise ValueError(f"{where}: unbalanced brackets in {expression!r}")
-    return " ".join(out), constants
-
-
-def _compile(expression: str, where: str):
-    """(code object, constants, number of binary operations) of a slot expression."""
-    source, constants = _to_python(expression, where)
+    Evaluating it per draw is `expr.evaluate_pair` with the drawn values as `leaves`, so slot expressions, conditions
+    and derived slots are read by the parser and computed by the evaluator that trace every problem. Raises
+    ValueError naming `where` for an expression that does not parse or writes a marker integer as a literal."""
+    literals = {int(lit) for lit in _LITERAL.findall(_FIELD.sub(" ", expression)) if "." not in lit}
+    if literals & set(marker_of.values()):
+        raise ValueError(f"{where}: literals from {_MARKER_BASE} on stand for slots; rewrite {expression!r}")
     try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError:
-        raise ValueError(f"{where}: malformed expression {expression!r}") from None
-    wrap = _Wrap()
-    tree = ast.fix_missing_locations(wrap.visit(tree))
-    return compile(tree, f"<{where}>", "eval"), constants, wrap.ops
+        return to_engine(parse(_FIELD.sub(lambda m: str(marker_of[m.group(1)]), expression), validate=False))
+    except ExpressionError as err:
+        raise ValueError(f"{where}: expression {expression!r} does not parse ({err.kind}: {err})") from None
 
 
-_RUNTIME = {"_div": _div, "_check": _check, "_pow": _pow, "_pct": _pct, "__builtins__": {}}
+def _binary_operations(node) -> int:
+    """Binary operations (+ - * / ^) of a tree: a template's `num_ops` (unary minus and `%` are not counted)."""
+    t = type(node)
+    if t is BinOp:
+        return 1 + _binary_operations(node.left) + _binary_operations(node.right)
+    if t is Group:
+        return _binary_operations(node.inner)
+    if t is Neg or t is Percent:
+        return _binary_operations(node.operand)
+    return 0
+
+
+def _bounded_value(tree, leaves: dict) -> tuple[int, int]:
+    """The exact (n, d) of a slot expression tree for one draw (`leaves`: marker -> (n, d)), every operation's
+    result below MAX_INTERMEDIATE in magnitude and every exponent at most MAX_TEMPLATE_EXPONENT. Raises
+    ExpressionError when a bound is broken or a divisor is zero: the draw is then redrawn."""
+    return evaluate_pair(tree, leaves, MAX_INTERMEDIATE, MAX_TEMPLATE_EXPONENT)
 
 
 @dataclass
@@ -456,24 +390,27 @@ class _Compiled:
         self.words = [(name, tuple(lexicon[lst]), lst) for name, lst in t.words.items()]
 
         known = set(number_names)
+        # One marker integer per number and derived slot, shared by every expression of the template.
+        self.marker_of = {name: _MARKER_BASE + i for i, name in enumerate([*t.nums, *t.derived])}
         written_places = {s.name: s.places for s in self.slots if s.kind in ("integer", "decimal")}
         self.derived = []
         for name, expr in t.derived.items():
             if name in known or name in t.words:
                 raise ValueError(f"{where}: derived slot {name!r} is already a slot")
             self._require_known(expr, known, where)
-            code, constants, _ = _compile(expr, f"{where} derived {name!r}")
+            tree = _parse_slot_expression(expr, self.marker_of, f"{where} derived {name!r}")
             # Shown with the written places of the slots it comes from: 12 * $0.30 shows "$3.60", not "$3.6".
             places = max((written_places.get(n, 0) for n in _FIELD.findall(expr)), default=0)
             written_places[name] = places
-            self.derived.append((name, code, constants, places))
+            self.derived.append((name, self.marker_of[name], tree, places))
             known.add(name)
         self.value_names = known
 
         self._require_known(t.expression, known, where)
-        self.code, self.constants, self.num_ops = _compile(t.expression, where)
+        self.tree = _parse_slot_expression(t.expression, self.marker_of, where)
+        self.num_ops = _binary_operations(self.tree)
         self.expression_parts = self._split_expression(t.expression)
-        self.engine_tree, self.markers = self._engine_template(t.expression, where)
+        self.engine_tree, self.markers = self._engine_template(t.expression, self.tree, self.marker_of)
         self.conditions = []
         for cond in t.conditions:
             self.conditions.append(self._compile_condition(cond, known, where))
@@ -518,24 +455,18 @@ class _Compiled:
                              "between spaces")
         self._require_known(left, known, where)
         self._require_known(right, known, where)
-        lcode, lconst, _ = _compile(left, f"{where} condition {cond!r}")
-        rcode, rconst, _ = _compile(right, f"{where} condition {cond!r}")
-        return op, lcode, rcode, (lconst, rconst)
+        where = f"{where} condition {cond!r}"
+        return (op, _parse_slot_expression(left, self.marker_of, where),
+                _parse_slot_expression(right, self.marker_of, where))
 
     @staticmethod
-    def _engine_template(expression: str, where: str):
-        """The expression's engine tree with each slot a marker Value (parsed once, filled per draw: parsing every
-        problem's text again would cost a fifth of the generation time), or (None, None) where filling could differ
-        from parsing the text (a slot alone in brackets, whose brackets the parser drops or keeps by its content)."""
-        names = list(dict.fromkeys(_FIELD.findall(expression)))
-        markers = {_MARKER_BASE + i: name for i, name in enumerate(names)}
-        by_name = {name: str(n) for n, name in markers.items()}
-        try:
-            tree = to_engine(parse(_FIELD.sub(lambda m: by_name[m.group(1)], expression)))
-        except ExpressionError as err:
-            raise ValueError(f"{where}: expression {expression!r} does not parse: {err}") from None
-        collides = any(str(n) in _LITERAL.findall(_FIELD.sub(" ", expression)) for n in markers)
-        if collides or _LONE_SLOT_IN_BRACKETS.search(expression) or not _contains_markers(tree, markers):
+    def _engine_template(expression: str, tree, marker_of: dict):
+        """The expression's marker tree (parsed once, filled per draw: parsing every problem's text again would
+        cost a fifth of the generation time) and its markers (marker -> slot name), or (None, None) where filling
+        could differ from parsing the text (a slot alone in brackets, whose brackets the parser drops or keeps by
+        its content)."""
+        markers = {marker_of[name]: name for name in dict.fromkeys(_FIELD.findall(expression))}
+        if _LONE_SLOT_IN_BRACKETS.search(expression) or not _contains_markers(tree, markers):
             return None, None
         return tree, markers
 
@@ -632,7 +563,35 @@ def templates(lang: str) -> tuple:
     return _REGISTRY[lang]
 
 
+def writable_text(lang: str) -> tuple[str, ...]:
+    """Every literal string the templated generator of `lang` can put into a question (the text between
+    `{field}`s): each template's text variants, every lexicon entry and distractor sentence, and the numerals that
+    `chinese_number` and `english_words` write. A tokenizer trained on samples alone can miss a rare lexicon word;
+    with these lines every character a templated problem can hold is seen. Raises ValueError for an unknown
+    language."""
+    words, distractors = lexicon(lang)
+    out: list[str] = []
+
+    def walk(item) -> None:
+        if isinstance(item, str):
+            out.extend(part for part in _ANY_FIELD.split(item) if part)  # the literal text between `{field}`s
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            for value in item:
+                walk(value)
+
+    walk([t.texts for t in templates(lang)])
+    walk(words)
+    walk(distractors)
+    numerals = ("负点十百千万" + _ZH_DIGITS) if lang == "zh" else " ".join(english_words(n) for n in range(100))
+    out.append(numerals)
+    return tuple(out)
+
+
 def get_template(template_id: str) -> Template:
+    """The registered template with id `template_id` (`en.buying.change_from_bill`). Raises ValueError if none."""
     lang = template_id.partition(".")[0]
     for t in templates(lang) if lang in LANGUAGES else ():
         if t.id == template_id:
@@ -650,14 +609,14 @@ def _compiled(t: Template, scale: int) -> _Compiled:
 
 def heldout_template_ids(lang: str) -> frozenset:
     """Ids of the held-out templates of `lang`: per topic, the round(10%) (at least one where a topic has three or
-    more) of its templates with the smallest blake2b hash of the id. Stable: depends only on the ids."""
+    more) of its templates with the smallest `hashing.text_digest` of the id. Stable: depends only on the ids."""
     by_topic: dict[str, list[str]] = {}
     for t in templates(lang):
         by_topic.setdefault(t.topic, []).append(t.id)
     held = []
     for ids in by_topic.values():
         k = max(1, round(len(ids) * HELDOUT_SHARE)) if len(ids) >= 3 else 0
-        held.extend(sorted(ids, key=lambda i: blake2b(i.encode(), digest_size=8).digest())[:k])
+        held.extend(sorted(ids, key=text_digest)[:k])
     return frozenset(held)
 
 
@@ -685,10 +644,17 @@ def _number_text(slot: _Slot, value) -> tuple[str, str]:
 
 def draw_slots(t: Template, rng: random.Random, scale: int = 1):
     """One draw of a template's slots: (values, shown texts, expression texts), or None if a condition or a
-    derived value fails (the caller redraws). Values are exact (int or Fraction), as written in the expression."""
-    c = _compiled(t, scale)
+    derived value fails (the caller redraws). Values are exact (int or Fraction), as written in the expression.
+    Raises ValueError for a malformed template."""
+    drawn = _draw(_compiled(t, scale), rng)
+    return None if drawn is None else drawn[:3]
+
+
+def _draw(c: _Compiled, rng: random.Random):
+    """`draw_slots` of a compiled template, plus the drawn values as evaluator leaves (marker -> (n, d))."""
+    t = c.template
     r = rng.random
-    values, shown, written = {}, {}, {}
+    values, shown, written, leaves = {}, {}, {}, {}
     for s in c.slots:
         k = int(r() * s.count)
         if s.kind == "fraction":
@@ -697,54 +663,53 @@ def draw_slots(t: Template, rng: random.Random, scale: int = 1):
             values[s.name] = value
         else:
             v = s.lo + k * s.step
-            values[s.name] = _pct(v) if s.kind == "percent" else v
+            values[s.name] = (Fraction(v, 100) if isinstance(v, int) else v / 100) if s.kind == "percent" else v
             value = v
+        exact = values[s.name]
+        leaves[c.marker_of[s.name]] = (exact, 1) if isinstance(exact, int) else (exact.numerator, exact.denominator)
         shown[s.name], written[s.name] = _number_text(s, value)
-    env = {"s_" + k: v for k, v in values.items()}
     try:
-        for name, code, constants, places in c.derived:
-            v = eval(code, _RUNTIME, {**constants, **env})
-            if isinstance(v, Fraction) and v.denominator == 1:
-                v = v.numerator
-            if v <= 0 and not t.allow_negative:
+        for name, marker, tree, places in c.derived:
+            n, d = leaves[marker] = _bounded_value(tree, leaves)
+            if n <= 0 and not t.allow_negative:
                 return None
-            if isinstance(v, int):
-                text = str(v)
+            if d == 1:
+                text = str(n)
             else:
-                exact_places = decimal_places(v.denominator)
+                exact_places = decimal_places(d)
                 if exact_places is None:
                     return None
-                n, d = v.numerator, v.denominator
                 text = round_text(n, d, places) if exact_places <= places else value_text(n, d)
-            env["s_" + name] = values[name] = v
+            values[name] = n if d == 1 else Fraction(n, d)
             shown[name] = written[name] = text
-        for op, lcode, rcode, (lconst, rconst) in c.conditions:
-            a = eval(lcode, _RUNTIME, {**lconst, **env})
-            b = eval(rcode, _RUNTIME, {**rconst, **env})
-            if not _holds(op, a, b):
+        for op, left, right in c.conditions:
+            if not _holds(op, _bounded_value(left, leaves), _bounded_value(right, leaves)):
                 return None
-    except (ZeroDivisionError, OverflowError):
+    except ExpressionError:  # a zero divisor, a bound broken
         return None
-    return values, shown, written
+    return values, shown, written, leaves
 
 
-def _holds(op: str, a, b) -> bool:
+def _holds(op: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """`a op b` for exact (n, d) pairs (d > 0); "|": a divides b (b/a is an integer)."""
+    (an, ad), (bn, bd) = a, b
+    left, right = an * bd, bn * ad  # a op b  <=>  left op right, as both denominators are positive
     if op == ">":
-        return a > b
+        return left > right
     if op == ">=":
-        return a >= b
+        return left >= right
     if op == "<":
-        return a < b
+        return left < right
     if op == "<=":
-        return a <= b
+        return left <= right
     if op == "==":
-        return a == b
+        return left == right
     if op == "!=":
-        return a != b
-    return a != 0 and Fraction(b) / a == int(Fraction(b) / a)  # "|": a divides b
+        return left != right
+    return an != 0 and (bn * ad) % (bd * an) == 0
 
 
-def _expression_text(c: _Compiled, values: dict, written: dict) -> tuple[str, dict]:
+def _expression_text(c: _Compiled, written: dict) -> tuple[str, dict]:
     """The expression's text and each slot's text as it stands there (a negative before `^` is bracketed)."""
     out = []
     in_context = {}
@@ -762,7 +727,6 @@ def _expression_text(c: _Compiled, values: dict, written: dict) -> tuple[str, di
 
 
 _LONE_SLOT_IN_BRACKETS = re.compile(r"[(\[]\s*\{[A-Za-z_][A-Za-z0-9_]*\}\s*[)\]]")
-_MARKER_BASE = 7_310_000_001  # marker values standing for slots in a parsed template (never a real literal)
 _SLOT_TREES: dict[str, object] = {}  # a slot's written text -> its engine subtree (immutable, so shared)
 
 
@@ -898,23 +862,21 @@ def render(t: Template, rng: random.Random, config: WordConfig | None = None, gr
     for attempt in range(DRAWS_PER_TEMPLATE):
         scale = config.number_scale if attempt < DRAWS_PER_TEMPLATE // 2 else 1
         c = scaled if scale == config.number_scale else _compiled(t, 1)
-        drawn = draw_slots(t, rng, scale)
+        drawn = _draw(c, rng)
         if drawn is None:
             continue
-        values, shown, written = drawn
-        env = {"s_" + k: v for k, v in values.items()}
+        _, shown, written, leaves = drawn
         try:
-            value = eval(c.code, _RUNTIME, {**c.constants, **env})
-        except (ZeroDivisionError, OverflowError):
+            n, d = _bounded_value(c.tree, leaves)
+        except ExpressionError:
             continue
-        value = Fraction(value)
-        if value <= 0 and not t.allow_negative:
+        if n <= 0 and not t.allow_negative:
             continue
-        if t.answer_kind == "integer" and value.denominator != 1:
+        if t.answer_kind == "integer" and d != 1:
             continue
-        if places is None and decimal_places(value.denominator) is None:
+        if places is None and decimal_places(d) is None:
             continue
-        expression, in_context = _expression_text(c, values, written)
+        expression, in_context = _expression_text(c, written)
         try:
             problem_expression = expression
             words = _draw_words(c, rng)
@@ -945,17 +907,11 @@ def render(t: Template, rng: random.Random, config: WordConfig | None = None, gr
 
 def _traced(question: str, expression: str, tree, t: Template, granularity: str, places: int | None,
             meta: dict) -> WordProblem:
-    """WordProblem.from_expression without its per-call parse, ArithmeticConfig and `describe` (which re-derives
-    the meta the template already knows): more than half the cost of a word problem. Same engine, same chain
-    (tests compare the two on every template)."""
-    segments, n, d = trace_steps(tree, granularity)
-    rounded = rounded_answer(n, d, places)
-    if rounded is not None:
-        segments.append(rounded)
-    return WordProblem(
-        question=question, equation=EQUATION_PREFIX + expression, chain=tuple(segments), answer=segments[-1],
-        approx=rounded is not None, value=Fraction(n, d), template=t.id, lang=t.lang, source="template", meta=meta,
-    )
+    """WordProblem.from_expression without its per-call parse and `describe` (which re-derives the meta the
+    template already knows): more than half the cost of a word problem. Same engine, same chain (tests compare the
+    two on every template)."""
+    arithmetic = Problem.from_tree(expression, tree, granularity, places, meta)
+    return WordProblem(question=question, arithmetic=arithmetic, template=t.id, lang=t.lang, source="template")
 
 
 class _Plan:
@@ -1035,5 +991,5 @@ def sample_word_problems(
 __all__ = [
     "HELDOUT_SPLIT", "NUMBER_KINDS", "TOPICS", "WORD_SPLITS", "Num", "Template", "WordConfig", "chinese_integer",
     "chinese_number", "draw_slots", "english_words", "get_template", "heldout_template_ids", "lexicon", "render",
-    "sample_word_problems", "templates", "word_problem",
+    "sample_word_problems", "templates", "word_problem", "writable_text",
 ]

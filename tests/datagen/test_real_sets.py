@@ -115,18 +115,18 @@ def test_known_problem_records(tmp_path, name, key, equation, trace, answer, sta
     assert record.equation == equation
     if trace is not None:
         assert record.trace == trace
-    assert record.answer == answer
-    assert record.meta["stated_answer"] == stated and record.meta["notes"] == notes
+    assert record.arithmetic.answer == answer
+    assert record.arithmetic.meta["stated_answer"] == stated and record.arithmetic.meta["notes"] == notes
     assert check_trace(record.trace) is None
-    assert record.value == evaluate(parse(normalize_ape_notation(stated)[0]))
+    assert record.arithmetic.value == evaluate(parse(normalize_ape_notation(stated)[0]))
 
 
 @needs_data
 def test_first_gsm8k_problem_is_read_from_the_default_file():
     first = next(load_gsm8k(split="all"))
     assert first.question.startswith("Natalia sold clips to 48 of her friends")
-    assert (first.equation, first.answer, first.template) == ("x=48+48/2", "72", "1")
-    assert first.meta["substituted"] == 1 and first.meta["steps"] == 2
+    assert (first.equation, first.arithmetic.answer, first.template) == ("x=48+48/2", "72", "1")
+    assert first.arithmetic.meta["substituted"] == 1 and first.arithmetic.meta["steps"] == 2
 
 
 DROPPED = [
@@ -138,6 +138,7 @@ DROPPED = [
     ("gsm8k", "45", "answer_at_earlier_step"),  # food costs 300 too, by coincidence
     ("gsm8k", "30", "no_calculations"),
     ("gsm8k", "217", "no_operation"),  # algebra, then `x=$<<30=30>>30`
+    ("gsm8k", "225", "trace_too_long"),  # a 3,282-character trace, the longest of the file
 ]
 
 
@@ -163,11 +164,11 @@ def test_dev_part_records_hold_and_give_the_stated_answer(name):
 
 def _assert_record_holds(record):
     assert check_trace(record.trace) is None, record.template
-    stated = record.meta["stated_answer"]
-    if "rounded_answer" not in record.meta["notes"]:
+    stated = record.arithmetic.meta["stated_answer"]
+    if "rounded_answer" not in record.arithmetic.meta["notes"]:
         stated_value = (Fraction(stated.replace(",", "")) if record.source == "gsm8k"
                         else evaluate(parse(normalize_ape_notation(stated)[0])))
-        assert record.value == stated_value, record.template
+        assert record.arithmetic.value == stated_value, record.template
     assert record.equation == "x=" + record.expression
     assert parse(record.expression).n_ops > 0
 
@@ -176,8 +177,8 @@ def _assert_record_holds(record):
 EXPECTED_COUNTS = {
     "ape210k": (4931, 4685, {"no_operation": 245, "wrong_answer": 1}),
     "math23k": (21463, 21441, {"no_operation": 21, "wrong_answer": 1}),
-    "gsm8k": (7473, 7101, {"answer_at_earlier_step": 11, "answer_not_calculated": 191, "no_calculations": 87,
-                           "no_operation": 83}),
+    "gsm8k": (7473, 7024, {"answer_at_earlier_step": 11, "answer_not_calculated": 191, "no_calculations": 87,
+                           "no_operation": 83, "trace_too_long": 77}),
 }
 
 
@@ -265,11 +266,26 @@ def test_ape_answer_rules(tmp_path):
     report = LoadReport("ape210k")
     kept = {r.template: r for r in load_ape210k(_write(tmp_path, "ape210k", rows), "all", report=report)}
     assert sorted(kept) == ["1", "2", "6", "7"]
-    assert kept["1"].answer == "3.33" and kept["1"].approx and kept["1"].value == Fraction(10, 3)
-    assert kept["1"].meta["notes"] == ("rounded_answer",) and report.notes["rounded_answer"] == 2
+    rounded = kept["1"].arithmetic
+    assert rounded.answer == "3.33" and rounded.approx and rounded.value == Fraction(10, 3)
+    assert rounded.meta["notes"] == ("rounded_answer",) and report.notes["rounded_answer"] == 2
     assert dict(report.dropped) == {"wrong_answer": 2, "ratio_not_division": 1, "unparsable_equation": 2,
                                     "unevaluable_equation": 1, "unparsable_answer": 1}
     assert report.examples["wrong_answer"] == ["3", "4"]
+
+
+def test_gsm8k_traces_longer_than_the_cap_are_dropped(tmp_path, monkeypatch):
+    import datagen.word.real_sets as real_sets
+
+    path = _write(tmp_path, "gsm8k", [_gsm("Buy 3 at 4 and 2 more.", "3*4=12", "12+2=14", final="14")])
+    (record,) = load_gsm8k(path, "all")
+    assert record.trace == "3*4+2=12+2=14"
+    monkeypatch.setattr(real_sets, "MAX_TRACE_CHARS", len(record.trace))  # at the cap: kept
+    assert [r.trace for r in load_gsm8k(path, "all")] == [record.trace]
+    monkeypatch.setattr(real_sets, "MAX_TRACE_CHARS", len(record.trace) - 1)
+    report = LoadReport("gsm8k")
+    assert list(load_gsm8k(path, "all", report=report)) == []
+    assert (report.total, report.kept, dict(report.dropped)) == (1, 0, {"trace_too_long": 1})
 
 
 def test_gsm8k_step_and_answer_rules(tmp_path):
@@ -292,7 +308,8 @@ def test_gsm8k_step_and_answer_rules(tmp_path):
     assert sorted(kept, key=int) == ["1", "8", "9", "12"]
     assert kept["1"].equation == "x=3*4+2" and kept["8"].equation == "x=1200/2+0.5"
     assert kept["9"].equation == "x=20-3*4" and kept["12"].equation == "x=20-3*4"  # unmarked final calculations
-    assert kept["9"].meta["notes"] == ("unmarked_final_calculation",) == kept["12"].meta["notes"]
+    assert kept["9"].arithmetic.meta["notes"] == ("unmarked_final_calculation",)
+    assert kept["12"].arithmetic.meta["notes"] == ("unmarked_final_calculation",)
     assert dict(report.dropped) == {"step_result_rounded": 1, "step_result_wrong": 1, "unparsable_final_answer": 1,
                                     "answer_not_calculated": 2, "no_final_answer": 1, "unparsable_step": 1,
                                     "no_calculations": 1}

@@ -28,6 +28,7 @@ from datagen.word import LANGUAGES, TOPICS, Num, Template, WordConfig, heldout_t
 from datagen.word.templates import (
     DRAWS_PER_TEMPLATE,
     MAX_INTERMEDIATE,
+    MAX_TEMPLATE_EXPONENT,
     chinese_integer,
     chinese_number,
     draw_slots,
@@ -81,14 +82,14 @@ def test_every_chain_segment_of_every_template_is_exact(lang, difficulty):
             assert p is not None, f"{t.id} found no valid draw in {DRAWS_PER_TEMPLATE} at difficulty {difficulty}"
             assert (p.template, p.lang, p.source) == (t.id, lang, "template")
             check_trace_independently(p.trace)
-            assert reference_value(p.expression) == p.value
-            assert p.answer == p.chain[-1] and p.trace.startswith(p.expression + "=")
+            assert reference_value(p.expression) == p.arithmetic.value
+            assert p.arithmetic.answer == p.arithmetic.chain[-1] and p.trace.startswith(p.expression + "=")
             if not t.allow_negative:
-                assert p.value > 0, (t.id, p.trace)
+                assert p.arithmetic.value > 0, (t.id, p.trace)
             if t.answer_kind == "integer":
-                assert p.value.denominator == 1, (t.id, p.trace)
+                assert p.arithmetic.value.denominator == 1, (t.id, p.trace)
             if t.round_decimals is None:
-                assert not p.approx, f"{t.id} must give an exact answer: {p.trace}"
+                assert not p.arithmetic.approx, f"{t.id} must give an exact answer: {p.trace}"
             assert all(abs(v) < MAX_INTERMEDIATE for v in intermediate_values(p.expression)), p.trace
             assert "{" not in p.question and "}" not in p.question, p.question
 
@@ -222,8 +223,8 @@ def test_chains_are_those_of_the_engine_from_the_equation(lang):
                 p.question, p.expression, template=t.id, lang=lang, source="template", granularity=granularity,
                 round_decimals=2 if t.round_decimals is None else t.round_decimals,
             )
-            assert (p.equation, p.chain, p.answer, p.approx, p.value) == (q.equation, q.chain, q.answer, q.approx,
-                                                                           q.value), t.id
+            # Problem equality: question (the expression), chain, answer, approx and value; not meta.
+            assert (p.equation, p.arithmetic) == (q.equation, q.arithmetic), t.id
 
 
 def test_split_streams_are_hash_splits():
@@ -244,25 +245,26 @@ def test_operation_count_kinds_topics_and_phrasings_filter_templates():
     config = WordConfig(langs=("en", "zh"), min_ops=3, max_ops=4, number_kinds=("integer",),
                         include_phrasings=False)
     for p in itertools.islice(sample_word_problems(0, config), 300):
-        assert 3 <= p.meta["num_ops"] <= 4 and p.meta["kinds"] == ("integer",)
+        assert 3 <= p.arithmetic.meta["num_ops"] <= 4 and p.arithmetic.meta["kinds"] == ("integer",)
         assert not re.search(r"\d\.\d|%|\(\d+/\d+\)", p.expression), p.expression
-        assert p.meta["topic"] != "arithmetic_in_words"
+        assert p.arithmetic.meta["topic"] != "arithmetic_in_words"
     assert {p.lang for p in itertools.islice(sample_word_problems(0, config), 300)} == {"en", "zh"}
     geometry = WordConfig(langs=("en",), topics=("geometry", "ages"))
-    assert {p.meta["topic"] for p in itertools.islice(sample_word_problems(0, geometry), 100)} == {"geometry", "ages"}
+    topics = {p.arithmetic.meta["topic"] for p in itertools.islice(sample_word_problems(0, geometry), 100)}
+    assert topics == {"geometry", "ages"}
 
 
 def test_distractor_adds_one_sentence_and_shuffle_keeps_the_question_last():
     for t in templates("en")[:60]:
         plain = render(t, random.Random(t.id), WordConfig(langs=("en",)))
         noisy = render(t, random.Random(t.id), WordConfig(langs=("en",), distractor_share=1.0))
-        assert noisy.meta["distractor"] and not plain.meta["distractor"]
+        assert noisy.arithmetic.meta["distractor"] and not plain.arithmetic.meta["distractor"]
         assert noisy.expression == plain.expression  # the irrelevant number changes nothing
         sentences = lambda q: re.split(r"(?<=[.?!])\s+", q)  # noqa: E731
         assert len(sentences(noisy.question)) == len(sentences(plain.question)) + 1, noisy.question
         assert sentences(noisy.question)[-1] == sentences(plain.question)[-1]
     shuffled = [p for p in itertools.islice(sample_word_problems(1, WordConfig(langs=("en",), shuffle_share=1.0)),
-                                            2000) if p.meta["shuffled"]]
+                                            2000) if p.arithmetic.meta["shuffled"]]
     assert shuffled, "no template with shufflable clauses was shuffled"
 
 
@@ -270,7 +272,7 @@ def test_number_scale_makes_numbers_larger():
     def mean_magnitude(scale):
         config = WordConfig(langs=("en",), number_scale=scale, topics=("geometry", "comparison", "ages"))
         ps = list(itertools.islice(sample_word_problems(0, config), 300))
-        return sum(abs(p.value) for p in ps) / len(ps)
+        return sum(abs(p.arithmetic.value) for p in ps) / len(ps)
 
     assert mean_magnitude(10) > 3 * mean_magnitude(1)
 
@@ -291,7 +293,7 @@ def test_scaled_slots_stay_on_their_grid_and_bracketed_slots_trace_exactly():
         p = render(t, random.Random(seed), WordConfig(number_scale=3))
         check_trace_independently(p.trace)
         q = WordProblem.from_expression(p.question, p.expression, template=t.id, lang="en", source="template")
-        assert p.chain == q.chain
+        assert p.arithmetic.chain == q.arithmetic.chain
     assert seen_b == {5, 30, 55, 80}
 
 
@@ -405,6 +407,36 @@ def test_template_identity_is_checked_at_construction(overrides, message):
         _template(**overrides)
 
 
+@pytest.mark.parametrize(
+    "expression, nums, valid",
+    [
+        ("{a}*{b}", {"a": Num(30000, 30000), "b": Num(30000, 30000)}, True),  # 9e8: below the bound
+        ("{a}*{b}", {"a": Num(40000, 40000), "b": Num(40000, 40000)}, False),  # 1.6e9: a step past it
+        ("{a}^{b}", {"a": Num(2, 2), "b": Num(MAX_TEMPLATE_EXPONENT, MAX_TEMPLATE_EXPONENT)}, True),
+        ("{a}^{b}", {"a": Num(1, 1), "b": Num(MAX_TEMPLATE_EXPONENT + 1, MAX_TEMPLATE_EXPONENT + 1)}, False),
+        ("{a}/({b}-{b})", {"a": Num(2, 9), "b": Num(2, 9)}, False),  # a zero divisor
+    ],
+)
+def test_draws_past_the_bounds_are_redrawn(expression, nums, valid):
+    t = _template(nums=nums, expression=expression, texts=("{a} and {b}. How many?",))
+    p = render(t, random.Random(0))
+    assert (p is not None) == valid
+    if valid:
+        check_trace_independently(p.trace)
+
+
+def test_conditions_and_derived_slots_use_exact_values():
+    t = _template(nums={"a": Num(1, 9), "b": Num(1, 9)}, derived={"c": "{a}/{b}*10%"},
+                  conditions=("{b} | {a}*3", "{c} != 1/10"), expression="{a}+{c}",
+                  texts=("{a}, {b} and {c}. How many?",))
+    for seed in range(40):
+        drawn = draw_slots(t, random.Random(seed))
+        if drawn is not None:
+            values, shown, _ = drawn
+            assert values["c"] == Fraction(values["a"], values["b"]) / 10 != Fraction(1, 10)
+            assert (values["a"] * 3) % values["b"] == 0 and Fraction(shown["c"]) == values["c"]
+
+
 def test_impossible_conditions_give_up_instead_of_looping():
     t = _template(conditions=("{a} > 100",))
     assert render(t, random.Random(0)) is None
@@ -461,3 +493,16 @@ def test_word_shards_are_json_lines_and_arithmetic_manifests_are_unchanged(tmp_p
     assert "kind" not in arithmetic.arguments() and "lang" not in arithmetic.arguments()
     with pytest.raises(ValueError, match="lang"):
         ShardSpec(4, 2, 7, kind="word", lang="fr")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_writable_text_holds_every_character_a_templated_question_can_hold(lang):
+    """The tokenizer trains on `writable_text` so that no templated character falls back to bytes."""
+    from datagen.word import sample_word_problems, writable_text
+
+    known = {c for text in writable_text(lang) for c in text}
+    assert not any("{" in text or "}" in text for text in writable_text(lang))
+    for split in ("train", "heldout_templates"):
+        for problem in itertools.islice(sample_word_problems(11, lang, split=split), 1500):
+            missing = {c for c in problem.question if not c.isdigit() and c not in known and c not in " .-/%$"}
+            assert not missing, (missing, problem.question)

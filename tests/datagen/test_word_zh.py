@@ -103,7 +103,7 @@ def test_bounded_quantities_stay_sensible_under_number_scale(seed, scale):
     for p in draws(scores, scale, seed, n=5):
         assert all(int(s) <= 100 for s in re.findall(r"(\d+)分", p.question)), p.question
         if p.template == "zh.average.score_needed":
-            assert p.value <= 100, (p.question, p.answer)
+            assert p.arithmetic.value <= 100, (p.question, p.arithmetic.answer)
     for p in draws(["zh.unit_conversion.hours_minutes"], scale, seed, n=5):
         assert all(int(m) < 60 for m in re.findall(r"小时(\d+)分", p.question)), p.question
     for p in draws(["zh.unit_conversion.yuan_jiao_fen"], scale, seed, n=5):
@@ -126,11 +126,11 @@ def test_ages_are_those_of_a_child_and_an_adult():
         ages = sorted(int(a) for a in re.findall(r"(\d+)岁", p.question))
         if p.template == "zh.ages.years_ago_multiple":  # both ages are stated
             child, adult = ages
-            assert 3 <= child <= 16 and adult - child >= 20 and 0 < p.value < child, p.question
+            assert 3 <= child <= 16 and adult - child >= 20 and 0 < p.arithmetic.value < child, p.question
         elif p.template == "zh.ages.times_older":  # the child's age is stated, the adult's asked
-            assert 3 <= ages[0] <= 17 and 20 <= p.value <= 60, (p.question, p.answer)
+            assert 3 <= ages[0] <= 17 and 20 <= p.arithmetic.value <= 60, (p.question, p.arithmetic.answer)
         else:  # the age gap is stated, the child's age asked
-            assert 5 <= p.value <= 17 and ages[0] >= 50, (p.question, p.answer)
+            assert 5 <= p.arithmetic.value <= 17 and ages[0] >= 50, (p.question, p.arithmetic.answer)
 
 
 def test_negative_phrasings_produce_negative_answers_and_exact_chains():
@@ -142,6 +142,6 @@ def test_negative_phrasings_produce_negative_answers_and_exact_chains():
         for _ in range(30):
             p = render(t, rng)
             check_trace_independently(p.trace)
-            signs.add(p.value < 0)
+            signs.add(p.arithmetic.value < 0)
             assert "-" in p.expression or "负" in p.question, p.question
     assert signs == {True, False}

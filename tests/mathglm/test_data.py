@@ -4,7 +4,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from mathglm.curriculum import Curriculum
-from mathglm.data import IGNORE, PackedBatchStream, encode_problem, pack_batch
+from mathglm.data import PackedBatchStream, encode_problem, pack_batch
+from mathglm.model import IGNORE_INDEX
 from mathglm.encoding import TraceEncoding
 from mathglm.tokenizer import load_tokenizer
 from datagen import Problem, sample_problems
@@ -35,7 +36,7 @@ def test_only_completion_tokens_are_predicted_and_segments_hold_whole_traces():
         for s in seg[row].unique().tolist():
             cols = (seg[row] == s).nonzero().flatten()
             if idx[row, cols[0]] == tok.pad_id:  # the padding tail
-                assert (targets[row, cols] == IGNORE).all()
+                assert (targets[row, cols] == IGNORE_INDEX).all()
                 continue
             problem = drawn[used]
             used += 1
@@ -44,9 +45,9 @@ def test_only_completion_tokens_are_predicted_and_segments_hold_whole_traces():
             assert pos[row, cols].tolist() == list(range(len(cols)))
             predicted = targets[row, cols]
             # The last prompt token predicts the first completion token, ..., the last one predicts nothing.
-            assert predicted[: len(prompt) - 1].eq(IGNORE).all()
+            assert predicted[: len(prompt) - 1].eq(IGNORE_INDEX).all()
             assert predicted[len(prompt) - 1: -1].tolist() == completion
-            assert predicted[-1] == IGNORE
+            assert predicted[-1] == IGNORE_INDEX
             decoded = ENCODING.decode_completion(tok.decode(completion))
             assert problem.question + "=" + decoded == problem.trace
     assert used >= 3

@@ -123,3 +123,36 @@ def test_datagen_traces_are_one_token_per_character(tok, granularity):
     for problem in itertools.islice(datagen.sample_problems(1, "full", "validation", granularity), 200):
         ids = tok.encode(problem.trace)
         assert [tok.id_to_piece(i) for i in ids] == list(problem.trace)
+
+
+def _is_cjk(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+
+
+def test_shipped_vocabulary_holds_chinese_characters_alone_and_english_subwords(tok):
+    pieces = [tok.id_to_piece(i) for i in range(tok.vocab_size)]
+    cjk = [p for p in pieces if any(_is_cjk(c) for c in p)]
+    assert len(cjk) > 2000, len(cjk)  # every character of the training sets (about 2,400)
+    assert all(len(p) == 1 for p in cjk), [p for p in cjk if len(p) > 1][:5]
+    english = [w for p in pieces if (w := p.lstrip(SPACE_PIECE)).isascii() and w.isalpha() and len(w) >= 3]
+    assert len(english) > 300, len(english)  # words and word pieces were learned
+    assert len(tok.encode("How many apples does she have left?")) <= 10
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_word_problems_round_trip_and_chinese_characters_are_one_token_each(tok, lang):
+    import itertools
+
+    from datagen.word import sample_word_problems
+
+    byte_ids = {tok.piece_to_id(f"<0x{b:02X}>") for b in range(256)}
+    for problem in itertools.islice(sample_word_problems(3, lang, split="validation"), 300):
+        text = f"{problem.question}\n{problem.trace}"
+        ids = tok.encode(text)
+        assert tok.decode(ids) == text
+        assert not byte_ids & set(ids), problem.question  # templated text is all in the vocabulary
+        for c in problem.question:
+            if _is_cjk(c):
+                assert tok.encode(c) == [tok.piece_to_id(c)]
+        # Numbers stay one token per digit inside the text as well.
+        assert tok.encode(problem.trace) == [tok.piece_to_id(c) for c in problem.trace]

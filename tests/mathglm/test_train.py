@@ -173,6 +173,17 @@ def test_resuming_from_a_missing_or_corrupt_checkpoint_is_one_line(tmp_path, con
     assert "\n" not in str(exit_.value.code)
 
 
+def test_resuming_a_checkpoint_of_another_tokenizer_is_refused(tmp_path):
+    """A checkpoint trained before the tokenizer was retrained (another sha256) cannot be resumed."""
+    path = tmp_path / "old.ckpt"
+    torch.save({"mathglm": {"tokenizer_sha256": "9e895847a3d4" + "0" * 52}, "state_dict": {}}, path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--run_dir", str(tmp_path / "run"), "--ckpt_path", str(path), "--trainer.max_steps", "1"])
+    message = str(exit_.value.code)
+    assert message.startswith("error: ckpt_path: ") and "another tokenizer (sha256 9e895847a3d4)" in message
+    assert "\n" not in message
+
+
 def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"x")
