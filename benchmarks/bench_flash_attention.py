@@ -25,7 +25,15 @@ import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from benchmarks.harness import (
-    MODES, Measurement, append_csv, common_args, compiled, measure, plot, print_rows, resolve_common,
+    MODES,
+    Measurement,
+    append_csv,
+    common_args,
+    compiled,
+    measure,
+    plot,
+    print_rows,
+    resolve_common,
 )
 from kernels import flash_attention, flash_attention_reference
 
@@ -47,9 +55,9 @@ def attention_flops(mode: str, B: int, H: int, T: int, D: int, causal: bool) -> 
 
 
 def heads_of(preset: str) -> int:
-    """Number of heads of a model preset (mathglm.model when importable, else n_embd // 64)."""
+    """Number of heads of a model preset (mathglm.model.gpt when importable, else n_embd // 64)."""
     try:
-        from mathglm.model import GPTConfig
+        from mathglm.model.gpt import GPTConfig
 
         return GPTConfig.from_name(preset).n_head
     except (ImportError, AttributeError, ValueError):

@@ -6,7 +6,7 @@ Providers: `triton` (the model with attention_impl="triton": our flash attention
 forward under bf16 autocast (CUDA; fp32 on CPU), backward, gradient clipping at 1.0, AdamW (fused on CUDA) with
 MathGLMModule's parameter groups, zero_grad.
 
-Data: real packed windows (`--data packed`, the default): `mathglm.data.pack_batch` on datagen's `full` stage
+Data: real packed windows (`--data packed`, the default): `mathglm.data.datamodule.pack_batch` on datagen's `full` stage
 with the training encoding (reversed digits), several traces per window, each its own segment, padding at the
 tail. A pool of a few distinct batches is built and moved to the device before timing and then cycled:
 generating them is not timed (in training, DataLoader workers overlap it; `datagen_throughput.py` measures it).
@@ -49,11 +49,11 @@ import yaml
 
 from benchmarks.harness import RESULTS_DIR, append_csv, device_name
 from datagen import sample_problems
-from mathglm.data import pack_batch
-from mathglm.encoding import TraceEncoding
-from mathglm.lit_module import weight_decay_groups
-from mathglm.model import GPT, GPTConfig
-from mathglm.tokenizer import load_tokenizer
+from mathglm.data.datamodule import pack_batch
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPT, GPTConfig
+from mathglm.model.tokenizer import load_tokenizer
+from mathglm.training.module import weight_decay_groups
 
 OP = "training"
 PROVIDERS = ("triton", "reference", "compile")

@@ -13,7 +13,7 @@ core (the `traces per CPU-s per process` column). Each measurement runs `--secon
 after a short warm-up. With N processes every process runs the same timed window (they start together at an
 agreed wall-clock instant) on its own seed, and the rates are summed.
 
-Tokens: if `mathglm.tokenizer.load_tokenizer()` loads, tokens per trace are counted with it (no BOS/EOS) on the
+Tokens: if `mathglm.model.tokenizer.load_tokenizer()` loads, tokens per trace are counted with it (no BOS/EOS) on the
 traces of the one-process run and applied to every row's character rate; otherwise tokens are reported as
 characters, which is what the tokenizer amounts to for digits and operators (it splits them into single tokens).
 The `tokens` column of the table says which.
@@ -111,7 +111,7 @@ def measure(stage: str, granularity: str, processes: int, seconds: float, seed: 
 def load_token_counter():
     """(name, function counting a trace's tokens): the project tokenizer if it loads, else characters."""
     try:
-        from mathglm.tokenizer import load_tokenizer
+        from mathglm.model.tokenizer import load_tokenizer
 
         tokenizer = load_tokenizer()
         return "sentencepiece", lambda text: len(tokenizer.encode(text))

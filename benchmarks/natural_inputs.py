@@ -24,8 +24,8 @@ import random
 import sys
 
 from datagen import STAGES, Problem, trace_expression
-from mathglm.checkpoint import load_for_inference
-from mathglm.evaluate import evaluate_bundle, fresh_problems
+from mathglm.evaluation.report import evaluate_bundle, fresh_problems
+from mathglm.inference.checkpoint import load_for_inference
 
 CLOSE_GAPS = (10, 20, 30, 100, 200)
 

@@ -26,13 +26,13 @@ from pathlib import Path
 import torch
 
 from benchmarks.harness import RESULTS_DIR, append_csv
-from mathglm.curriculum import Curriculum, stream_seed
-from mathglm.data import pack_batch
-from mathglm.encoding import TraceEncoding
-from mathglm.inference import generate_chains
-from mathglm.lit_module import answers_correct, lr_factor, weight_decay_groups
-from mathglm.model import GPT, GPTConfig
-from mathglm.tokenizer import load_tokenizer
+from mathglm.data.curriculum import Curriculum, stream_seed
+from mathglm.data.datamodule import pack_batch
+from mathglm.inference.generation import generate_chains
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPT, GPTConfig
+from mathglm.model.tokenizer import load_tokenizer
+from mathglm.training.module import answers_correct, lr_factor, weight_decay_groups
 
 DEFAULT_FIRST = {"add_sub": 0.5, "add_sub_4_digits": {"base": "add_sub", "max_digits": 4, "weight": 0.3},
                  "times_tables": {"base": "mul", "max_digits": 1, "weight": 0.2}}

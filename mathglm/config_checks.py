@@ -5,7 +5,7 @@ a table of `Range`s when they are built, so a value out of range is a `ValueErro
 `data.batch_size: must be an integer >= 1, got 0`) before any training step, not a traceback from torch or
 Lightning later. Plain Python ints and floats are kept in the signatures (not jsonargparse's `PositiveInt` and
 friends): those would be stored as their own classes in the hyper-parameters of every checkpoint, which
-`mathglm.checkpoint` loads with `weights_only=True` and an allow-list.
+`mathglm.inference.checkpoint` loads with `weights_only=True` and an allow-list.
 """
 
 from __future__ import annotations

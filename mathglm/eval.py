@@ -7,7 +7,7 @@
 Writes, under --out (default runs/eval/<checkpoint>-<stage or suite>): report.json (every metric, breakdown and
 per-problem record), report.md (the tables; printed too) and heatmap_<stage>.png (exact accuracy by operation x
 largest operand digits). Problems come from datagen's `--split` stream (default test: hash-disjoint from the
-training split). Suites (`--suite`): see `mathglm.evaluate.SUITES`.
+training split). Suites (`--suite`): see `mathglm.evaluation.report.SUITES`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Sequence
 
 from datagen import STAGES
-from mathglm.checkpoint import CheckpointError, load_for_inference
 from mathglm.cli_output import cli_output, count_below_one
-from mathglm.evaluate import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
+from mathglm.evaluation.report import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
+from mathglm.inference.checkpoint import CheckpointError, load_for_inference
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +83,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.hypothesis:
         # A project dependency, but an environment may still lack it: say so before any work, in one line.
         try:
-            import hypothesis  # noqa: F401  (mathglm.evaluate.find_counterexamples imports it lazily)
+            import hypothesis  # noqa: F401  (mathglm.evaluation.report.find_counterexamples imports it lazily)
         except ImportError:
             return _fail("--hypothesis needs the hypothesis package: pip install hypothesis", 2)
     stages = list(SUITES[args.suite]) if args.suite else [args.stage or "full"]

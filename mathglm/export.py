@@ -24,7 +24,8 @@ from typing import Sequence
 
 import torch
 
-from mathglm.checkpoint import (
+from mathglm.cli_output import cli_output
+from mathglm.inference.checkpoint import (
     BUNDLE_CONFIG,
     BUNDLE_TOKENIZER,
     BUNDLE_WEIGHTS,
@@ -32,7 +33,6 @@ from mathglm.checkpoint import (
     InferenceBundle,
     load_for_inference,
 )
-from mathglm.cli_output import cli_output
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("checkpoint", help="a Lightning .ckpt written by mathglm.train (or a bundle to re-export)")
     parser.add_argument("out_dir", help="directory to create; must not exist or be empty (see --force)")
     parser.add_argument("--tokenizer", help="tokenizer the checkpoint was trained with (default: the shipped "
-                        "mathglm/assets/tokenizer.model); its sha256 must match the checkpoint's")
+                        "mathglm/model/assets/tokenizer.model); its sha256 must match the checkpoint's")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="float32",
                         help="dtype of the saved weights (default float32; loading casts back to float32)")
     parser.add_argument("--force", action="store_true", help="replace out_dir if it exists and is not empty")

@@ -62,7 +62,7 @@ def read_card(bundle_dir: str | Path) -> tuple[dict, str]:
 def wrong_examples(bundle, questions: Sequence[str]) -> list[tuple[str, str, str | None]]:
     """(question, exact answer, model's answer) for each question the bundle does not answer exactly (greedy)."""
     from datagen import trace_expression
-    from mathglm.solve import Solver
+    from mathglm.inference.solver import Solver
 
     solutions = Solver(bundle).solve(list(questions))
     wrong = []
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from datagen import STAGES
-    from mathglm.checkpoint import CheckpointError, load_for_inference
+    from mathglm.inference.checkpoint import CheckpointError, load_for_inference
 
     args = build_parser().parse_args(argv)
     bundle_dir = Path(args.bundle)

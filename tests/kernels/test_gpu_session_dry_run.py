@@ -35,7 +35,7 @@ def _returned_files(out: Path) -> list[Path]:
 
 @pytest.mark.slow
 def test_dry_run_walks_every_step_and_packs_what_the_device_tool_returns(tmp_path):
-    from mathglm.checkpoint import load_for_inference
+    from mathglm.inference.checkpoint import load_for_inference
 
     out = tmp_path / "out"
     run = _run(out, timeout=600)

@@ -8,7 +8,7 @@ small per-step differences do not compound into a different run through the opti
 
 Without CUDA the kernels run in the Triton interpreter (tests/conftest.py), about 1 s per step at this size on
 one core, so the model is as small as the flash kernel allows (one head of dim 32) and the windows short. The
-windows are real packed batches (`mathglm.data.pack_batch` on datagen's `add_sub` stage: 2-4 traces per row,
+windows are real packed batches (`mathglm.data.datamodule.pack_batch` on datagen's `add_sub` stage: 2-4 traces per row,
 padding tail as its own segment) of T = 40 tokens, which is not a multiple of the interpreter's 32 x 16 blocks.
 """
 
@@ -16,11 +16,11 @@ import pytest
 import torch
 
 from datagen import sample_problems
-from mathglm.data import pack_batch
-from mathglm.encoding import TraceEncoding
-from mathglm.lit_module import weight_decay_groups
-from mathglm.model import GPT, GPTConfig
-from mathglm.tokenizer import load_tokenizer
+from mathglm.data.datamodule import pack_batch
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPT, GPTConfig
+from mathglm.model.tokenizer import load_tokenizer
+from mathglm.training.module import weight_decay_groups
 
 pytest.importorskip("triton")
 pytest.importorskip("kernels")

@@ -7,10 +7,10 @@ import torch
 from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_checkpoint, write_checkpoint
 
 from mathglm import export
-from mathglm.checkpoint import CheckpointError, load_for_inference
-from mathglm.inference import generate_chains
-from mathglm.model import GPT, GPTConfig
-from mathglm.tokenizer import DEFAULT_MODEL_PATH
+from mathglm.inference.checkpoint import CheckpointError, load_for_inference
+from mathglm.inference.generation import generate_chains
+from mathglm.model.gpt import GPT, GPTConfig
+from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
 
 
 def _chains(bundle, questions):

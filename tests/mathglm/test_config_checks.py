@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mathglm.config_checks import Range, check_ranges
-from mathglm.curriculum import Curriculum
-from mathglm.data import MathDataModule
-from mathglm.encoding import TraceEncoding
-from mathglm.lit_module import MathGLMModule
-from mathglm.tokenizer import load_tokenizer
+from mathglm.data.curriculum import Curriculum
+from mathglm.data.datamodule import MathDataModule
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.tokenizer import load_tokenizer
+from mathglm.training.module import MathGLMModule
 
 BOUNDS = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from([0.5, -0.5]))
 

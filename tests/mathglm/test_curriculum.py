@@ -7,7 +7,7 @@ import yaml
 
 from datagen import split_of
 from datagen.shards import read_shards, write_shards
-from mathglm.curriculum import Curriculum, CurriculumState, stream_seed
+from mathglm.data.curriculum import Curriculum, CurriculumState, stream_seed
 
 SPEC = {
     "replay_share": 0.5,

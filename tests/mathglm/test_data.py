@@ -3,13 +3,13 @@
 import torch
 from torch.utils.data import DataLoader
 
-from mathglm.curriculum import Curriculum
-from mathglm.data import PackedBatchStream, encode_problem, pack_batch
-from mathglm.model import IGNORE_INDEX
-from mathglm.encoding import TraceEncoding
-from mathglm.tokenizer import load_tokenizer
 from datagen import Problem, sample_problems
 from datagen.shards import read_shards, write_shards
+from mathglm.data.curriculum import Curriculum
+from mathglm.data.datamodule import PackedBatchStream, encode_problem, pack_batch
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import IGNORE_INDEX
+from mathglm.model.tokenizer import load_tokenizer
 
 CURRICULUM = Curriculum.from_dict({"stages": [{"name": "a", "mix": {"add_sub": 1, "mul": 1}}]})
 ENCODING = TraceEncoding(reverse_digits=True)

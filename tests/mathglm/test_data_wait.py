@@ -9,8 +9,8 @@ import torch
 from lightning.pytorch.demos.boring_classes import BoringModel
 from torch.utils.data import DataLoader, Dataset
 
-from mathglm.callbacks import DataWaitMonitor
-from mathglm.train import run_trainer_kwargs
+from mathglm.training.callbacks import DataWaitMonitor
+from mathglm.training.cli import run_trainer_kwargs
 
 DELAY = 0.03  # seconds: far above the host noise of a tiny step, small enough to keep the test at ~1 s
 

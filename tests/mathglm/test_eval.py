@@ -1,4 +1,4 @@
-"""mathglm.evaluate / mathglm.eval: numbers that agree with a direct computation, report files, counterexamples."""
+"""mathglm.evaluation.report / mathglm.eval: numbers that agree with a direct computation, report files, counterexamples."""
 
 import json
 import subprocess
@@ -11,8 +11,7 @@ from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_check
 
 from datagen import trace_expression
 from mathglm import eval as eval_cli
-from mathglm.checkpoint import load_for_inference
-from mathglm.evaluate import (
+from mathglm.evaluation.report import (
     SUITES,
     evaluate_problems,
     find_counterexamples,
@@ -21,7 +20,8 @@ from mathglm.evaluate import (
     relative_error,
     round2,
 )
-from mathglm.inference import generate_chains
+from mathglm.inference.checkpoint import load_for_inference
+from mathglm.inference.generation import generate_chains
 
 
 def test_round2_and_relative_error():
@@ -141,15 +141,15 @@ def test_hypothesis_finds_and_shrinks_counterexamples():
 
 def test_hypothesis_reports_no_counterexample_when_every_answer_holds(trained, monkeypatch):
     """The search harness itself: a solver that always answers correctly yields `none found`."""
-    from mathglm import evaluate
-    from mathglm.encoding import split_chain
-    from mathglm.solve import Candidate
+
+    from mathglm.inference.solver import Candidate, Solver
+    from mathglm.model.encoding import split_chain
 
     def exact_candidates(self, questions, samples, temperature, progress=False):
         return [[Candidate(split_chain(trace_expression(q).trace.split("=", 1)[1]), None)] * samples
                 for q in questions]
 
-    monkeypatch.setattr(evaluate.Solver, "candidates", exact_candidates)
+    monkeypatch.setattr(Solver, "candidates", exact_candidates)
     found = find_counterexamples(trained, "mul_div", max_examples=15, seed=0, time_budget=10)
     assert [c.operation for c in found] == ["*", "/"]
     assert all(c.question is None and c.wrong == 0 and c.tried > 0 for c in found)
@@ -166,9 +166,9 @@ def test_hypothesis_mixed_chains_stay_in_the_stage():
 def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypatch):
     """A solver that answers `0*0` with `00` (right value, wrong spelling) and gets everything else right: eval
     scores the `00` wrong with its reason, and the edge breakdown shows the gap on `zero`."""
-    from mathglm import evaluate
-    from mathglm.encoding import ParsedChain, split_chain
-    from mathglm.solve import Candidate
+
+    from mathglm.inference.solver import Candidate, Solver
+    from mathglm.model.encoding import ParsedChain, split_chain
 
     def candidates(self, questions, samples, temperature, progress=False):
         out = []
@@ -178,7 +178,7 @@ def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypat
             out.append([Candidate.checked(q, chain)] * samples)
         return out
 
-    monkeypatch.setattr(evaluate.Solver, "candidates", candidates)
+    monkeypatch.setattr(Solver, "candidates", candidates)
     problems = [trace_expression(q) for q in ("0*0", "0*7", "12+34", "49-59", "7*7", "92*50")]
     report = evaluate_problems(trained, None, None, problems)
     records = {r.question: r for r in report.records}
@@ -195,7 +195,7 @@ def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypat
 
 
 def test_stage_table_has_the_edge_breakdown(trained):
-    from mathglm.stage_eval import format_stage_table
+    from mathglm.evaluation.stage_table import format_stage_table
 
     problems = [trace_expression(q) for q in ("0*7", "12+34")]
     table = format_stage_table([evaluate_problems(trained, None, None, problems, name="s")])

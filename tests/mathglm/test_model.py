@@ -5,8 +5,8 @@ import time
 import pytest
 import torch
 
-from mathglm.model import GPT, PRESETS, GPTConfig
-from mathglm.tokenizer import load_tokenizer
+from mathglm.model.gpt import GPT, PRESETS, GPTConfig
+from mathglm.model.tokenizer import load_tokenizer
 
 TRACES = [
     "12+34=46",

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from datagen import STAGES, trace_expression
-from mathglm.checkpoint import BUNDLE_CONFIG, BUNDLE_TOKENIZER, BUNDLE_WEIGHTS, load_for_inference
-from mathglm.evaluate import fresh_problems
+from mathglm.evaluation.report import fresh_problems
+from mathglm.inference.checkpoint import BUNDLE_CONFIG, BUNDLE_TOKENIZER, BUNDLE_WEIGHTS, load_for_inference
+from mathglm.inference.solver import Solver
 from mathglm.model_card import CARD, read_card
-from mathglm.solve import Solver
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 OVERRIDE = "MATHGLM_SHIPPED_MODEL"

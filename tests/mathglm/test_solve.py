@@ -2,11 +2,10 @@
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
-
-import re
 import unicodedata
 
 import pytest
@@ -17,8 +16,8 @@ from tiny_checkpoints import random_checkpoint, trained_checkpoint
 from datagen import ExpressionError, evaluate, parse, to_text, trace_expression
 from datagen.strategies import expressions
 from mathglm import solve
-from mathglm.encoding import ParsedChain, split_chain
-from mathglm.solve import (
+from mathglm.inference import solver
+from mathglm.inference.solver import (
     Candidate,
     NormalizationError,
     first_wrong_step,
@@ -26,7 +25,8 @@ from mathglm.solve import (
     normalize_question,
     step_error,
 )
-from mathglm.tokenizer import DEFAULT_MODEL_PATH
+from mathglm.model.encoding import ParsedChain, split_chain
+from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -244,7 +244,7 @@ def test_non_canonical_answers_are_wrong_steps_with_their_reason(capsys):
     assert candidate.wrong_step_reason == "answer '00' has the right value but is not written canonically (write '0')"
     assert Candidate.checked("0*0", ParsedChain(("0",), False)).wrong_step_reason is None
     assert step_error("1+1", ParsedChain((), False)).reason == "the chain is empty"
-    solution = solve.Solution("0*0=", normalized="0*0", answer="00", steps=["00"], first_wrong_step=0,
+    solution = solver.Solution("0*0=", normalized="0*0", answer="00", steps=["00"], first_wrong_step=0,
                               wrong_step_reason=candidate.wrong_step_reason)
     assert solution.to_json()["wrong_step_reason"] == candidate.wrong_step_reason
     assert "check: step 1 of 1 is wrong: 00 (answer '00' has the right value" in solve.format_solution(solution)
@@ -368,8 +368,8 @@ def test_batch_survives_huge_deep_and_unsupported_lines(tmp_path, capsys):
 
 def test_batched_generation_matches_one_at_a_time():
     """Prompts of mixed lengths batched together give each row the chain it gets alone (padding costs no room)."""
-    from mathglm.checkpoint import load_for_inference
-    from mathglm.inference import generate_chains
+    from mathglm.inference.checkpoint import load_for_inference
+    from mathglm.inference.generation import generate_chains
 
     bundle = load_for_inference(random_checkpoint())  # never ends a chain: every row uses all its room
     questions = ["1+2", "123456*7", "1+2+3+4+5+6+7+8+9", "(12+3)*4", "9", "12345678901234567890+1"]
@@ -393,7 +393,7 @@ def test_an_unwritable_output_fails_before_any_decoding(tmp_path, monkeypatch, c
     def never(self, lines, progress=False):
         raise AssertionError("decoded before the output path was checked")
 
-    monkeypatch.setattr(solve.Solver, "solve", never)
+    monkeypatch.setattr(solver.Solver, "solve", never)
     target = tmp_path / "missing-dir" / "out.jsonl"
     assert solve.main(["-c", str(random_checkpoint()), "-i", str(questions), "-o", str(target)]) == 1
     err = capsys.readouterr().err

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mathglm.tokenizer import DIGITS, SPACE_PIECE, SYMBOLS, load_tokenizer, train_tokenizer
+from mathglm.model.tokenizer import DIGITS, SPACE_PIECE, SYMBOLS, load_tokenizer, train_tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import Timer
 
-from mathglm.curriculum import Curriculum
-from mathglm.data import MathDataModule
-from mathglm.lit_module import MathGLMModule
-from mathglm.train import main, run_trainer_kwargs
+from mathglm.data.curriculum import Curriculum
+from mathglm.data.datamodule import MathDataModule
+from mathglm.training.cli import main, run_trainer_kwargs
+from mathglm.training.module import MathGLMModule
 
 REPO = Path(__file__).resolve().parents[2]
 # Without edge values: the pipeline tests measure that training works on the distribution their thresholds were set

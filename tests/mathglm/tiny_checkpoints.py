@@ -15,10 +15,10 @@ from pathlib import Path
 import torch
 
 from datagen import trace_expression
-from mathglm.checkpoint import checkpoint_metadata
-from mathglm.encoding import TraceEncoding
-from mathglm.model import GPT, GPTConfig
-from mathglm.tokenizer import load_tokenizer
+from mathglm.inference.checkpoint import checkpoint_metadata
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPT, GPTConfig
+from mathglm.model.tokenizer import load_tokenizer
 
 TRAINED_QUESTIONS = ("2+3", "7*8", "12+9", "9-4", "6*7", "15-8", "3*4", "20+22")
 TINY = dict(n_layer=2, n_head=2, n_embd=64, block_size=48)

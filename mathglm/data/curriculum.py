@@ -90,7 +90,7 @@ HELD_OUT_DRAWS_PER_PROBLEM = 50
 
 def first_distinct(items: Iterable[T], n: int, key: Callable[[T], str]) -> list[T]:
     """The first `n` items with distinct `key`s (fewer when `items` runs out first): how held-out problems are
-    drawn, here and in `mathglm.evaluate.fresh_problems`, so that a small question space is not filled with
+    drawn, here and in `mathglm.evaluation.report.fresh_problems`, so that a small question space is not filled with
     repeats."""
     seen: set[str] = set()
     out: list[T] = []
@@ -168,7 +168,7 @@ class CurriculumStage:
         """A fixed set of up to `n` problems of `split` (validation, test) with distinct questions, drawn by the
         mixture's weights: the same for the same seed and stage.
 
-        Distinct, as `mathglm.evaluate.fresh_problems` draws them: a small question space (the one-digit times
+        Distinct, as `mathglm.evaluation.report.fresh_problems` draws them: a small question space (the one-digit times
         tables have 81 questions, about 4 of them in the test split) would otherwise fill the set with repeats
         and weigh one question many times. So a stage whose split holds fewer than `n` questions gives fewer
         (the stream is read for at most HELD_OUT_DRAWS_PER_PROBLEM * n draws), and a tiny component's share

@@ -10,9 +10,9 @@ from typing import Sequence
 
 import torch
 
-from mathglm.encoding import ParsedChain, TraceEncoding, split_chain
-from mathglm.model import GPT
-from mathglm.tokenizer import Tokenizer
+from mathglm.model.encoding import ParsedChain, TraceEncoding, split_chain
+from mathglm.model.gpt import GPT
+from mathglm.model.tokenizer import Tokenizer
 
 
 def _length_batches(order: Sequence[int], lengths: Sequence[int], size: int, slack: int) -> list[list[int]]:

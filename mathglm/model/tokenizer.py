@@ -34,9 +34,9 @@ already cost about a third more per training step than the 284-piece arithmetic 
 (SentencePiece's default model) is used; with merges forbidden on digits, symbols and single characters the choice
 matters only for English.
 
-Reproducible training (the committed `mathglm/assets/tokenizer.model` was made by exactly this)::
+Reproducible training (the committed `mathglm/model/assets/tokenizer.model` was made by exactly this)::
 
-    python -m mathglm.tokenizer train --out mathglm/assets/tokenizer.model
+    python -m mathglm.model.tokenizer train --out mathglm/model/assets/tokenizer.model
 
 The corpus (`training_corpus`): `--per-config` (default 2000) training-split traces, seed `--seed` (default 0),
 of every stage in `datagen.STAGES` and both granularities; every string the templates and lexicons can write
@@ -46,7 +46,7 @@ Ape210K, Math23K and GSM8K (`datagen.word.real_sets`; their development parts ne
 problems per language and not more, because their repeated phrasings otherwise crowd GSM8K's vocabulary out of
 the learned pieces (with 20,000, GSM8K problems took 142.8 tokens instead of 138.5 at 1,024 learned pieces). The
 trainer runs in memory with one thread and no sentence sampling, so the same code and arguments give the same
-bytes (about a minute; sha256 prefix printed, today 370d177b3d090d54). `python -m mathglm.tokenizer encode
+bytes (about a minute; sha256 prefix printed, today 370d177b3d090d54). `python -m mathglm.model.tokenizer encode
 TEXT...` prints the pieces of any text.
 """
 
@@ -137,12 +137,12 @@ _CACHE: dict[Path, Tokenizer] = {}
 
 
 def load_tokenizer(path: str | Path | None = None) -> Tokenizer:
-    """The tokenizer at `path`, by default the one shipped in `mathglm/assets/` (loaded once per process)."""
+    """The tokenizer at `path`, by default the one shipped in `mathglm/model/assets/` (loaded once per process)."""
     resolved = Path(path).resolve() if path is not None else DEFAULT_MODEL_PATH
     if not resolved.is_file():
         raise FileNotFoundError(
             f"no tokenizer model at {resolved}; train one with "
-            f"`python -m mathglm.tokenizer train --out {resolved}`"
+            f"`python -m mathglm.model.tokenizer train --out {resolved}`"
         )
     if resolved not in _CACHE:
         _CACHE[resolved] = Tokenizer(resolved)
@@ -265,7 +265,7 @@ def single_characters(lines: Iterable[str]) -> list[str]:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mathglm.tokenizer", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m mathglm.model.tokenizer", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train the tokenizer on datagen output and the real sets' training parts")
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write the .model file")

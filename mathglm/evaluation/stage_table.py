@@ -1,12 +1,12 @@
-"""The end-of-run table: every curriculum stage on fresh held-out problems, scored by `mathglm.evaluate`."""
+"""The end-of-run table: every curriculum stage on fresh held-out problems, scored by `mathglm.evaluation.report`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mathglm.curriculum import Curriculum
-from mathglm.evaluate import EvalReport, evaluate_problems, log_to_tensorboard
-from mathglm.lit_module import MathGLMModule
+from mathglm.data.curriculum import Curriculum
+from mathglm.evaluation.report import EvalReport, evaluate_problems, log_to_tensorboard
+from mathglm.training.module import MathGLMModule
 
 
 def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, split: str = "test",

@@ -34,12 +34,12 @@ from typing import Any, Iterable, Sequence
 from datagen import ArithmeticConfig, Problem, get_stage, parse, sample_problems, trace_expression
 from datagen import describe as datagen_describe
 from datagen.expr import EDGE_KINDS
-from mathglm.checkpoint import InferenceBundle
-from mathglm.curriculum import HELD_OUT_DRAWS_PER_PROBLEM, first_distinct
-from mathglm.encoding import ParsedChain, TraceEncoding
-from mathglm.model import GPT
-from mathglm.solve import Candidate, Solver, answer_value, majority_vote
-from mathglm.tokenizer import Tokenizer
+from mathglm.data.curriculum import HELD_OUT_DRAWS_PER_PROBLEM, first_distinct
+from mathglm.inference.checkpoint import InferenceBundle
+from mathglm.inference.solver import Candidate, Solver, answer_value, majority_vote
+from mathglm.model.encoding import ParsedChain, TraceEncoding
+from mathglm.model.gpt import GPT
+from mathglm.model.tokenizer import Tokenizer
 
 # Named sets of stages for `--suite`.
 SUITES: dict[str, tuple[str, ...]] = {

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from mathglm.encoding import TraceEncoding
-from mathglm.model import GPT, GPTConfig
-from mathglm.tokenizer import Tokenizer
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPT, GPTConfig
+from mathglm.model.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 STATE_PREFIX = "model."
@@ -255,7 +255,7 @@ def load_for_inference(
     unreadable file, not a mathglm checkpoint, weights that do not fit the config, wrong tokenizer, unusable
     device) raises CheckpointError with a one-line message.
     """
-    from mathglm.tokenizer import DEFAULT_MODEL_PATH
+    from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
 
     path = Path(path)
     target = resolve_device(device)

@@ -252,7 +252,7 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         if self.vocab_size is None:
-            from mathglm.tokenizer import load_tokenizer
+            from mathglm.model.tokenizer import load_tokenizer
 
             self.vocab_size = load_tokenizer().vocab_size
         if self.n_embd % self.n_head:

@@ -23,11 +23,10 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from datagen import Problem
 from mathglm.config_checks import Range, check_ranges
-from mathglm.curriculum import Curriculum, CurriculumState, CurriculumStage, stream_seed
-from mathglm.encoding import TraceEncoding
-from mathglm.model import IGNORE_INDEX
-from mathglm.tokenizer import Tokenizer, load_tokenizer
-
+from mathglm.data.curriculum import Curriculum, CurriculumStage, CurriculumState, stream_seed
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import IGNORE_INDEX
+from mathglm.model.tokenizer import Tokenizer, load_tokenizer
 
 # The allowed values of MathDataModule's numeric arguments (`--data.<key>`), checked in __init__. Whether the
 # window can hold the curriculum's traces needs the model's tokenizer and encoding: `check_window`.

@@ -10,12 +10,12 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities import grad_norm
 
-from mathglm.checkpoint import checkpoint_metadata
 from mathglm.config_checks import Range, check_ranges
-from mathglm.encoding import TraceEncoding
-from mathglm.inference import generate_chains
-from mathglm.model import GPT, IGNORE_INDEX, GPTConfig
-from mathglm.tokenizer import load_tokenizer
+from mathglm.inference.checkpoint import checkpoint_metadata
+from mathglm.inference.generation import generate_chains
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPT, IGNORE_INDEX, GPTConfig
+from mathglm.model.tokenizer import load_tokenizer
 
 
 class NonFiniteLossError(RuntimeError):

@@ -1,0 +1,1 @@
+"""Inference as a library: checkpoints and bundles, batched generation, sampling, voting and exact verification."""

@@ -1,0 +1,1 @@
+"""Training: the LightningModule, its learning-rate schedule, callbacks, and the `train` command line."""

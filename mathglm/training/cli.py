@@ -1,0 +1,232 @@
+"""The `train` command line: LightningCLI over MathGLMModule and MathDataModule, run-directory rules, the
+final stage table (the user-facing description is `mathglm/train.py`'s)."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import re
+import sys
+from argparse import ArgumentError
+from pathlib import Path
+from typing import Any
+
+import torch
+from jsonargparse import ArgumentParser
+from lightning.pytorch import Trainer
+from lightning.pytorch.callbacks import LearningRateMonitor
+from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
+
+from mathglm.config_checks import Range, check_ranges
+from mathglm.data.datamodule import MathDataModule
+from mathglm.evaluation.stage_table import evaluate_curriculum, format_stage_table, save_stage_reports
+from mathglm.inference.checkpoint import CheckpointError, check_training_checkpoint
+from mathglm.training.callbacks import CurriculumCallback, DataWaitMonitor, RunCheckpoint, TokenThroughputMonitor
+from mathglm.training.module import MathGLMModule, NonFiniteLossError, schedule_problem
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
+
+# The run's own options (`--<key>`).
+RUN_RANGES: dict[str, Range] = {
+    "checkpoint_every_n_steps": Range(low=1, integer=True),
+    "final_eval_problems": Range(low=0, integer=True),
+}
+# Trainer options whose out-of-range values Lightning either accepts and then misbehaves on (a negative
+# log_every_n_steps, accumulate_grad_batches 0, max_steps 0: a run that trains nothing and evaluates) or refuses
+# with a message that does not name the option. Everything else Lightning refuses is caught in
+# `TrainCLI.instantiate_trainer` and named by `trainer_error`.
+TRAINER_RANGES: dict[str, Range] = {
+    "max_steps": Range(low=1, integer=True, special=(-1,)),
+    "max_epochs": Range(low=1, integer=True, special=(-1,), optional=True),
+    "min_steps": Range(low=0, integer=True, optional=True),
+    "min_epochs": Range(low=0, integer=True, optional=True),
+    "log_every_n_steps": Range(low=1, integer=True, optional=True),
+    "accumulate_grad_batches": Range(low=1, integer=True),
+    "gradient_clip_val": Range(low=0, optional=True),
+    "check_val_every_n_epoch": Range(low=1, integer=True, optional=True),
+    "num_sanity_val_steps": Range(low=0, integer=True, special=(-1,), optional=True),
+    "num_nodes": Range(low=1, integer=True),
+}
+POSITIVE = Range(low=0, low_open=True)
+# Seeds numpy accepts (Lightning's seed_everything refuses others without naming the option).
+SEED_RANGE = Range(low=0, high=2**32 - 1, integer=True)
+TRAINER_ARGS = tuple(inspect.signature(Trainer.__init__).parameters)
+
+
+def check_run_config(config: Any) -> None:
+    """Check the run's options, the Trainer options in `TRAINER_RANGES` and the schedule's end, before anything
+    is built. `config` is the parsed LightningCLI namespace.
+
+    Raises:
+        ValueError: `<key>: <problem>`, the key as the command line spells it (`trainer.max_steps: ...`).
+    """
+    check_ranges("", config, RUN_RANGES)
+    seed = config["seed_everything"]
+    if not isinstance(seed, bool) and SEED_RANGE.problem(seed):
+        raise ValueError(f"seed_everything: must be true, false or {SEED_RANGE.describe()}, got {seed!r}")
+    trainer = config["trainer"]
+    check_ranges("trainer.", trainer, TRAINER_RANGES)
+    for key in ("limit_train_batches", "limit_val_batches"):
+        # Lightning's reading: up to 1 a share of the epoch, above 1 a whole number of batches (jsonargparse may
+        # hand it over as a float, 100.0). 0 would train or validate nothing: the curriculum could never move on.
+        value = trainer[key]
+        if value is not None and (POSITIVE.problem(value) or (value > 1 and value % 1)):
+            raise ValueError(f"trainer.{key}: must be null, a share in (0, 1] or a whole number of batches, "
+                             f"got {value!r}")
+    model = config["model"]
+    problem = schedule_problem(model["decay_steps"], trainer["max_steps"], model["decay_within_max_time"],
+                               trainer["max_time"])
+    if problem:
+        raise ValueError(problem)
+
+
+def trainer_error(err: Exception) -> str:
+    """One line for an error Lightning's Trainer raised on its arguments: `trainer.<key>: <its message>`, the key
+    being the Trainer argument its message names first (`trainer: <message>` when it names none)."""
+    message = " ".join(str(err).split())
+    if message.startswith("`Timer(duration="):
+        return f"trainer.max_time: {message}"
+    named = [(m.start(), name) for name in TRAINER_ARGS if name != "self"
+             for m in [re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", message, re.IGNORECASE)] if m]
+    return f"trainer.{min(named)[1]}: {message}" if named else f"trainer: {message}"
+
+
+def run_trainer_kwargs(run_dir: Path, checkpoint_every_n_steps: int) -> dict:
+    """Trainer arguments every mathglm run needs: its callbacks, logger and dataloader policy."""
+    return dict(
+        callbacks=[
+            CurriculumCallback(),
+            # last.ckpt every N steps, so a killed run loses at most N steps (and replays them exactly), and
+            # after every curriculum check.
+            RunCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0,
+                          every_n_train_steps=checkpoint_every_n_steps),
+            LearningRateMonitor(logging_interval="step"),
+            TokenThroughputMonitor(),
+            DataWaitMonitor(),  # train/data_wait_share; the run's share in data_wait.json
+        ],
+        logger=TensorBoardLogger(save_dir=str(run_dir), name="", version="", default_hp_metric=False),
+        default_root_dir=str(run_dir),
+        # The datamodule hands out a new stream each epoch: the current stage, from where it stopped.
+        reload_dataloaders_every_n_epochs=1,
+        # Every rank validates the whole (small) problem set, so all ranks take the same curriculum step.
+        use_distributed_sampler=False,
+    )
+
+
+class TrainCLI(LightningCLI):
+    """LightningCLI plus the run directory, resuming, and the final evaluation."""
+
+    def add_arguments_to_parser(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--run_dir", type=str, default="runs/default",
+                            help="Directory of this run: config.yaml, TensorBoard events, checkpoints/, eval.")
+        parser.add_argument("--ckpt_path", type=str | None, default=None,
+                            help="Resume from this checkpoint; 'last' takes run_dir/checkpoints/last.ckpt.")
+        parser.add_argument("--checkpoint_every_n_steps", type=int, default=100,
+                            help="Save last.ckpt every this many optimizer steps (>= 1).")
+        parser.add_argument("--final_eval_problems", type=int, default=500,
+                            help="Fresh held-out (test split) problems per stage in the final table "
+                                 "(>= 0; 0 skips it).")
+
+    def parse_arguments(self, parser, args) -> None:
+        super().parse_arguments(parser, args)
+        check_run_config(self.config)
+
+    def instantiate_trainer(self, **kwargs):
+        # The last config check, before the Trainer exists: only now are the model's block size, tokenizer and
+        # encoding known, which data.window must fit.
+        self.datamodule.check_window(self.model)
+        run_dir = Path(self._get(self.config, "run_dir"))
+        ckpt_path = self._get(self.config, "ckpt_path")
+        checkpoints = run_dir / "checkpoints"
+        if ckpt_path is None and checkpoints.is_dir() and any(checkpoints.iterdir()):
+            raise SystemExit(f"error: {run_dir} already holds a run; resume it with --ckpt_path last, "
+                             f"or choose another --run_dir")
+        if ckpt_path == "last" and not (checkpoints / "last.ckpt").is_file():
+            raise SystemExit(f"error: --ckpt_path last, but there is no {checkpoints / 'last.ckpt'}")
+        if ckpt_path is not None:
+            try:
+                check_training_checkpoint(checkpoints / "last.ckpt" if ckpt_path == "last" else ckpt_path,
+                                          self.model.tokenizer)
+            except CheckpointError as err:
+                raise SystemExit(f"error: ckpt_path: {err}") from None
+        callbacks = list(self._get(self.config_init, "trainer").get("callbacks") or [])
+        run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
+        kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])
+        try:
+            return super().instantiate_trainer(**kwargs)
+        except (MisconfigurationException, ValueError, TypeError) as err:
+            raise ValueError(trainer_error(err)) from None
+
+
+@contextlib.contextmanager
+def held_log_records(name: str):
+    """Hold what logger `name` logs inside the block and log it only when the block succeeds.
+
+    LightningCLI seeds (and logs `Seed set to N`) before the classes that check their values are built; holding
+    that line keeps a config error the only line on stderr.
+    """
+    logger, held = logging.getLogger(name), []
+    holder = logging.Handler()
+    holder.emit = held.append
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(holder)
+    try:
+        yield
+    finally:
+        logger.removeHandler(holder)
+        logger.propagate = propagate
+    for record in held:  # reached only without an exception
+        logger.handle(record)
+
+
+def main(argv: list[str] | None = None) -> int:
+    default_configs = [str(DEFAULT_CONFIG)] if DEFAULT_CONFIG.is_file() else []
+    torch.set_float32_matmul_precision("high")
+    try:
+        with held_log_records("lightning.fabric.utilities.seed"):
+            cli = TrainCLI(
+                MathGLMModule,
+                MathDataModule,
+                run=False,
+                args=argv,
+                # Errors are raised, not printed with the whole usage: main() reports them on one line.
+                parser_kwargs={"default_config_files": default_configs, "exit_on_error": False},
+                save_config_kwargs={"overwrite": True, "config_filename": "config.yaml"},
+                auto_configure_optimizers=False,  # the module's own AdamW + schedule, set under --model.*
+            )
+    except (ArgumentError, ValueError, TypeError, MisconfigurationException, FileNotFoundError) as err:
+        # Bad keys, values out of range (checked by check_run_config and the classes' __init__), and what
+        # Lightning's Trainer refuses (named by trainer_error): all before any training step.
+        print("error: " + " ".join(str(err).split()), file=sys.stderr)
+        return 2
+    trainer, module, datamodule = cli.trainer, cli.model, cli.datamodule
+    run_dir = Path(cli.config["run_dir"])
+    ckpt_path = cli.config["ckpt_path"]
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    except NonFiniteLossError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if not trainer.is_global_zero:
+        return 0
+    n = cli.config["final_eval_problems"]
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if n > 0:
+        reports = evaluate_curriculum(module, datamodule.curriculum, n=n, progress=True)
+        table = format_stage_table(reports)
+        print("\nFinal evaluation (fresh held-out test-split problems, greedy):\n" + table)
+        (run_dir / "final_eval.md").write_text(table + "\n")
+        experiment = trainer.logger.experiment if trainer.logger is not None else None
+        save_stage_reports(reports, run_dir / "final_eval", experiment, trainer.global_step)
+        print(f"per-stage reports and heatmaps: {run_dir / 'final_eval'}")
+    print(f"\ncheckpoint:  {last}")
+    print(f"tensorboard: tensorboard --logdir {run_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
