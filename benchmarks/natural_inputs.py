@@ -24,7 +24,8 @@ import random
 import sys
 
 from datagen import STAGES, Problem, trace_expression
-from mathglm.evaluation.report import evaluate_bundle, fresh_problems
+from mathglm.evaluation.held_out import held_out_problems
+from mathglm.evaluation.report import evaluate_bundle
 from mathglm.inference.checkpoint import load_for_inference
 
 CLOSE_GAPS = (10, 20, 30, 100, 200)
@@ -32,7 +33,7 @@ CLOSE_GAPS = (10, 20, 30, 100, 200)
 
 def uniform_stage(stage: str, n: int, seed: int) -> list[Problem]:
     """Up to n distinct test-split problems of `stage` with carry balancing off."""
-    return fresh_problems(STAGES[stage].with_(carry_balance=False), n, seed)
+    return held_out_problems(STAGES[stage].with_(carry_balance=False), n, seed)
 
 
 def probes(n: int, seed: int) -> dict[str, list[Problem]]:

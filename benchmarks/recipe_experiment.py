@@ -28,11 +28,13 @@ import torch
 from benchmarks.harness import RESULTS_DIR, append_csv
 from mathglm.data.curriculum import Curriculum, stream_seed
 from mathglm.data.datamodule import pack_batch
+from mathglm.evaluation.held_out import held_out_problems
+from mathglm.evaluation.scoring import chain_token_budget, score
 from mathglm.inference.generation import generate_chains
 from mathglm.model.encoding import TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import load_tokenizer
-from mathglm.training.module import answers_correct, lr_factor, weight_decay_groups
+from mathglm.training.module import lr_factor, weight_decay_groups
 
 DEFAULT_FIRST = {"add_sub": 0.5, "add_sub_4_digits": {"base": "add_sub", "max_digits": 4, "weight": 0.3},
                  "times_tables": {"base": "mul", "max_digits": 1, "weight": 0.2}}
@@ -87,12 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def accuracy(model, tokenizer, encoding, stage, n: int, split: str) -> tuple[float, dict[str, tuple[int, float]]]:
-    """Exact-answer accuracy on n held-out problems, overall and by operation x operand digits (`*12`: 1 x 2)."""
-    problems = [p for p, _ in stage.held_out(n, 1, split)]
+    """Exact-answer accuracy on up to n held-out problems (drawn, budgeted and scored as `mathglm.eval` does),
+    overall and by operation x operand digits (`*12`: 1 x 2)."""
+    problems = held_out_problems(stage, n, 1, split)
     model.eval()
-    chains = generate_chains(model, tokenizer, [p.question for p in problems], encoding, max_new_tokens=48)
+    chains = generate_chains(model, tokenizer, [p.question for p in problems], encoding,
+                             max_new_tokens=chain_token_budget(tokenizer, encoding, problems))
     model.train()
-    correct = answers_correct(chains, [p.answer for p in problems], [p.approx for p in problems])
+    correct = [score(p, c).exact for p, c in zip(problems, chains)]
     groups = defaultdict(list)
     for ok, p in zip(correct, problems):
         groups["".join(p.meta["ops"]) + "".join(map(str, p.meta["digits"]))].append(ok)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from datagen import STAGES
+from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.evaluation.report import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
@@ -31,11 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Accuracy of a mathglm checkpoint on fresh generated problems, by operation x operand digits "
                     "x number kind: exact match and MathGLM's round-to-2-decimals metric side by side, relative "
                     "error, exact step checks, optional self-consistency and hypothesis counterexamples.",
-        epilog=f"Stages: {', '.join(STAGES)}. Suites: {suites}. A --verify accuracy is a calculator-assisted "
+        epilog=f"Stages: {', '.join(STAGES)}. Suites: {suites}. Greedy accuracy is always reported; with "
+               "--samples > 1 the self-consistency vote beside it. A --verify accuracy is a calculator-assisted "
                "upper bound (a perfect verifier picks among the samples), never the model's own accuracy.",
     )
-    parser.add_argument("--checkpoint", "-c", required=True, help="Lightning .ckpt or bundle from mathglm.export")
-    parser.add_argument("--tokenizer", help="tokenizer model file (default: the bundle's, or the shipped one)")
+    add_checkpoint_flags(parser)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--stage", choices=list(STAGES), help="one datagen stage (default: full)")
     what.add_argument("--suite", choices=list(SUITES), help="a named set of stages")
@@ -43,14 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", default="test", choices=("train", "validation", "test", "extrapolation"),
                         help="datagen split to draw from (default test)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the problem stream and of sampling")
-    parser.add_argument("--samples", "-k", type=int, default=1, help="also sample K chains per problem and "
-                        "report the self-consistency vote beside greedy (default 1: greedy only)")
-    parser.add_argument("--temperature", "-t", type=float, default=None, help="sampling temperature (default 0.7)")
-    parser.add_argument("--top-k", type=int, default=None, help="sample only among the k likeliest tokens")
-    parser.add_argument("--verify", action="store_true", help="also report the vote among chains whose every "
-                        "step holds (upper bound)")
-    parser.add_argument("--batch-size", type=int, default=128, help="sequences decoded together (default 128)")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda when available)")
+    add_sampling_flags(parser, batch_size=128)
     parser.add_argument("--out", help="output directory (default runs/eval/<checkpoint>-<stage or suite>)")
     parser.add_argument("--hypothesis", action="store_true", help="also property-test the checkpoint with "
                         "datagen's hypothesis strategies and list minimal counterexamples by operation")

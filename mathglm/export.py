@@ -15,7 +15,6 @@ safetensors holds plain tensors and cannot run code when read, unlike a pickled 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from typing import Sequence
 
 import torch
 
+from datagen.hashing import file_sha256
 from mathglm.cli_output import cli_output
 from mathglm.inference.checkpoint import (
     BUNDLE_CONFIG,
@@ -35,14 +35,6 @@ from mathglm.inference.checkpoint import (
 )
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _plain(value):
@@ -77,7 +69,7 @@ def write_bundle(bundle: InferenceBundle, out_dir: str | Path, dtype: str = "flo
     source = Path(bundle.metadata.get("source", ""))
     metadata = {k: v for k, v in bundle.metadata.items() if k != "source"}
     if source.is_file():
-        metadata["source_checkpoint"] = {"path": str(source.resolve()), "sha256": _sha256(source)}
+        metadata["source_checkpoint"] = {"path": str(source.resolve()), "sha256": file_sha256(source)}
     elif source.is_dir():  # re-exporting a bundle keeps the original provenance
         metadata.setdefault("source_checkpoint", {"path": str(source.resolve())})
     # Tied weights share storage, which safetensors refuses: every tensor is saved as its own contiguous copy.

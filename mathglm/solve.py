@@ -24,10 +24,11 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from datagen import APPROX
+from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
-from mathglm.inference.solver import DEFAULT_SAMPLING_TEMPERATURE, Solution, Solver
-from mathglm.model.encoding import APPROX
+from mathglm.inference.solver import Solution, Solver
 
 # ------------------------------------------------------------------------------------------------------ CLI
 
@@ -76,24 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
                "A question that starts with '-' goes after '--': python -m mathglm.solve -c CKPT -- -3+4",
     )
     parser.add_argument("question", nargs="*", help="a question, e.g. '12*(3.5-1/4)=' (several words are joined)")
-    parser.add_argument("--checkpoint", "-c", required=True, help="a Lightning .ckpt from mathglm.train or a "
-                        "bundle directory from mathglm.export")
-    parser.add_argument("--tokenizer", help="tokenizer model file (default: the bundle's, or the shipped one); "
-                        "must be the one the checkpoint was trained with")
-    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     parser.add_argument("--input", "-i", help="batch mode: file with one question a line ('-' for stdin)")
     parser.add_argument("--output", "-o", help="batch mode: JSONL file to write (default: stdout)")
-    parser.add_argument("--samples", "-k", type=int, default=1, help="chains sampled per question for a "
-                        "self-consistency majority vote (default 1: greedy)")
-    parser.add_argument("--temperature", "-t", type=float, default=None,
-                        help=f"sampling temperature (default 0 for one sample, {DEFAULT_SAMPLING_TEMPERATURE} "
-                             "with --samples > 1)")
-    parser.add_argument("--top-k", type=int, default=None, help="sample only among the k likeliest tokens")
-    parser.add_argument("--verify", action="store_true", help="also vote among the sampled chains whose every "
-                        "step holds (calculator-assisted upper bound, reported separately)")
-    parser.add_argument("--batch-size", type=int, default=64, help="sequences decoded together (default 64)")
-    parser.add_argument("--max-new-tokens", type=int, default=None, help="cap on generated tokens per chain "
-                        "(default: whatever the context leaves)")
+    add_checkpoint_flags(parser)
+    sampling = add_sampling_flags(parser, batch_size=64)
+    sampling.add_argument("--max-new-tokens", type=int, default=None, help="cap on generated tokens per chain "
+                          "(default: whatever the context leaves)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampling generator (default 0)")
     parser.add_argument("--json", action="store_true", help="print JSON objects instead of text (single and "
                         "interactive modes)")

@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
-from hashlib import blake2b
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 import yaml
 
-from datagen import ArithmeticConfig, Problem, get_generator, get_stage, split_of
+from datagen import ArithmeticConfig, Problem, get_stage, sample_problems
+from datagen.hashing import text_hash64
 from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
+from datagen.trace import GRANULARITIES
 from mathglm.config_checks import Range
 
 T = TypeVar("T")
 
-GRANULARITIES = ("coarse", "decomposed")
 # Allowed values of a stage's numbers and of the curriculum's replay share (checked when they are built).
 STAGE_RANGES: dict[str, Range] = {
     "target_accuracy": Range(low=0, high=1, low_open=True, optional=True),
@@ -90,8 +90,7 @@ HELD_OUT_DRAWS_PER_PROBLEM = 50
 
 def first_distinct(items: Iterable[T], n: int, key: Callable[[T], str]) -> list[T]:
     """The first `n` items with distinct `key`s (fewer when `items` runs out first): how held-out problems are
-    drawn, here and in `mathglm.evaluation.report.fresh_problems`, so that a small question space is not filled with
-    repeats."""
+    drawn (`CurriculumStage.held_out`), so that a small question space is not filled with repeats."""
     seen: set[str] = set()
     out: list[T] = []
     for item in items:
@@ -157,7 +156,12 @@ class CurriculumStage:
             self._cumulative.append(total)
 
     def pick(self, rng: random.Random) -> MixtureComponent:
-        """A component drawn by weight."""
+        """A component drawn by weight.
+
+        A one-component mix draws no number, so a one-component stage's stream of problems is
+        `datagen.sample_problems`' own (what `mathglm.evaluation.held_out` relies on for named stages)."""
+        if len(self.mix) == 1:
+            return self.mix[0]
         x = rng.random() * self._cumulative[-1]
         for component, edge in zip(self.mix, self._cumulative):
             if x < edge:
@@ -165,29 +169,30 @@ class CurriculumStage:
         return self.mix[-1]
 
     def held_out(self, n: int, seed: int, split: str) -> list[tuple[Problem, MixtureComponent]]:
-        """A fixed set of up to `n` problems of `split` (validation, test) with distinct questions, drawn by the
-        mixture's weights: the same for the same seed and stage.
+        """A fixed set of up to `n` problems of `split` (validation, test, extrapolation) with distinct questions,
+        drawn by the mixture's weights from `random.Random(seed)`: the same for the same seed and mixture. The
+        one held-out sampler: validation, the end-of-run table and `mathglm.eval` (through
+        `mathglm.evaluation.held_out`) all draw here.
 
-        Distinct, as `mathglm.evaluation.report.fresh_problems` draws them: a small question space (the one-digit times
-        tables have 81 questions, about 4 of them in the test split) would otherwise fill the set with repeats
-        and weigh one question many times. So a stage whose split holds fewer than `n` questions gives fewer
-        (the stream is read for at most HELD_OUT_DRAWS_PER_PROBLEM * n draws), and a tiny component's share
-        of the set can fall below its mixture weight.
+        Distinct: a small question space (the one-digit times tables have 81 questions, about 4 of them in the
+        test split) would otherwise fill the set with repeats and weigh one question many times. So a stage whose
+        split holds fewer than `n` questions gives fewer (the stream is read for at most
+        HELD_OUT_DRAWS_PER_PROBLEM * n draws), and a tiny component's share of the set can fall below its
+        mixture weight.
+
+        Raises ValueError for an unknown split.
         """
-        rng = random.Random(stream_seed(seed, split, self.name))
+        rng = random.Random(seed)
         draws = (self.sample(rng, split) for _ in range(HELD_OUT_DRAWS_PER_PROBLEM * n))
         return first_distinct(draws, n, key=lambda drawn: drawn[0].question)
 
     def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
-        """One problem of this stage whose question hashes to `split`."""
+        """One problem of this stage whose question hashes to `split` (`datagen.sample_problems`' filter), with
+        the component it came from; training problems of a shards component are read from its shards."""
         component = self.pick(rng)
         if split == "train" and component.shards is not None:
             return Problem.from_trace(component.shards.draw(rng)), component
-        generate = get_generator(component.config.generator)
-        while True:
-            problem = generate(rng, component.config, self.granularity)
-            if split_of(problem.question) == split:
-                return problem, component
+        return next(sample_problems(rng, component.config, split, self.granularity)), component
 
 
 @dataclass
@@ -313,5 +318,5 @@ class Curriculum:
 
 def stream_seed(*parts: int | str) -> int:
     """A 64-bit seed from parts, stable across processes and Python versions (no salted `hash`)."""
-    text = "/".join(str(p) for p in parts)
-    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little")
+    # text_hash64 of the parts joined by "/": the seeds of every data stream written so far, bit for bit.
+    return text_hash64("/".join(str(p) for p in parts))

@@ -149,7 +149,7 @@ class MathDataModule(L.LightningDataModule):
 
     def __init__(
         self,
-        curriculum: str | dict[str, Any] = "configs/curricula/cpu_default.yaml",
+        curriculum: str | dict[str, Any],
         batch_size: int = 32,
         window: int | None = None,
         seed: int = 1234,
@@ -159,8 +159,9 @@ class MathDataModule(L.LightningDataModule):
     ):
         """
         Args:
-            curriculum: Path to a curriculum YAML file, or the curriculum itself as a mapping
-                (`{replay_share, stages: [{name, mix, granularity, target_accuracy, min_steps, max_steps}]}`).
+            curriculum: Path to a curriculum YAML file (e.g. configs/curricula/arithmetic.yaml), or the curriculum
+                itself as a mapping (`{replay_share, stages: [{name, mix, granularity, target_accuracy, min_steps,
+                max_steps}]}`, as configs/default.yaml writes it). Required: there is no default curriculum.
             batch_size: Packed windows per batch (per device; >= 1).
             window: Tokens per packed window, at most the model's block_size and long enough for most traces of
                 every stage (checked when training starts); None uses the model's block_size.
@@ -218,7 +219,7 @@ class MathDataModule(L.LightningDataModule):
         window = self.window or block_size
         if window > block_size:
             raise ValueError(f"data.window: {window} exceeds the model's block_size {block_size} "
-                             "(model.block_size or the preset's)")
+                             "(model.model_config.block_size or its preset's)")
         for stage in self.curriculum.stages:
             rng = random.Random(stream_seed(self.seed, "window check", stage.name))
             lengths = sorted(
@@ -262,7 +263,10 @@ class MathDataModule(L.LightningDataModule):
         return DataLoader(problems, batch_size=self.val_batch_size, collate_fn=_collate_problems)
 
     def state_dict(self) -> dict[str, Any]:
+        """The curriculum's progress (stage, batches drawn, history), saved in every checkpoint by Lightning: the
+        one copy a resumed run continues from, without repeating or skipping a batch."""
         return {"curriculum_state": self.state.state_dict()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict` saved (Lightning calls it when a run resumes, before the dataloaders)."""
         self.state.load_state_dict(state_dict["curriculum_state"])

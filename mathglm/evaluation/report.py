@@ -6,13 +6,10 @@ Library behind `python -m mathglm.eval` (see `mathglm/eval.py`), also callable f
     report.accuracy, report.to_markdown(), report.to_json("r.json"), report.heatmap("r.png")
     log_to_tensorboard(report, trainer.logger.experiment, step=trainer.global_step, prefix="eval/add_sub")
 
-Metrics, per problem, from the greedy chain (and, with samples > 1, from the majority vote):
-- exact: the answer text and its `≈` flag equal the generator's answer (the training-time metric);
-- rounded2: MathGLM's metric (Yang et al., 2023, sec. 4.1): the answer equals the true value after both are
-  rounded to 2 decimals;
-- relative error |answer - value| / |value| (|answer - value| when the value is 0), for answers that parse;
-- first_wrong_step: datagen's exact checker on every step of the chain (share of chains with a wrong step, and
-  where the first one falls).
+Metrics, per problem, from the greedy chain (and, with samples > 1, from the majority vote), all from
+`mathglm.evaluation.scoring.score` (the scorer validation uses too): exact (the training-time metric), rounded2
+(MathGLM's), relative error, and first_wrong_step (share of chains with a wrong step, and where the first one
+falls).
 Breakdowns are by operation set x largest operand digit count x number kinds, from `Problem.meta`.
 With `verify`, the vote among chains whose every step holds is an upper bound with a perfect calculator as
 verifier (pass@K): reported as `verified_accuracy`, never as the headline.
@@ -20,9 +17,7 @@ verifier (pass@K): reported as `verified_accuracy`, never as the headline.
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -31,12 +26,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from datagen import ArithmeticConfig, Problem, get_stage, parse, sample_problems, trace_expression
+from datagen import Problem, get_stage, parse, trace_expression
 from datagen import describe as datagen_describe
 from datagen.expr import EDGE_KINDS
-from mathglm.data.curriculum import HELD_OUT_DRAWS_PER_PROBLEM, first_distinct
+from mathglm.evaluation.held_out import held_out_problems
+from mathglm.evaluation.scoring import chain_token_budget, score
 from mathglm.inference.checkpoint import InferenceBundle
-from mathglm.inference.solver import Candidate, Solver, answer_value, majority_vote
+from mathglm.inference.solver import Candidate, Solver, majority_vote
 from mathglm.model.encoding import ParsedChain, TraceEncoding
 from mathglm.model.gpt import GPT
 from mathglm.model.tokenizer import Tokenizer
@@ -61,34 +57,6 @@ HEATMAP_MAX_ROWS = 16
 # The `edges` of a question holding no edge value (see datagen.expr.edge_cases).
 NO_EDGE = "none"
 MARKDOWN_MAX_ROWS = 25
-
-
-def round2(value: Fraction) -> Fraction:
-    """`value` rounded half away from zero to 2 decimals, exactly."""
-    scaled = abs(value) * 100
-    rounded = Fraction(math.floor(scaled + Fraction(1, 2)), 100)
-    return rounded if value >= 0 else -rounded
-
-
-def relative_error(predicted: Fraction, value: Fraction) -> float:
-    try:
-        diff = abs(predicted - value)
-        return float(diff / abs(value)) if value else float(diff)
-    except OverflowError:
-        return math.inf
-
-
-def fresh_problems(stage: str | ArithmeticConfig, n: int, seed: int = 0, split: str = "test",
-                   max_draws: int | None = None) -> list[Problem]:
-    """Up to `n` problems of `stage` (a name or a config) with distinct questions from datagen's `split` stream
-    (test: never trained on).
-
-    Small stages have few distinct test questions: the stream is read for at most `max_draws` (default
-    HELD_OUT_DRAWS_PER_PROBLEM n, as the end-of-run table's `CurriculumStage.held_out`) problems, so fewer than `n`
-    may come back.
-    """
-    draws = itertools.islice(sample_problems(seed, stage, split), max_draws or HELD_OUT_DRAWS_PER_PROBLEM * n)
-    return first_distinct(draws, n, key=lambda problem: problem.question)
 
 
 def describe(problem: Problem) -> dict:
@@ -132,14 +100,6 @@ class EvalRecord:
         data = dict(self.__dict__)
         data["value"] = str(self.value)
         return data
-
-
-def _score(problem: Problem, chain: ParsedChain) -> tuple[bool, bool, float | None]:
-    exact = chain.finished and chain.answer == problem.answer and chain.approx == problem.approx
-    predicted = answer_value(chain.answer) if chain.finished else None
-    if predicted is None:
-        return exact, False, None
-    return exact, round2(predicted) == round2(problem.value), relative_error(predicted, problem.value)
 
 
 def _rate(values: Iterable[bool]) -> float | None:
@@ -341,10 +301,13 @@ def evaluate_problems(
     """Greedy chains (and, with samples > 1, a self-consistency vote) for `problems`, scored every way.
 
     `model` may be an InferenceBundle (then tokenizer and encoding may be None) or a bare GPT (e.g. the
-    LightningModule's `self.model` at the end of training) with its tokenizer and encoding.
+    LightningModule's `self.model` at the end of training) with its tokenizer and encoding. `max_new_tokens`
+    defaults to `chain_token_budget` of `problems`, the rule validation uses.
     """
     bundle = model if isinstance(model, InferenceBundle) else InferenceBundle(
         model=model, tokenizer=tokenizer, encoding=encoding, config=model.config, metadata={})
+    if max_new_tokens is None and problems:
+        max_new_tokens = chain_token_budget(bundle.tokenizer, bundle.encoding, problems)
     solver = Solver(bundle, samples=samples, temperature=temperature, top_k=top_k, verify=verify,
                     batch_size=batch_size, seed=seed, max_new_tokens=max_new_tokens)
     started = time.perf_counter()
@@ -363,22 +326,24 @@ def evaluate_problems(
     records = []
     for i, problem in enumerate(problems):
         chain = greedy[i][0].chain
-        exact, rounded, rel = _score(problem, chain)
+        greedy_score = score(problem, greedy[i][0])
         record = EvalRecord(
             question=problem.question, answer=problem.answer, approx=problem.approx, value=problem.value,
             **describe(problem), predicted=chain.answer, predicted_approx=chain.approx,
-            steps=list(chain.segments), finished=chain.finished, first_wrong_step=greedy[i][0].first_wrong_step,
-            exact=exact, rounded2=rounded, rel_error=rel, wrong_step_reason=greedy[i][0].wrong_step_reason,
+            steps=list(chain.segments), finished=chain.finished, first_wrong_step=greedy_score.first_wrong_step,
+            exact=greedy_score.exact, rounded2=greedy_score.rounded2, rel_error=greedy_score.rel_error,
+            wrong_step_reason=greedy_score.reason,
         )
         if sampled is not None:
             vote = majority_vote(sampled[i])
             record.vote_answer = vote.winner.chain.answer if vote.winner else None
             record.vote_share = vote.share
-            record.vote_exact, record.vote_rounded2, _ = _score(problem, vote.winner.chain)
+            vote_score = score(problem, vote.winner)
+            record.vote_exact, record.vote_rounded2 = vote_score.exact, vote_score.rounded2
         if verify:
             group = sampled[i] if sampled is not None else greedy[i]
             held = majority_vote([c for c in group if c.holds], total=len(group))
-            record.verified_exact = bool(held.winner) and _score(problem, held.winner.chain)[0]
+            record.verified_exact = bool(held.winner) and score(problem, held.winner).exact
         records.append(record)
     settings = {"too_long_for_context": len(problems) - len(fits), "samples": samples,
                 "temperature": solver.temperature if samples > 1 else 0.0, "top_k": top_k,
@@ -395,7 +360,7 @@ def evaluate_stage(bundle: InferenceBundle, stage: str, n: int = 500, split: str
                    **kwargs) -> EvalReport:
     """`n` fresh problems of a named stage (see datagen.STAGES) from `split`, evaluated."""
     get_stage(stage)  # a clear ValueError for an unknown name
-    problems = fresh_problems(stage, n, seed, split)
+    problems = held_out_problems(stage, n, seed, split)
     report = evaluate_bundle(bundle, problems, name=stage, seed=seed, **kwargs)
     report.settings.update(stage=stage, split=split, requested=n)
     return report
@@ -560,9 +525,9 @@ def find_counterexamples(
             if solver.prepare(question)[1] is not None:
                 answers[question] = (False, problem, None)
                 return False
+            solver.max_new_tokens = chain_token_budget(bundle.tokenizer, bundle.encoding, [problem])
             candidate = solver.candidates([question], 1, 0.0)[0][0]
-            chain = candidate.chain
-            is_wrong = not (chain.finished and chain.answer == problem.answer and chain.approx == problem.approx)
+            is_wrong = not score(problem, candidate).exact
             answers[question] = (is_wrong, problem, candidate)
             return is_wrong
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from mathglm.data.curriculum import Curriculum
+from mathglm.evaluation.held_out import held_out_problems
 from mathglm.evaluation.report import EvalReport, evaluate_problems, log_to_tensorboard
 from mathglm.training.module import MathGLMModule
 
 
 def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, split: str = "test",
                         seed: int = 4321, progress: bool = False) -> list[EvalReport]:
-    """One report per stage, each on `n` fresh problems of `split` (test: hashed apart from training)."""
+    """One report per stage, each on up to `n` fresh problems of `split` (test: hashed apart from training),
+    drawn and scored as `mathglm.eval` draws and scores them, so the numbers are the same."""
     reports = []
     for stage in curriculum.stages:
-        problems = [problem for problem, _ in stage.held_out(n, seed, split)]
-        budget = module.answer_budget([p.trace for p in problems], [p.question for p in problems])
+        problems = held_out_problems(stage, n, seed, split)
         reports.append(evaluate_problems(module.model, module.tokenizer, module.encoding, problems,
-                                         name=stage.name, max_new_tokens=budget, progress=progress))
+                                         name=stage.name, progress=progress))
     return reports
 
 

@@ -8,7 +8,6 @@ are under `state_dict` with the prefix `model.` (the LightningModule's `self.mod
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import warnings
@@ -17,17 +16,13 @@ from pathlib import Path
 
 import torch
 
+from datagen.hashing import file_sha256
 from mathglm.model.encoding import TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 STATE_PREFIX = "model."
-
-
-def tokenizer_fingerprint(tokenizer: Tokenizer) -> str:
-    """sha256 of the tokenizer's model file: two tokenizers match when their bytes do."""
-    return hashlib.sha256(Path(tokenizer.path).read_bytes()).hexdigest()
 
 
 def model_config_dict(config: GPTConfig) -> dict:
@@ -42,7 +37,7 @@ def checkpoint_metadata(config: GPTConfig, encoding: TraceEncoding, tokenizer: T
         "format_version": FORMAT_VERSION,
         "model_config": model_config_dict(config),
         "encoding": asdict(encoding),
-        "tokenizer_sha256": tokenizer_fingerprint(tokenizer),
+        "tokenizer_sha256": file_sha256(tokenizer.path),  # two tokenizers match when their bytes do
         "tokenizer_vocab_size": tokenizer.vocab_size,
     }
 
@@ -159,7 +154,7 @@ def check_training_checkpoint(path: str | Path, tokenizer: Tokenizer | None = No
         raise CheckpointError(f"no checkpoint file {path}")
     metadata, _ = _read_checkpoint(path)
     if tokenizer is not None:
-        expected, actual = metadata.get("tokenizer_sha256"), tokenizer_fingerprint(tokenizer)
+        expected, actual = metadata.get("tokenizer_sha256"), file_sha256(tokenizer.path)
         if expected != actual:
             raise CheckpointError(
                 f"{path} was trained with another tokenizer (sha256 {str(expected)[:12]}) than this run's "
@@ -194,7 +189,7 @@ def _check_tokenizer(tokenizer_path: Path, metadata: dict, source: Path) -> Toke
     if not tokenizer_path.is_file():
         raise CheckpointError(f"tokenizer {tokenizer_path} does not exist")
     expected = metadata.get("tokenizer_sha256")
-    actual = hashlib.sha256(tokenizer_path.read_bytes()).hexdigest()
+    actual = file_sha256(tokenizer_path)
     if expected and actual != expected:
         raise CheckpointError(
             f"tokenizer {tokenizer_path} (sha256 {actual[:12]}) does not match the one {source} was trained with "

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import torch
 
-from mathglm.model.encoding import ParsedChain, TraceEncoding, split_chain
+from mathglm.model.encoding import ParsedChain, TraceEncoding, parse_completion
 from mathglm.model.gpt import GPT
 from mathglm.model.tokenizer import Tokenizer
 
@@ -42,8 +42,9 @@ def generate_chains(
     """The chain the model writes after each `question=`, decoded back to the generator's notation.
 
     `max_new_tokens` defaults to whatever room the context leaves after the longest prompt of a batch. A
-    question whose prompt alone fills the context raises ValueError (callers that must go on check first
-    with `prompt_fits`). A chain that hit the limit before EOS comes back with `finished=False`.
+    question whose prompt alone fills the context raises ValueError (callers that must go on measure
+    `prompt_tokens` first, as `Solver.prepare` does). A chain that hit the limit before EOS comes back with
+    `finished=False`.
 
     Left padding takes context room from a row (`GPT.generate` bounds padded length + new tokens by the block
     size), so prompts are batched by length: sorted, at most `length_slack` tokens apart within a batch, and a
@@ -54,7 +55,7 @@ def generate_chains(
     model.eval()
     device = next(model.parameters()).device
     block = model.config.block_size
-    prompts = [tokenizer.encode(encoding.prompt(q), bos=True) for q in questions]
+    prompts = [prompt_tokens(tokenizer, q, encoding) for q in questions]
     lengths = [len(p) for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: lengths[i])
     results: list[ParsedChain | None] = [None] * len(prompts)
@@ -79,7 +80,7 @@ def generate_chains(
                 row = row[: row.index(tokenizer.eos_id)]
             elif lengths[i] < longest and (max_new_tokens is None or max_new_tokens > new):
                 cut_by_padding.append(i)
-            results[i] = split_chain(encoding.decode_completion(tokenizer.decode(row)), finished)
+            results[i] = parse_completion(encoding.decode_completion(tokenizer.decode(row)), finished)
 
     batches = _length_batches(order, lengths, batch_size, length_slack)
     if progress:
@@ -97,6 +98,6 @@ def generate_chains(
     return results  # type: ignore[return-value]
 
 
-def prompt_fits(model: GPT, tokenizer: Tokenizer, question: str, encoding: TraceEncoding, min_room: int = 1) -> bool:
-    """Whether `question`'s prompt leaves at least `min_room` tokens of context for the chain."""
-    return len(tokenizer.encode(encoding.prompt(question), bos=True)) + min_room <= model.config.block_size
+def prompt_tokens(tokenizer: Tokenizer, question: str, encoding: TraceEncoding) -> list[int]:
+    """The token ids the model is conditioned on for `question`: BOS, then `encoding.prompt(question)`."""
+    return tokenizer.encode(encoding.prompt(question), bos=True)

@@ -1,5 +1,10 @@
 """Solving questions as a library: question normalisation, batched greedy or sampled chains, exact step
-verification, and self-consistency voting. `python -m mathglm.solve` is a thin command line over `Solver`.
+verification, and self-consistency voting. `python -m mathglm.solve` is a thin command line over `Solver`;
+from Python:
+
+    from mathglm.inference import Solver, load_for_inference
+    solver = Solver(load_for_inference("bundle/"), samples=8, verify=True)  # a .ckpt or an exported bundle
+    solution = solver.solve(["3.5*1.2-7/3"])[0]  # .answer, .vote_share, .verified_answer, .steps, .to_json()
 
 Self-consistency (Wang et al., 2023, "Self-Consistency Improves Chain of Thought Reasoning"): K chains sampled at
 a temperature vote on the answer, reported with its vote share. Verification keeps only the sampled chains whose
@@ -19,10 +24,10 @@ from typing import Iterable, Sequence
 
 import torch
 
-from datagen import ExpressionError, StepError, evaluate, first_error, parse
+from datagen import APPROX, RELATION, ExpressionError, StepError, evaluate, first_error, join_chain, parse
 from mathglm.inference.checkpoint import InferenceBundle
-from mathglm.inference.generation import generate_chains
-from mathglm.model.encoding import APPROX, ParsedChain
+from mathglm.inference.generation import generate_chains, prompt_tokens
+from mathglm.model.encoding import ParsedChain
 
 # Room the chain needs after the prompt: at least one answer token and EOS.
 MIN_CHAIN_TOKENS = 2
@@ -148,16 +153,8 @@ def normalize_question(text: str) -> str:
     text = "".join(parts)
     if text.endswith("?"):
         text = text[:-1]
-    text = text[:-1] if text.endswith("=") else text
+    text = text[:-1] if text.endswith(RELATION) else text
     return _LEADING_DOT.sub("0.", text)
-
-
-def check_segments(chain: ParsedChain) -> list[str]:
-    """`chain`'s segments as `check_chain` reads them: a rounded answer written `≈answer`."""
-    segments = list(chain.segments)
-    if chain.approx and segments:
-        segments[-1] = APPROX + segments[-1]
-    return segments
 
 
 def step_error(question: str, chain: ParsedChain) -> StepError | None:
@@ -168,7 +165,7 @@ def step_error(question: str, chain: ParsedChain) -> StepError | None:
     """
     if not chain.segments or not any(chain.segments):
         return StepError(0, "the chain is empty")
-    return first_error(question, check_segments(chain))
+    return first_error(question, chain.check_segments())
 
 
 def first_wrong_step(question: str, chain: ParsedChain) -> int | None:
@@ -280,8 +277,7 @@ class Solution:
         """`question=step=...=answer` as one line (`≈` before a rounded answer)."""
         if not self.steps:
             return ""
-        head = "=".join([self.normalized or self.question, *self.steps[:-1]])
-        return f"{head}{APPROX if self.approx else '='}{self.steps[-1]}"
+        return join_chain(self.normalized or self.question, self.steps, self.approx)
 
     def to_json(self) -> dict:
         data = {
@@ -340,11 +336,10 @@ class Solver:
             if err.kind in _SIZE_ERRORS:
                 return question, f"question over the size limit: {err}"
             return question, f"malformed question: {err}"
-        tokenizer, encoding = self.bundle.tokenizer, self.bundle.encoding
-        prompt_tokens = len(tokenizer.encode(encoding.prompt(question), bos=True))
+        prompt_length = len(prompt_tokens(self.bundle.tokenizer, question, self.bundle.encoding))
         block = self.bundle.config.block_size
-        if prompt_tokens + MIN_CHAIN_TOKENS > block:
-            return question, (f"question too long: {prompt_tokens} prompt tokens leave no room in the "
+        if prompt_length + MIN_CHAIN_TOKENS > block:
+            return question, (f"question too long: {prompt_length} prompt tokens leave no room in the "
                               f"{block}-token context")
         return question, None
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from datagen.chain import APPROX, RELATION, join_chain, split_segments
+
 _DIGIT_RUN = re.compile(r"[0-9]+")
-APPROX = "≈"
 
 
 def reverse_digit_runs(text: str) -> str:
@@ -38,11 +39,11 @@ class TraceEncoding:
 
     def prompt(self, question: str) -> str:
         """The text the model is conditioned on: the question and the `=` that asks for its chain."""
-        return (reverse_digit_runs(question) if self.reverse_question else question) + "="
+        return (reverse_digit_runs(question) if self.reverse_question else question) + RELATION
 
     def completion(self, trace: str, question: str) -> str:
         """The part of `trace` after `question=`, in the model's encoding."""
-        prefix = question + "="
+        prefix = question + RELATION
         if not trace.startswith(prefix):
             raise ValueError(f"trace {trace!r} does not start with its question {prefix!r}")
         rest = trace[len(prefix):]
@@ -55,10 +56,10 @@ class TraceEncoding:
 
 @dataclass(frozen=True)
 class ParsedChain:
-    """A generated chain split into its segments."""
+    """A generated chain split into its segments, in `datagen.split_chain`'s (chain, approx) form."""
 
     segments: tuple[str, ...]
-    """Every `=`-separated segment after the question; the last one is the answer."""
+    """Every segment after the question; the last one is the answer (after `≈` when `approx`)."""
     approx: bool
     """True when the answer follows `≈` (a correctly rounded, not exact, value)."""
     finished: bool = True
@@ -66,22 +67,29 @@ class ParsedChain:
 
     @property
     def answer(self) -> str:
+        """The last segment ("" for an empty chain)."""
         return self.segments[-1] if self.segments else ""
 
-    @property
-    def text(self) -> str:
-        """The chain as one line, `step1=...=answer` (with `≈` before a rounded answer)."""
+    def check_segments(self) -> list[str]:
+        """The segments as `datagen.first_error` judges them, indexed like `segments`: a rounded answer is its own
+        last segment `≈answer`, the cut `split_segments` makes of the line `=step=...=≈answer`."""
         if not self.segments:
-            return ""
-        if self.approx:
-            return "=".join(self.segments[:-1]) + (APPROX if len(self.segments) > 1 else "") + self.segments[-1]
-        return "=".join(self.segments)
+            return []
+        # An empty step before a rounded answer: join_chain then writes `=≈answer`, which split_segments cuts there.
+        chain = (*self.segments[:-1], "", self.segments[-1]) if self.approx else self.segments
+        return split_segments(join_chain("", chain, self.approx))[1]
 
 
-def split_chain(chain: str, finished: bool = True) -> ParsedChain:
-    """Split `step1=step2≈answer` into segments; a `≈` may only introduce the last one."""
-    approx = APPROX in chain
-    head, _, tail = chain.rpartition(APPROX) if approx else chain.rpartition("=")
-    segments = [s for s in head.split("=") if s] if head else []
-    segments.append(tail)
-    return ParsedChain(tuple(s.strip() for s in segments), approx, finished)
+def parse_completion(completion: str, finished: bool = True) -> ParsedChain:
+    """The chain a model wrote after `question=` (already decoded to the generator's notation), never raising.
+
+    Cut by `datagen.split_segments`, so a malformed chain keeps its bad segment for the checker to name: an empty
+    step stays an empty step and a `≈` before the last segment stays inside its segment. A `≈` in the last segment
+    marks a rounded answer: what precedes it (if anything) is the exact step, what follows it is the answer.
+    Segments are stripped of spaces a decoder may leave. An empty completion is one empty segment.
+    """
+    _, cut = split_segments(RELATION + completion)
+    *steps, last = cut
+    exact, approx, answer = last.rpartition(APPROX)
+    segments = (*steps, exact, answer) if exact else (*steps, answer)
+    return ParsedChain(tuple(s.strip() for s in segments), bool(approx), finished)

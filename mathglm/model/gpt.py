@@ -209,18 +209,23 @@ def _round_up(n: int, multiple: int) -> int:
 
 @dataclass
 class GPTConfig:
-    """Model shape and options. Presets: `GPTConfig.from_name(name, **overrides)`, names in `PRESETS`."""
+    """Model shape and options. A preset (`name`, one of `PRESETS`) gives the shape fields left None, so
+    `GPTConfig(name="10m", n_layer=2)` is the 10m preset with two blocks (litgpt's `Config(name=...)`)."""
 
+    name: str = "tiny"
+    """Preset that fills block_size, n_layer, n_head and n_embd where they are None: tiny (~1.9M parameters,
+    CPU), 10m, 100m or 500m."""
     vocab_size: int | None = None
     """Number of token ids the tokenizer produces; None reads it from the shipped tokenizer."""
-    block_size: int = 256
-    """Longest sequence (prompt + generated tokens, or one packed training window) the model accepts."""
-    n_layer: int = 4
-    """Number of transformer blocks."""
-    n_head: int = 4
-    """Attention heads per block; n_embd must be divisible by it."""
-    n_embd: int = 128
-    """Width of the residual stream."""
+    block_size: int | None = None
+    """Longest sequence (prompt + generated tokens, or one packed training window) the model accepts (>= 1);
+    None: the preset's."""
+    n_layer: int | None = None
+    """Number of transformer blocks (>= 1); None: the preset's."""
+    n_head: int | None = None
+    """Attention heads per block (>= 1); n_embd must be divisible by it; None: the preset's."""
+    n_embd: int | None = None
+    """Width of the residual stream (>= 1); None: the preset's."""
     mlp_hidden: int | None = None
     """SwiGLU hidden width; None gives 8/3 * n_embd rounded up to `mlp_multiple` (same MLP cost as 4x GELU)."""
     mlp_multiple: int = 64
@@ -251,6 +256,14 @@ class GPTConfig:
     """Derived: vocab_size rounded up to padding_multiple; the extra rows are never produced."""
 
     def __post_init__(self) -> None:
+        if self.name not in PRESETS:
+            raise ValueError(f"unknown model preset {self.name!r}; choose one of {sorted(PRESETS)}")
+        for key, preset_value in PRESETS[self.name].items():
+            if getattr(self, key) is None:
+                setattr(self, key, preset_value)
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{key}={value!r} must be an integer >= 1")
         if self.vocab_size is None:
             from mathglm.model.tokenizer import load_tokenizer
 
@@ -272,14 +285,16 @@ class GPTConfig:
 
     @classmethod
     def from_name(cls, name: str, **overrides: Any) -> GPTConfig:
-        """The preset `name` (see `PRESETS`) with any field replaced by `overrides`."""
-        if name not in PRESETS:
-            raise ValueError(f"unknown model preset {name!r}; choose one of {sorted(PRESETS)}")
+        """The preset `name` (see `PRESETS`) with any field replaced by `overrides`.
+
+        Raises:
+            ValueError: an unknown preset or field, or a shape `__post_init__` refuses.
+        """
         init_fields = {f.name for f in fields(cls) if f.init}
         unknown = set(overrides) - init_fields
         if unknown:
             raise ValueError(f"unknown GPTConfig fields {sorted(unknown)}")
-        return cls(**{**PRESETS[name], **overrides})
+        return cls(name=name, **overrides)
 
 
 # Named sizes, counted with the embedding and output rows of the shipped tokenizer (3,858 pieces, 3,904 padded

@@ -53,7 +53,6 @@ TEXT...` prints the pieces of any text.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import itertools
 import sys
@@ -283,10 +282,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "train":
+        # Imported here, as in training_corpus: the tokenizer itself must load without the generator.
+        from datagen.hashing import file_sha256
+
         corpus = training_corpus(args.per_config, args.per_language, args.seed)
         tok = train_tokenizer(corpus, args.out, vocab_size=base_vocab_size(corpus) + args.learned_pieces,
                               single_chars=single_characters(corpus))
-        digest = hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]
+        digest = file_sha256(args.out)[:16]
         print(f"wrote {args.out}: {tok.vocab_size} pieces, sha256 {digest}")
     else:
         tok = load_tokenizer(args.model)

@@ -8,7 +8,11 @@ from collections import deque
 from pathlib import Path
 
 import lightning as L
-from lightning.pytorch.callbacks import ModelCheckpoint, ThroughputMonitor
+from lightning.pytorch.callbacks import (
+    ModelCheckpoint,
+    ThroughputMonitor,
+    TQDMProgressBar,
+)
 from lightning.pytorch.utilities import rank_zero_info
 
 
@@ -46,6 +50,20 @@ class CurriculumCallback(L.Callback):
         else:
             rank_zero_info(f"curriculum: last stage {stage!r} reached its target ({acc_text}) at step "
                            f"{trainer.global_step}")
+
+
+class CurriculumProgressBar(TQDMProgressBar):
+    """Lightning's progress bar with the curriculum stage shown as the integer it is (`stage=1`).
+
+    Logged values reach the progress bar as floats (Lightning reduces them in floating point), so the bar would
+    otherwise read `stage=1.000`.
+    """
+
+    def get_metrics(self, trainer, pl_module) -> dict:
+        metrics = super().get_metrics(trainer, pl_module)
+        if "stage" in metrics:
+            metrics["stage"] = int(metrics["stage"])
+        return metrics
 
 
 class RunCheckpoint(ModelCheckpoint):

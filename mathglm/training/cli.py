@@ -15,16 +15,27 @@ from typing import Any
 import torch
 from jsonargparse import ArgumentParser
 from lightning.pytorch import Trainer
-from lightning.pytorch.callbacks import LearningRateMonitor
+from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data.datamodule import MathDataModule
-from mathglm.evaluation.stage_table import evaluate_curriculum, format_stage_table, save_stage_reports
+from mathglm.evaluation.stage_table import (
+    evaluate_curriculum,
+    format_stage_table,
+    save_stage_reports,
+)
 from mathglm.inference.checkpoint import CheckpointError, check_training_checkpoint
-from mathglm.training.callbacks import CurriculumCallback, DataWaitMonitor, RunCheckpoint, TokenThroughputMonitor
+from mathglm.model.gpt import GPTConfig
+from mathglm.training.callbacks import (
+    CurriculumCallback,
+    CurriculumProgressBar,
+    DataWaitMonitor,
+    RunCheckpoint,
+    TokenThroughputMonitor,
+)
 from mathglm.training.module import MathGLMModule, NonFiniteLossError, schedule_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,10 +89,31 @@ def check_run_config(config: Any) -> None:
             raise ValueError(f"trainer.{key}: must be null, a share in (0, 1] or a whole number of batches, "
                              f"got {value!r}")
     model = config["model"]
+    try:
+        # The CLI builds the GPTConfig only later, with a message that names its field but not the option.
+        GPTConfig(**vars(model["model_config"]))
+    except ValueError as err:
+        raise ValueError(f"model.model_config: {err}") from None
     problem = schedule_problem(model["decay_steps"], trainer["max_steps"], model["decay_within_max_time"],
                                trainer["max_time"])
     if problem:
         raise ValueError(problem)
+
+
+def literal_choice_error(message: str) -> str | None:
+    """One line for jsonargparse's error on a value outside an option's fixed choices (a union of `Literal`s, as
+    `--trainer.precision` is): `<key>: must be one of <choices>, got <value>`; None for any other error."""
+    match = re.match(r'Parser key "([\w.]+)": Does not validate against any of the Union subtypes Subtypes: '
+                     r"\[(.*?)\] Errors:.* Given value: (.*)$", message)
+    if match is None:
+        return None
+    key, subtypes, given = match.groups()
+    literals = re.findall(r"typing\.Literal\[(.*?)\]", subtypes)
+    if not literals or re.sub(r"typing\.Literal\[.*?\]|<class 'NoneType'>|[\s,]", "", subtypes):
+        return None  # some subtype is not a fixed choice: jsonargparse's message is the informative one
+    choices = list(dict.fromkeys(value.strip().strip("'\"") for group in literals for value in group.split(",")))
+    choices += ["null"] if "NoneType" in subtypes else []
+    return f"{key}: must be one of {', '.join(choices[:-1])} or {choices[-1]}, got {given!r}"
 
 
 def trainer_error(err: Exception) -> str:
@@ -153,7 +185,12 @@ class TrainCLI(LightningCLI):
                                           self.model.tokenizer)
             except CheckpointError as err:
                 raise SystemExit(f"error: ckpt_path: {err}") from None
-        callbacks = list(self._get(self.config_init, "trainer").get("callbacks") or [])
+        trainer_config = self._get(self.config_init, "trainer")
+        callbacks = list(trainer_config.get("callbacks") or [])
+        # Lightning refuses a progress bar callback when the bar is disabled, and a second one beside the user's.
+        if trainer_config.get("enable_progress_bar") is not False and \
+                not any(isinstance(c, ProgressBar) for c in callbacks):
+            callbacks.append(CurriculumProgressBar())
         run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
         kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])
         try:
@@ -201,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ArgumentError, ValueError, TypeError, MisconfigurationException, FileNotFoundError) as err:
         # Bad keys, values out of range (checked by check_run_config and the classes' __init__), and what
         # Lightning's Trainer refuses (named by trainer_error): all before any training step.
-        print("error: " + " ".join(str(err).split()), file=sys.stderr)
+        message = " ".join(str(err).split())
+        print("error: " + (literal_choice_error(message) or message), file=sys.stderr)
         return 2
     trainer, module, datamodule = cli.trainer, cli.model, cli.datamodule
     run_dir = Path(cli.config["run_dir"])

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities import grad_norm
 
+from datagen import Problem
 from mathglm.config_checks import Range, check_ranges
-from mathglm.inference.checkpoint import checkpoint_metadata
+from mathglm.evaluation.scoring import chain_token_budget, score
+from mathglm.inference.checkpoint import checkpoint_metadata, model_config_dict
 from mathglm.inference.generation import generate_chains
 from mathglm.model.encoding import TraceEncoding
 from mathglm.model.gpt import GPT, IGNORE_INDEX, GPTConfig
@@ -20,11 +23,6 @@ from mathglm.model.tokenizer import load_tokenizer
 
 class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or infinite; the run stops and keeps its last good checkpoint."""
-
-
-def answers_correct(chains, answers: list[str], approx: list[bool]) -> list[bool]:
-    """Exact-answer match: the final segment is the generator's answer, rounded exactly when it is rounded."""
-    return [c.answer == a and c.approx == x for c, a, x in zip(chains, answers, approx)]
 
 
 def weight_decay_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
@@ -56,11 +54,6 @@ def schedule_problem(decay_steps: int | None, max_steps: int | None, decay_withi
 
 # The allowed values of MathGLMModule's numeric arguments (`--model.<key>`), checked in __init__.
 MODULE_RANGES: dict[str, Range] = {
-    "n_layer": Range(low=1, integer=True, optional=True),
-    "n_head": Range(low=1, integer=True, optional=True),
-    "n_embd": Range(low=1, integer=True, optional=True),
-    "block_size": Range(low=1, integer=True, optional=True),
-    "dropout": Range(low=0, high=1, high_open=True),
     "learning_rate": Range(low=0, low_open=True),
     "min_lr_ratio": Range(low=0, high=1),
     "warmup_steps": Range(low=0, integer=True),
@@ -76,14 +69,7 @@ class MathGLMModule(L.LightningModule):
 
     def __init__(
         self,
-        preset: str = "tiny",
-        n_layer: int | None = None,
-        n_head: int | None = None,
-        n_embd: int | None = None,
-        block_size: int | None = None,
-        dropout: float = 0.0,
-        tie_embeddings: bool = False,
-        attention_impl: str = "auto",
+        model_config: GPTConfig,
         reverse_digits: bool = True,
         reverse_question: bool = False,
         tokenizer_path: str | None = None,
@@ -97,14 +83,9 @@ class MathGLMModule(L.LightningModule):
     ):
         """
         Args:
-            preset: Model size from `GPTConfig.from_name`: tiny (~1M parameters, CPU), 10m, 100m or 500m.
-            n_layer: Override the preset's number of transformer blocks (>= 1).
-            n_head: Override the preset's attention heads (>= 1; n_embd / n_head must be even).
-            n_embd: Override the preset's residual width (>= 1).
-            block_size: Override the preset's context length (prompt + chain, or one packed window; >= 1).
-            dropout: Dropout on attention and residual branches, in [0, 1).
-            tie_embeddings: Share the input embedding with the output projection.
-            attention_impl: "reference" (PyTorch), "triton" (fused kernels) or "auto" (triton on CUDA).
+            model_config: The model (`GPTConfig`): a preset `name` (tiny, 10m, 100m or 500m) and any field
+                overriding the preset's value (`--model.model_config.<field>`). Its vocab_size is always the
+                tokenizer's.
             reverse_digits: Train on chains with every number's digits reversed (internal encoding; users
                 always see the generator's notation).
             reverse_question: Also show the model the question's numbers digit-reversed (internal encoding).
@@ -120,8 +101,7 @@ class MathGLMModule(L.LightningModule):
             betas: AdamW betas, each in [0, 1).
 
         Raises:
-            ValueError: a value out of its range (`MODULE_RANGES`), named as its `model.<key>` option; an unknown
-                preset or a shape GPTConfig refuses.
+            ValueError: a value out of its range (`MODULE_RANGES`), named as its `model.<key>` option.
         """
         check_ranges("model.", locals(), MODULE_RANGES)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -134,13 +114,11 @@ class MathGLMModule(L.LightningModule):
         self.save_hyperparameters()
         self.tokenizer_path = tokenizer_path
         self.tokenizer = load_tokenizer(tokenizer_path)
-        overrides = {k: v for k, v in dict(n_layer=n_layer, n_head=n_head, n_embd=n_embd,
-                                           block_size=block_size).items() if v is not None}
-        config = GPTConfig.from_name(
-            preset, vocab_size=self.tokenizer.vocab_size, dropout=dropout, tie_embeddings=tie_embeddings,
-            attention_impl=attention_impl, **overrides,
-        )
-        self.model = GPT(config)
+        # The embedding rows follow the run's tokenizer (--model.tokenizer_path), whatever the config says.
+        self.model = GPT(replace(model_config, vocab_size=self.tokenizer.vocab_size))
+        # Plain values, not the dataclass: Lightning resumes with torch.load(weights_only=True), which refuses
+        # classes it does not know.
+        self.hparams["model_config"] = model_config_dict(self.model.config)
         self.encoding = TraceEncoding(reverse_digits=reverse_digits, reverse_question=reverse_question)
         self._val_correct: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
@@ -173,21 +151,17 @@ class MathGLMModule(L.LightningModule):
     # ---------------------------------------------------------------- validation
 
     def validation_step(self, batch: dict[str, list], batch_idx: int) -> None:
-        """Answer the batch's questions by greedy generation and count exact answers per mixture component."""
+        """Answer the batch's questions by greedy generation and count exact answers per mixture component,
+        scored and budgeted as `mathglm.eval` and the end-of-run table do (`mathglm.evaluation.scoring`)."""
+        problems = [Problem.from_trace(trace) for trace in batch["trace"]]
         chains = generate_chains(
             self.model, self.tokenizer, batch["question"], self.encoding,
-            max_new_tokens=self.answer_budget(batch["trace"], batch["question"]),
+            max_new_tokens=chain_token_budget(self.tokenizer, self.encoding, problems),
             batch_size=len(batch["question"]),
         )
-        for ok, component in zip(answers_correct(chains, batch["answer"], batch["approx"]), batch["component"]):
-            self._val_correct[component][0] += int(ok)
+        for problem, chain, component in zip(problems, chains, batch["component"]):
+            self._val_correct[component][0] += int(score(problem, chain).exact)
             self._val_correct[component][1] += 1
-
-    def answer_budget(self, traces: list[str], questions: list[str]) -> int:
-        """Room for twice the longest expected chain: enough for any correct answer, short enough to be fast."""
-        longest = max(len(self.tokenizer.encode(self.encoding.completion(t, q), eos=True))
-                      for t, q in zip(traces, questions))
-        return 2 * longest + 8
 
     def on_validation_batch_start(self, batch: dict, batch_idx: int, dataloader_idx: int = 0) -> None:
         self.flops_per_batch = None  # generation FLOPs are not counted
@@ -234,10 +208,9 @@ class MathGLMModule(L.LightningModule):
     # ---------------------------------------------------------------- checkpoint
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # The curriculum's progress is the data module's state (`MathDataModule.state_dict`), which Lightning
+        # saves and restores with the checkpoint: one copy.
         checkpoint["mathglm"] = checkpoint_metadata(self.model.config, self.encoding, self.tokenizer)
-        datamodule = self.trainer.datamodule if self._trainer is not None else None
-        if datamodule is not None:
-            checkpoint["mathglm"]["curriculum"] = datamodule.state.state_dict()
 
     def on_train_batch_start(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         # Analytic training FLOPs of this batch, read by Lightning's ThroughputMonitor for FLOP/s and MFU.

@@ -12,6 +12,7 @@ from mathglm.config_checks import Range, check_ranges
 from mathglm.data.curriculum import Curriculum
 from mathglm.data.datamodule import MathDataModule
 from mathglm.model.encoding import TraceEncoding
+from mathglm.model.gpt import GPTConfig
 from mathglm.model.tokenizer import load_tokenizer
 from mathglm.training.module import MathGLMModule
 
@@ -52,11 +53,11 @@ def test_range_words_and_special_values():
 @pytest.mark.parametrize(
     "build, message",
     [
-        (lambda: MathGLMModule(learning_rate=0.0), "model.learning_rate: must be a number > 0, got 0.0"),
-        (lambda: MathGLMModule(decay_steps=0), "model.decay_steps: must be null or an integer >= 1, got 0"),
-        (lambda: MathGLMModule(betas=(1.0, 0.9)), "model.betas[0]: must be a number in [0, 1), got 1.0"),
-        (lambda: MathDataModule(batch_size=2.5), "data.batch_size: must be an integer >= 1, got 2.5"),
-        (lambda: MathDataModule(window=0), "data.window: must be null or an integer >= 1, got 0"),
+        (lambda: MathGLMModule(GPTConfig(), learning_rate=0.0), "model.learning_rate: must be a number > 0, got 0.0"),
+        (lambda: MathGLMModule(GPTConfig(), decay_steps=0), "model.decay_steps: must be null or an integer >= 1, got 0"),
+        (lambda: MathGLMModule(GPTConfig(), betas=(1.0, 0.9)), "model.betas[0]: must be a number in [0, 1), got 1.0"),
+        (lambda: MathDataModule(ADD2, batch_size=2.5), "data.batch_size: must be an integer >= 1, got 2.5"),
+        (lambda: MathDataModule(ADD2, window=0), "data.window: must be null or an integer >= 1, got 0"),
         (lambda: MathDataModule(curriculum={"replay_share": float("nan"), "stages": [{"name": "a", "mix": "mul"}]}),
          "data.curriculum: replay_share must be a number in [0, 1), got nan"),
         (lambda: Curriculum.from_dict({"stages": [{"name": "a", "mix": "mul", "max_steps": 0}]}),
@@ -105,3 +106,9 @@ def test_window_that_holds_less_than_half_the_traces_is_refused(window):
 def test_window_beyond_the_block_size_is_refused():
     with pytest.raises(ValueError, match=r"^data\.window: 64 exceeds the model's block_size 32"):
         MathDataModule(curriculum=ADD2, window=64).check_window(_model(32))
+
+
+def test_the_curriculum_has_no_default():
+    """No curriculum file is implied: a data module without one is refused at once, naming the argument."""
+    with pytest.raises(TypeError, match="curriculum"):
+        MathDataModule()

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,15 +12,14 @@ from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_check
 
 from datagen import trace_expression
 from mathglm import eval as eval_cli
+from mathglm.evaluation.held_out import held_out_problems
 from mathglm.evaluation.report import (
     SUITES,
     evaluate_problems,
     find_counterexamples,
-    fresh_problems,
     log_to_tensorboard,
-    relative_error,
-    round2,
 )
+from mathglm.evaluation.scoring import relative_error, round2
 from mathglm.inference.checkpoint import load_for_inference
 from mathglm.inference.generation import generate_chains
 
@@ -38,7 +38,7 @@ def trained():
 
 
 def test_numbers_agree_with_a_direct_computation(trained):
-    problems = [trace_expression(q) for q in TRAINED_QUESTIONS] + fresh_problems("add_sub", 12, seed=3)
+    problems = [trace_expression(q) for q in TRAINED_QUESTIONS] + held_out_problems("add_sub", 12, seed=3)
     report = evaluate_problems(trained.model, trained.tokenizer, trained.encoding, problems, name="mix",
                                batch_size=5)
     chains = generate_chains(trained.model, trained.tokenizer, [p.question for p in problems], trained.encoding)
@@ -65,7 +65,7 @@ def test_numbers_agree_with_a_direct_computation(trained):
 
 
 def test_self_consistency_and_verified_bound(trained):
-    problems = [trace_expression(q) for q in TRAINED_QUESTIONS[:4]] + fresh_problems("mul", 4, seed=1)
+    problems = [trace_expression(q) for q in TRAINED_QUESTIONS[:4]] + held_out_problems("mul", 4, seed=1)
     report = evaluate_problems(trained, None, None, problems, samples=3, temperature=0.8, verify=True)
     m = report.metrics()
     assert 0 < m["mean_vote_share"] <= 1 and report.accuracy == m["vote_exact"]
@@ -143,10 +143,10 @@ def test_hypothesis_reports_no_counterexample_when_every_answer_holds(trained, m
     """The search harness itself: a solver that always answers correctly yields `none found`."""
 
     from mathglm.inference.solver import Candidate, Solver
-    from mathglm.model.encoding import split_chain
+    from mathglm.model.encoding import parse_completion
 
     def exact_candidates(self, questions, samples, temperature, progress=False):
-        return [[Candidate(split_chain(trace_expression(q).trace.split("=", 1)[1]), None)] * samples
+        return [[Candidate(parse_completion(trace_expression(q).trace.split("=", 1)[1]), None)] * samples
                 for q in questions]
 
     monkeypatch.setattr(Solver, "candidates", exact_candidates)
@@ -168,12 +168,12 @@ def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypat
     scores the `00` wrong with its reason, and the edge breakdown shows the gap on `zero`."""
 
     from mathglm.inference.solver import Candidate, Solver
-    from mathglm.model.encoding import ParsedChain, split_chain
+    from mathglm.model.encoding import ParsedChain, parse_completion
 
     def candidates(self, questions, samples, temperature, progress=False):
         out = []
         for q in questions:
-            chain = ParsedChain(("00",), False) if q == "0*0" else split_chain(
+            chain = ParsedChain(("00",), False) if q == "0*0" else parse_completion(
                 trace_expression(q).trace.split("=", 1)[1])
             out.append([Candidate.checked(q, chain)] * samples)
         return out
@@ -224,3 +224,39 @@ def test_eval_refuses_out_of_range_counts_in_one_line(args, message, capsys):
     assert eval_cli.main(["-c", "nowhere", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
+
+
+def test_end_of_run_table_eval_cli_and_validation_agree(tmp_path):
+    """The one sampler, budget and scorer: the end-of-run table and `mathglm.eval` on the same checkpoint,
+    stages, split and seed give identical records and numbers, and validation counts the same exact answers."""
+    from types import SimpleNamespace
+
+    from mathglm.data.curriculum import Curriculum
+    from mathglm.data.datamodule import _collate_problems, _problem_record
+    from mathglm.evaluation.stage_table import evaluate_curriculum
+    from mathglm.training.module import MathGLMModule
+
+    bundle = load_for_inference(trained_checkpoint(), device="cpu")
+    curriculum = Curriculum.from_dict({"stages": [{"name": stage, "mix": {stage: 1.0}} for stage in SUITES["default"]]})
+    table = evaluate_curriculum(bundle, curriculum, n=8, split="test", seed=5)
+
+    out = tmp_path / "ev"
+    assert eval_cli.main(["-c", str(trained_checkpoint()), "--suite", "default", "--n", "8", "--seed", "5",
+                          "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+    cli = json.loads((out / "report.json").read_text())["stages"]
+    for report in table:
+        mine = json.loads(json.dumps(report.to_dict(), ensure_ascii=False, default=str))
+        theirs = cli[report.name]
+        assert mine["records"] == theirs["records"] and len(mine["records"]) == 8
+        for key in ("metrics", "by_ops", "by_digits", "by_kinds", "by_edge", "breakdown"):
+            assert mine[key] == theirs[key], key
+
+    # Validation: the stage's own held-out draw, answered and scored by MathGLMModule.validation_step.
+    for stage, report in zip(curriculum.stages, table):
+        batch = _collate_problems([_problem_record(p, c.name) for p, c in stage.held_out(8, 5, "test")])
+        assert batch["question"] == [r.question for r in report.records]
+        module = SimpleNamespace(model=bundle.model, tokenizer=bundle.tokenizer, encoding=bundle.encoding,
+                                 _val_correct=defaultdict(lambda: [0, 0]))
+        MathGLMModule.validation_step(module, batch, 0)
+        counts = module._val_correct[stage.name]
+        assert counts == [sum(r.exact for r in report.records), report.n]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from datagen import STAGES, trace_expression
-from mathglm.evaluation.report import fresh_problems
+from mathglm.evaluation.held_out import held_out_problems
 from mathglm.inference.checkpoint import BUNDLE_CONFIG, BUNDLE_TOKENIZER, BUNDLE_WEIGHTS, load_for_inference
 from mathglm.inference.solver import Solver
 from mathglm.model_card import CARD, read_card
@@ -101,7 +101,7 @@ def test_answers_the_cards_examples_exactly(card, solver):
 
 def test_answers_fresh_problems_of_its_scope(card, solver):
     for stage in card["scope"]["stages"]:
-        questions = [p.question for p in fresh_problems(stage, FRESH_PER_STAGE, seed=0, split="test")]
+        questions = [p.question for p in held_out_problems(stage, FRESH_PER_STAGE, seed=0, split="test")]
         results = _exact(solver, questions)
         share = sum(ok for *_, ok in results) / len(results)
         assert share >= card["scope"]["min_exact"], (stage, share, [r for r in results if not r[3]])

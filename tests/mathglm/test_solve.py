@@ -25,7 +25,7 @@ from mathglm.inference.solver import (
     normalize_question,
     step_error,
 )
-from mathglm.model.encoding import ParsedChain, split_chain
+from mathglm.model.encoding import ParsedChain, parse_completion
 from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
 
 
@@ -217,7 +217,8 @@ def test_normalize_returns_text_or_raises_its_one_line_error(text):
 @pytest.mark.parametrize("question", ["12*(3.5-1/4)", "3468*4046/7424", "2.5%*-4+(3/4)", "59*96"])
 def test_step_checker_finds_the_planted_wrong_step(question):
     problem = trace_expression(question)
-    chain = split_chain(problem.trace.split("=", 1)[1])
+    chain = parse_completion(problem.trace[len(question) + 1:])  # what a model writes after `question=`
+    assert chain == ParsedChain(problem.chain, problem.approx)
     assert first_wrong_step(question, chain) is None
     for k in range(len(chain.segments)):
         segments = list(chain.segments)
@@ -232,6 +233,22 @@ def test_step_checker_rounded_answers_and_empty_chains():
     assert first_wrong_step("2/3", ParsedChain(("0.67",), approx=False)) == 0  # not exact without `≈`
     assert first_wrong_step("1+1", ParsedChain(("",), approx=False)) == 0
     assert first_wrong_step("1+1", ParsedChain((), approx=False)) == 0
+
+
+@pytest.mark.parametrize("completion, segments, approx, wrong_step", [
+    ("1753941/928≈1890.02", ("1753941/928", "1890.02"), True, None),
+    ("≈1890.02", ("1890.02",), True, None),
+    ("1890.02", ("1890.02",), False, 0),  # a rounded value without `≈` is not exact
+    ("14031528/7424==1753941/928≈1890.02", ("14031528/7424", "", "1753941/928", "1890.02"), True, 1),
+    ("14031528/7424≈1753941/928=1890.02", ("14031528/7424≈1753941/928", "1890.02"), False, 0),
+    ("1753941/928≈1890.03", ("1753941/928", "1890.03"), True, 1),
+    ("", ("",), False, 0),
+])
+def test_model_completions_are_cut_as_datagen_cuts_them(completion, segments, approx, wrong_step):
+    """An empty step or a misplaced `≈` stays in the chain, so the checker names that step (never refuses)."""
+    chain = parse_completion(completion)
+    assert (chain.segments, chain.approx) == (segments, approx)
+    assert first_wrong_step("3468*4046/7424", chain) == wrong_step
 
 
 def _candidate(answer, finished=True, approx=False):

@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,10 +12,13 @@ import lightning as L
 import pytest
 import torch
 import yaml
-from lightning.pytorch.callbacks import Timer
+from lightning.pytorch.callbacks import Timer, TQDMProgressBar
 
 from mathglm.data.curriculum import Curriculum
 from mathglm.data.datamodule import MathDataModule
+from mathglm.inference.checkpoint import model_config_dict
+from mathglm.model.gpt import GPTConfig
+from mathglm.training.callbacks import CurriculumProgressBar
 from mathglm.training.cli import main, run_trainer_kwargs
 from mathglm.training.module import MathGLMModule
 
@@ -33,8 +37,11 @@ def _small_run_config(run_dir: Path, **trainer) -> dict:
         "trainer": {"accelerator": "cpu", "devices": 1, "max_steps": 400, "limit_train_batches": 100,
                     "max_epochs": -1, "gradient_clip_val": 1.0, "log_every_n_steps": 10,
                     "num_sanity_val_steps": 0, "enable_progress_bar": False, "enable_model_summary": False,
-                    **trainer},
-        "model": {"preset": "tiny", "block_size": 64, "learning_rate": 0.003, "warmup_steps": 20},
+                    "max_time": None, **trainer},
+        # The schedule by steps only: configs/default.yaml (the CLI's defaults) anneals by wall-clock time too, which
+        # on a loaded CI box would make the learning test depend on the machine's speed.
+        "model": {"model_config": {"name": "tiny", "block_size": 64}, "learning_rate": 0.003, "warmup_steps": 20,
+                  "decay_within_max_time": False},
         "data": {"batch_size": 16, "window": 64, "val_problems": 64, "num_workers": 0,
                  "curriculum": {"stages": [{"name": "add2", "mix": {"add2": TWO_DIGIT_ADDITION},
                                             "target_accuracy": None}]}},
@@ -50,6 +57,28 @@ def test_every_run_config_parses_through_the_cli(path, capsys):
     assert {"model", "data", "trainer"} <= set(printed)
 
 
+def test_every_model_config_field_is_an_option_once(capsys):
+    """Every GPTConfig field is set from the CLI as `--model.model_config.<field>`, described once in --help."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    described = [line.split()[0] for line in help_text.splitlines() if line.startswith("  --model.")]
+    for field in fields(GPTConfig):
+        if field.init:
+            assert described.count(f"--model.model_config.{field.name}") == 1, field.name
+    assert "--model.n_layer" not in help_text and "--model.preset" not in help_text
+
+
+def test_model_config_fields_override_the_preset(capsys):
+    with pytest.raises(SystemExit):
+        main(["--model.model_config.name", "10m", "--model.model_config.n_layer", "2",
+              "--model.model_config.rope_theta", "500000", "--print_config"])
+    printed = yaml.safe_load(capsys.readouterr().out)["model"]["model_config"]
+    config = GPTConfig(**printed)
+    assert (config.name, config.n_layer, config.rope_theta) == ("10m", 2, 500000.0)
+    assert config.n_embd == GPTConfig.from_name("10m").n_embd  # the rest is the preset's
+
+
 @pytest.mark.parametrize("path", sorted((REPO / "configs" / "curricula").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_curriculum_file_parses(path):
     assert len(Curriculum.from_yaml(path)) >= 1
@@ -60,7 +89,10 @@ def test_every_curriculum_file_parses(path):
     [
         (["--model.bogus", "1"], "--model.bogus"),
         (["--model.learning_rate", "abc"], "model.learning_rate"),
-        (["--model.preset", "huge"], "unknown model preset 'huge'"),
+        (["--model.model_config.name", "huge"], "model.model_config: unknown model preset 'huge'"),
+        (["--model.model_config.bogus", "1"], "--model.model_config.bogus"),
+        (["--model.preset", "tiny"], "--model.preset"),  # the preset is model_config.name
+        (["--trainer.precision", "bogus"], "trainer.precision: must be one of 64, 32, 16, transformer-engine"),
         (["--data.curriculum", "/no/such/curriculum.yaml"], "/no/such/curriculum.yaml"),
         (["--trainer.max_time", "null"], "model.decay_within_max_time needs trainer.max_time"),
         (["--trainer.max_steps", "-1"], "set trainer.max_steps"),
@@ -98,7 +130,8 @@ def no_training(monkeypatch):
         (["--model.min_lr_ratio", "1.5"], "model.min_lr_ratio"),
         (["--model.weight_decay", "-0.1"], "model.weight_decay"),
         (["--model.betas", "[0.9, 1.5]"], "model.betas[1]"),
-        (["--model.n_head", "0"], "model.n_head"),
+        (["--model.model_config.n_head", "0"], "model.model_config: n_head=0 must be an integer >= 1"),
+        (["--model.model_config.dropout", "1.5"], "model.model_config: dropout=1.5"),
         (["--trainer.max_steps", "-5"], "trainer.max_steps"),
         (["--trainer.max_steps", "0"], "trainer.max_steps"),
         (["--trainer.limit_train_batches", "0"], "trainer.limit_train_batches"),
@@ -157,7 +190,8 @@ def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     assert (run_dir / "config.yaml").is_file()
     assert list(run_dir.glob("events.out.tfevents.*"))
     ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    assert ckpt["mathglm"]["model_config"]["block_size"] == 64
+    # The full model config: the preset's fields and the run's override, whatever inference needs to rebuild it.
+    assert ckpt["mathglm"]["model_config"] == model_config_dict(GPTConfig(block_size=64))
     assert ckpt["global_step"] == 500
 
 
@@ -192,6 +226,12 @@ def test_existing_run_dir_is_not_overwritten(tmp_path, capsys):
     assert "already holds a run" in str(exit_.value.code)
 
 
+def test_progress_bar_shows_the_stage_as_an_integer(monkeypatch):
+    monkeypatch.setattr(TQDMProgressBar, "get_metrics", lambda self, trainer, module: {"stage": 1.0, "loss": 0.5})
+    metrics = CurriculumProgressBar().get_metrics(None, None)
+    assert metrics == {"stage": 1, "loss": 0.5} and isinstance(metrics["stage"], int)
+
+
 # ---------------------------------------------------------------- kill and resume
 
 
@@ -223,7 +263,7 @@ RESUME_CURRICULUM = {
 
 def _fit(run_dir: Path, max_steps: int, recorder: _Recorder, ckpt_path=None):
     L.seed_everything(0)
-    module = MathGLMModule(preset="tiny", n_layer=1, n_embd=32, n_head=1, block_size=32, warmup_steps=2)
+    module = MathGLMModule(GPTConfig(n_layer=1, n_embd=32, n_head=1, block_size=32), warmup_steps=2)
     data = MathDataModule(curriculum=RESUME_CURRICULUM, batch_size=2, window=32, val_problems=4, num_workers=0)
     kwargs = run_trainer_kwargs(run_dir, checkpoint_every_n_steps=2)
     trainer = L.Trainer(
@@ -251,8 +291,14 @@ def test_killed_run_resumes_with_the_same_stage_and_upcoming_batches(tmp_path, k
     _fit(tmp_path / "killed", 9, killed)
     resumed = _Recorder()
     ckpt = tmp_path / "killed" / "checkpoints" / "last.ckpt"
-    saved_step = torch.load(ckpt, map_location="cpu", weights_only=False)["global_step"]
+    saved = torch.load(ckpt, map_location="cpu", weights_only=False)
+    saved_step = saved["global_step"]
     assert saved_step == {5: 4, 7: 6}[kill_before_step]
+    # The curriculum's progress is saved once, as the data module's state: at step 4, 4 batches of the first stage;
+    # at step 6, after the check that moved the run on, none yet of the second.
+    assert "curriculum" not in saved["mathglm"]
+    progress = saved["MathDataModule"]["curriculum_state"]
+    assert (progress["stage_index"], progress["batches_drawn"]) == {5: (0, 4), 7: (1, 0)}[kill_before_step]
     module_resumed, data_resumed, _ = _fit(tmp_path / "killed", 9, resumed, ckpt_path=str(ckpt))
 
     # The resumed run draws exactly the batches the uninterrupted run drew from the checkpoint's step on.
@@ -286,7 +332,7 @@ def test_two_process_ddp_on_cpu_runs_a_few_steps(tmp_path):
 
 
 def _schedule(decay_within_max_time: bool, trainer_callbacks: list):
-    module = MathGLMModule(preset="tiny", learning_rate=1.0, min_lr_ratio=0.1, warmup_steps=10,
+    module = MathGLMModule(GPTConfig(), learning_rate=1.0, min_lr_ratio=0.1, warmup_steps=10,
                            decay_within_max_time=decay_within_max_time)
     module._trainer = SimpleNamespace(max_steps=1010, callbacks=trainer_callbacks,
                                       strategy=SimpleNamespace(broadcast=lambda value: value))

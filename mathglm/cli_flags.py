@@ -1,0 +1,39 @@
+"""The flags `mathglm.solve` and `mathglm.eval` share, defined once so that they read and behave the same in both:
+which checkpoint to load and where (`load_for_inference`'s arguments) and how to sample (`Solver`'s)."""
+
+from __future__ import annotations
+
+import argparse
+
+from mathglm.inference.solver import DEFAULT_SAMPLING_TEMPERATURE
+
+
+def add_checkpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Add --checkpoint/-c (required), --tokenizer and --device (default "auto") to `parser`; return their group."""
+    group = parser.add_argument_group("checkpoint")
+    group.add_argument("--checkpoint", "-c", required=True, help="a Lightning .ckpt from mathglm.train or a "
+                       "bundle directory from mathglm.export")
+    group.add_argument("--tokenizer", help="tokenizer model file (default: the bundle's, or the shipped one); "
+                       "must be the one the checkpoint was trained with")
+    group.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    return group
+
+
+def add_sampling_flags(parser: argparse.ArgumentParser, batch_size: int) -> argparse._ArgumentGroup:
+    """Add --samples/-k, --temperature/-t, --top-k, --verify and --batch-size (default `batch_size`) to `parser`;
+    return their group, for a CLI's own sampling options.
+
+    Counts are not range-checked here: each CLI names a value below 1 in one line (`cli_output.count_below_one`).
+    """
+    group = parser.add_argument_group("sampling")
+    group.add_argument("--samples", "-k", type=int, default=1, help="chains sampled per question for a "
+                       "self-consistency majority vote (default 1: greedy decoding only)")
+    group.add_argument("--temperature", "-t", type=float, default=None,
+                       help=f"sampling temperature (default 0 for one sample, {DEFAULT_SAMPLING_TEMPERATURE} "
+                            "with --samples > 1)")
+    group.add_argument("--top-k", type=int, default=None, help="sample only among the k likeliest tokens")
+    group.add_argument("--verify", action="store_true", help="also vote among the sampled chains whose every "
+                       "step holds (calculator-assisted upper bound, reported separately)")
+    group.add_argument("--batch-size", type=int, default=batch_size,
+                       help="sequences decoded together (default %(default)s)")
+    return group

@@ -1,0 +1,89 @@
+"""The one scorer of a generated chain, and the one rule for how many tokens a chain may take.
+
+Validation (`MathGLMModule.validation_step`), the end-of-run table (`stage_table`), `mathglm.eval`
+(`report.evaluate_problems`), the counterexample search and the benchmarks all score with `score`, and all cap
+generation with `chain_token_budget`, so their numbers measure the same thing.
+
+Metrics (see `report`'s docstring for what each is for):
+- exact: the chain finished and its answer text and `≈` flag equal the generator's answer. A chain cut off
+  before its end is wrong even when its last segment happens to be the answer: the model did not say so;
+- rounded2: MathGLM's metric (Yang et al., 2023, sec. 4.1): a finished answer equals the true value after both
+  are rounded to 2 decimals;
+- rel_error: |answer - value| / |value| (|answer - value| when the value is 0), for finished answers that parse;
+- first_wrong_step / reason: datagen's exact checker on every step of the chain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from datagen import Problem
+from mathglm.inference.solver import Candidate, answer_value
+from mathglm.model.encoding import ParsedChain, TraceEncoding
+from mathglm.model.tokenizer import Tokenizer
+
+# Slack on top of twice the longest expected chain (a few tokens of a different but valid spelling).
+BUDGET_SLACK_TOKENS = 8
+
+
+def round2(value: Fraction) -> Fraction:
+    """`value` rounded half away from zero to 2 decimals, exactly."""
+    scaled = abs(value) * 100
+    rounded = Fraction(math.floor(scaled + Fraction(1, 2)), 100)
+    return rounded if value >= 0 else -rounded
+
+
+def relative_error(predicted: Fraction, value: Fraction) -> float:
+    """|predicted - value| / |value|, or |predicted - value| when `value` is 0; inf when too large for a float."""
+    try:
+        diff = abs(predicted - value)
+        return float(diff / abs(value)) if value else float(diff)
+    except OverflowError:
+        return math.inf
+
+
+@dataclass(frozen=True)
+class Score:
+    """How one chain answers one problem."""
+
+    exact: bool
+    """Finished, and the answer text and its `≈` flag are the generator's."""
+    rounded2: bool
+    """Finished, and the answer equals the true value after both are rounded to 2 decimals."""
+    rel_error: float | None
+    """Relative error of a finished answer that parses; None otherwise."""
+    first_wrong_step: int | None
+    """0-based index of the first step datagen's checker rejects; None when every step holds."""
+    reason: str | None
+    """Why that step is wrong (datagen.first_error); None when every step holds."""
+
+
+def score(problem: Problem, chain: ParsedChain | Candidate) -> Score:
+    """Score `chain` (the model's answer to `problem.question`) against the generator's `problem`.
+
+    `chain` may be a bare ParsedChain (its steps are checked here) or a `Candidate` whose steps were already
+    checked (its `first_wrong_step` and reason are kept, e.g. "the question leaves the chain no room").
+    """
+    candidate = chain if isinstance(chain, Candidate) else Candidate.checked(problem.question, chain)
+    parsed = candidate.chain
+    exact = parsed.finished and parsed.answer == problem.answer and parsed.approx == problem.approx
+    predicted = answer_value(parsed.answer) if parsed.finished else None
+    rounded = predicted is not None and round2(predicted) == round2(problem.value)
+    rel_error = relative_error(predicted, problem.value) if predicted is not None else None
+    return Score(exact, rounded, rel_error, candidate.first_wrong_step, candidate.wrong_step_reason)
+
+
+def chain_token_budget(tokenizer: Tokenizer, encoding: TraceEncoding, problems: Sequence[Problem]) -> int:
+    """`max_new_tokens` for answering `problems` together: twice the longest expected chain (with EOS) plus
+    BUDGET_SLACK_TOKENS. Enough for any correct answer, short enough that a chain which never ends is cut early;
+    generation caps it further by the room the context leaves.
+
+    Raises ValueError for no problems, or a problem whose trace does not start with its question.
+    """
+    if not problems:
+        raise ValueError("a token budget needs at least one problem")
+    longest = max(len(tokenizer.encode(encoding.completion(p.trace, p.question), eos=True)) for p in problems)
+    return 2 * longest + BUDGET_SLACK_TOKENS
