@@ -47,25 +47,6 @@ def test_training_benchmark_runs_on_cpu_and_saves(tmp_path, monkeypatch, capsys)
     assert row["mfu"] == "" and row["device"].startswith("cpu") and row["date"] and row["command"]
 
 
-def test_recipe_experiment_runs_and_saves(tmp_path, capsys):
-    import torch
-
-    from benchmarks import recipe_experiment
-
-    threads = torch.get_num_threads()
-    try:
-        recipe_experiment.main(["--steps", "4", "--switch", "2", "--batch-size", "2", "--window", "64",
-                                "--eval-every", "2", "--test-problems", "12", "--results-dir", str(tmp_path)])
-    finally:
-        torch.set_num_threads(threads)
-    printed = capsys.readouterr().out
-    assert "validation (first)" in printed and "validation (last)" in printed
-    assert "test accuracy on the last stage" in printed
-    (row,) = csv.DictReader((tmp_path / "recipe_experiment.csv").open())
-    assert (row["steps"], row["switch"], row["batch_size"]) == ("4", "2", "2")
-    assert 0 <= float(row["test_accuracy"]) <= 1 and row["groups"].startswith("{") and row["command"]
-
-
 def test_natural_inputs_scores_every_row_against_the_exact_engine(capsys):
     from benchmarks import natural_inputs
 
