@@ -67,7 +67,7 @@ class CurriculumProgressBar(TQDMProgressBar):
 
 
 class RunCheckpoint(ModelCheckpoint):
-    """`last.ckpt` every N optimizer steps and after every curriculum check.
+    """`last.ckpt` every N optimizer steps, after every curriculum check, and at the end of training.
 
     An epoch ends with the curriculum check (validation), which may move the run to its next stage. A checkpoint
     taken at the epoch's last step, just before that check, would resume into a run that never makes it (Lightning
@@ -81,6 +81,12 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
 
     def on_validation_end(self, trainer, pl_module) -> None:
+        if not self._should_skip_saving_checkpoint(trainer):
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        # A run that stops between two saves (max_steps not a multiple of N, mid-epoch) would otherwise leave
+        # last.ckpt some steps behind the weights its final table evaluated.
         if not self._should_skip_saving_checkpoint(trainer):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 

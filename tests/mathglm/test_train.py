@@ -278,6 +278,17 @@ def _fit(run_dir: Path, max_steps: int, recorder: _Recorder, ckpt_path=None):
     return module, data, trainer
 
 
+def test_last_checkpoint_holds_the_final_step_when_the_run_stops_between_saves(tmp_path):
+    """Checkpoints every 2 steps, epochs of 3: a run stopped by max_steps at step 5 (mid-epoch, between saves)
+    still leaves its final weights in last.ckpt."""
+    module, _, trainer = _fit(tmp_path / "run", 5, _Recorder())
+    saved = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert trainer.global_step == 5 and saved["global_step"] == 5
+    final = {k: v for k, v in module.state_dict().items()}
+    for key, value in saved["state_dict"].items():
+        torch.testing.assert_close(value, final[key])
+
+
 # Epochs (curriculum checks) are 3 steps; checkpoints every 2. Killed before step 5, the run resumes from step 4,
 # mid-epoch; killed before step 7, from step 6: the end of an epoch, before its validation moved the curriculum on.
 @pytest.mark.parametrize("kill_before_step", [5, 7])
