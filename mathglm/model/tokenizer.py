@@ -71,6 +71,8 @@ DIGITS = "0123456789"
 LINE_BREAK = "\n"
 # SentencePiece's whitespace meta symbol; in the vocabulary it stands for a space.
 SPACE_PIECE = "\u2581"
+# Characters every trained tokenizer has as pieces of their own, whatever the corpus.
+FIXED_CHARS = frozenset(SYMBOLS) | frozenset(DIGITS) | {SPACE_PIECE, LINE_BREAK}
 
 PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
 # The shipped tokenizer's training recipe (see the module docstring for how each was chosen).
@@ -171,8 +173,7 @@ def train_tokenizer(
     for line in sentences:
         if "\n" in line or "\r" in line:
             raise ValueError(f"training line contains a line break: {line!r}")
-    reserved = set(SYMBOLS) | set(DIGITS) | {SPACE_PIECE, LINE_BREAK}
-    singles = sorted(set(single_chars) - reserved)
+    singles = sorted(set(single_chars) - FIXED_CHARS)
 
     model = io.BytesIO()
     # From an iterator into memory: no file names end up in the model's stored trainer spec, which keeps the
@@ -248,7 +249,7 @@ def training_corpus(per_config: int, per_language: int, seed: int = 0) -> list[s
 def base_vocab_size(lines: Iterable[str]) -> int:
     """Pieces every tokenizer trained on `lines` has before any learned one: the 4 specials, the 256 byte
     pieces, and one piece per distinct character (character coverage is 1.0; a space is its `▁` piece)."""
-    chars = {c for line in lines for c in line} | set(SYMBOLS) | set(DIGITS) | {SPACE_PIECE, LINE_BREAK}
+    chars = {c for line in lines for c in line} | FIXED_CHARS
     chars.discard(" ")
     return 4 + 256 + len(chars)
 
