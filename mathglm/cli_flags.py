@@ -33,7 +33,8 @@ def add_sampling_flags(parser: argparse.ArgumentParser, batch_size: int) -> argp
                             "with --samples > 1)")
     group.add_argument("--top-k", type=int, default=None, help="sample only among the k likeliest tokens")
     group.add_argument("--verify", action="store_true", help="also vote among the sampled chains whose every "
-                       "step holds (calculator-assisted upper bound, reported separately)")
+                       "step holds (calculator-assisted upper bound, reported separately; a word problem's steps "
+                       "are checked against the model's own equation, so a wrong equation is not caught)")
     group.add_argument("--batch-size", type=int, default=batch_size,
                        help="sequences decoded together (default %(default)s)")
     return group

@@ -3,11 +3,20 @@
     python -m mathglm.eval --checkpoint runs/x/last.ckpt --stage add_sub --n 1000
     python -m mathglm.eval --checkpoint bundle/ --suite curriculum --n 300 --samples 5 --temperature 0.7
     python -m mathglm.eval --checkpoint bundle/ --stage mul --hypothesis
+    python -m mathglm.eval --checkpoint runs/text/last.ckpt --suite word --n 200 --word-config '{max_ops: 2}'
+    python -m mathglm.eval --checkpoint runs/gpu_text/last.ckpt --suite ape210k-dev
+    python -m mathglm.eval --checkpoint runs/text_cpu/checkpoints/last.ckpt --curriculum configs/default.yaml --n 1000
 
 Writes, under --out (default runs/eval/<checkpoint>-<stage or suite>): report.json (every metric, breakdown and
 per-problem record), report.md (the tables; printed too) and heatmap_<stage>.png (exact accuracy by operation x
-largest operand digits). Problems come from datagen's `--split` stream (default test: hash-disjoint from the
-training split). Suites (`--suite`): see `mathglm.evaluation.report.SUITES`.
+largest operand digits; for word problems answer accuracy by operations x language). Problems come from
+datagen's `--split` stream (default test: hash-disjoint from the training split). Suites (`--suite`): see
+`mathglm.evaluation.report.SUITES`; the word-problem ones (`WORD_SUITES`) are templated problems of one or both
+languages, narrowed by `--word-config` to what a run trained on, and the development parts of the real sets
+(found in $MATHGLM_DATA_DIR). `--curriculum` evaluates every stage of a curriculum (a curriculum file, or a run
+config holding one) exactly as a run's end-of-run table does: the same problems (seed 4321 unless --seed), the same
+scorer, the same table; with it, a later run is measured on an earlier run's table (the text stage's arithmetic
+against the default run's).
 """
 
 from __future__ import annotations
@@ -18,10 +27,24 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import yaml
+
 from datagen import STAGES
+from datagen.word import WordConfig
+from datagen.word.real_sets import DATA_DIR_ENV, data_path
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import cli_output, count_below_one
-from mathglm.evaluation.report import SUITE_DOCS, SUITES, counterexamples_markdown, evaluate_stage, find_counterexamples
+from mathglm.data.curriculum import Curriculum, RealSet
+from mathglm.evaluation.report import (
+    SUITE_DOCS,
+    SUITES,
+    WORD_SUITES,
+    counterexamples_markdown,
+    evaluate_stage,
+    find_counterexamples,
+    narrowed_word_config,
+)
+from mathglm.evaluation.stage_table import FINAL_EVAL_SEED, evaluate_curriculum, format_stage_table, save_stage_reports
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
 
 
@@ -31,23 +54,40 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m mathglm.eval",
         description="Accuracy of a mathglm checkpoint on fresh generated problems, by operation x operand digits "
                     "x number kind: exact match and MathGLM's round-to-2-decimals metric side by side, relative "
-                    "error, exact step checks, optional self-consistency and hypothesis counterexamples.",
+                    "error, exact step checks, optional self-consistency and hypothesis counterexamples. Word "
+                    "problems: answer accuracy by exact value, MathGLM's 4-decimal rule, equation accuracy and "
+                    "arithmetic accuracy, by template family, operations and language.",
         epilog=f"Stages: {', '.join(STAGES)}. Suites: {suites}. Greedy accuracy is always reported; with "
                "--samples > 1 the self-consistency vote beside it. A --verify accuracy is a calculator-assisted "
-               "upper bound (a perfect verifier picks among the samples), never the model's own accuracy.",
+               "upper bound (a perfect verifier picks among the samples), never the model's own accuracy. "
+               "Real-set suites read the sets' files from $MATHGLM_DATA_DIR (default ../shared/data).",
     )
     add_checkpoint_flags(parser)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--stage", choices=list(STAGES), help="one datagen stage (default: full)")
     what.add_argument("--suite", choices=list(SUITES), help="a named set of stages")
-    parser.add_argument("--n", type=int, default=500, help="problems per stage, distinct questions (default 500)")
+    what.add_argument("--curriculum", metavar="YAML",
+                      help="every stage of this curriculum (a curriculum file such as configs/curricula/"
+                           "arithmetic.yaml, or a run config with data.curriculum such as configs/default.yaml), drawn "
+                           "and scored as a run's end-of-run table (greedy; final_eval.md's problems with the default "
+                           f"seed {FINAL_EVAL_SEED})")
+    parser.add_argument("--n", type=int, default=500, help="problems per stage or suite entry, distinct questions "
+                        "(default 500; a real set's development part may hold fewer)")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test", "extrapolation"),
-                        help="datagen split to draw from (default test)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the problem stream and of sampling")
+                        help="datagen split to draw from (default test); word-heldout-templates always draws the "
+                        "held-out templates and a real-set suite its development part")
+    parser.add_argument("--word-config", metavar="MAPPING",
+                        help="narrow the templated word suites (word-zh, word-en, word-heldout-templates) to what a "
+                        "run trained on: a YAML/JSON mapping of WordConfig keys, inline or a file, e.g. "
+                        "'{max_ops: 2, max_operand: 20}' (langs is the suite's)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"seed of the problem stream and of sampling (default 0; {FINAL_EVAL_SEED} with "
+                             "--curriculum, the end-of-run table's)")
     add_sampling_flags(parser, batch_size=128)
     parser.add_argument("--out", help="output directory (default runs/eval/<checkpoint>-<stage or suite>)")
     parser.add_argument("--hypothesis", action="store_true", help="also property-test the checkpoint with "
-                        "datagen's hypothesis strategies and list minimal counterexamples by operation")
+                        "datagen's hypothesis strategies and list minimal counterexamples by operation (arithmetic "
+                        "stages only)")
     parser.add_argument("--hypothesis-examples", type=int, default=100,
                         help="examples per operation for --hypothesis (default 100); shrinking a counterexample "
                         "tries more questions on top")
@@ -80,7 +120,31 @@ def _main(args: argparse.Namespace) -> int:
             import hypothesis  # noqa: F401  (mathglm.evaluation.report.find_counterexamples imports it lazily)
         except ImportError:
             return _fail("--hypothesis needs the hypothesis package: pip install hypothesis", 2)
+    if args.curriculum is not None:
+        return _evaluate_curriculum_file(args)
+    args.seed = 0 if args.seed is None else args.seed
     stages = list(SUITES[args.suite]) if args.suite else [args.stage or "full"]
+    follows_split = [s for s in stages if s in WORD_SUITES and WORD_SUITES[s].split is None]
+    if args.split == "extrapolation" and follows_split:
+        return _fail(f"--split extrapolation is arithmetic's; {', '.join(follows_split)} draw from train, "
+                     "validation or test", 2)
+    word_config = None
+    if args.word_config is not None:
+        templated = [s for s in stages if s in WORD_SUITES and isinstance(WORD_SUITES[s].source, WordConfig)]
+        try:
+            word_config = parse_word_config(args.word_config)
+            if not templated:
+                raise ValueError("it narrows the templated word suites (word-zh, word-en, word-heldout-templates, "
+                                 f"word), not {args.suite or stages[0]}")
+            for stage in templated:
+                narrowed_word_config(WORD_SUITES[stage].source, word_config)
+        except ValueError as err:
+            return _fail(f"--word-config: {err}", 2)
+    for stage in stages:
+        suite = WORD_SUITES.get(stage)
+        if suite is not None and isinstance(suite.source, RealSet) and not data_path(suite.source.name).is_file():
+            return _fail(f"{stage} needs {data_path(suite.source.name)}, which does not exist; set {DATA_DIR_ENV} "
+                         "to the folder holding the real problem sets")
     try:
         bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
     except CheckpointError as err:
@@ -92,36 +156,139 @@ def _main(args: argparse.Namespace) -> int:
     except OSError as err:
         return _fail(f"cannot create {out}: {err}")
 
-    markdown = [f"## {source} on {args.suite or stages[0]} ({args.split} split, seed {args.seed})", ""]
+    own = [f"{s} draws {'its development part' if isinstance(WORD_SUITES[s].source, RealSet) else WORD_SUITES[s].split}"
+           for s in stages if s in WORD_SUITES and WORD_SUITES[s].split is not None]
+    note = f"{args.split} split" + "".join(f"; {o}" for o in own)
+    markdown = [f"## {source} on {args.suite or stages[0]} ({note}, seed {args.seed})", ""]
     summary, reports = [], {}
     for stage in stages:
-        report = evaluate_stage(bundle, stage, n=args.n, split=args.split, seed=args.seed, samples=args.samples,
-                                temperature=args.temperature, top_k=args.top_k, verify=args.verify,
-                                batch_size=args.batch_size, progress=not args.no_progress)
+        try:
+            report = evaluate_stage(bundle, stage, n=args.n, split=args.split, seed=args.seed,
+                                    word_config=word_config, samples=args.samples, temperature=args.temperature,
+                                    top_k=args.top_k, verify=args.verify, batch_size=args.batch_size,
+                                    progress=not args.no_progress)
+        except ValueError as err:
+            # A missing real-set file (named, with MATHGLM_DATA_DIR), or a split the source does not have.
+            return _fail(f"{stage}: {' '.join(str(err).split())}")
         report.heatmap(out / f"heatmap_{stage}.png")
         reports[stage] = report.to_dict()
         markdown.append(report.to_markdown())
         m = report.metrics()
         summary.append((stage, m))
-        if args.hypothesis:
+        if args.hypothesis and stage not in WORD_SUITES:
             found = find_counterexamples(bundle, stage, max_examples=args.hypothesis_examples, seed=args.seed,
                                          time_budget=args.hypothesis_seconds)
             reports[stage]["counterexamples"] = [c.to_json() for c in found]
             markdown.append(counterexamples_markdown(stage, found, args.hypothesis_examples))
     if len(stages) > 1:
-        table = ["| stage | n | exact | rounded2 | wrong step |", "|---|---:|---:|---:|---:|"]
-        table += [f"| {s} | {m['n']} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} | "
-                  f"{m['wrong_step_share']:.1%} |" for s, m in summary]
-        markdown[2:2] = ["\n".join(table) + "\n"]
+        markdown[2:2] = [summary_table(summary)]
     text = "\n".join(markdown)
     (out / "report.md").write_text(text, encoding="utf-8")
     payload = {"checkpoint": str(source), "metadata": bundle.metadata, "split": args.split, "seed": args.seed,
-               "stages": reports}
+               "word_config": word_config, "stages": reports}
     (out / "report.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=str) + "\n",
                                      encoding="utf-8")
     print(text)
     print(f"wrote {out}/report.json, report.md, " + ", ".join(f"heatmap_{s}.png" for s in stages), file=sys.stderr)
     return 0
+
+
+def load_curriculum(path: str) -> Curriculum:
+    """The curriculum of a curriculum file, or of a run config (`data.curriculum`: inline, or a file path relative
+    to the working directory as the training CLI reads it). Raises ValueError (one line) naming the file."""
+    try:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror or err}") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path} is not YAML: {' '.join(str(err).split())}") from None
+    if isinstance(spec, dict) and isinstance(spec.get("data"), dict) and "curriculum" in spec["data"]:
+        spec = spec["data"]["curriculum"]
+    try:
+        return Curriculum.from_dict(spec) if isinstance(spec, dict) else Curriculum.from_yaml(spec)
+    except (ValueError, FileNotFoundError, TypeError) as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def _evaluate_curriculum_file(args: argparse.Namespace) -> int:
+    """`--curriculum`: the end-of-run table of that curriculum for this checkpoint (report.md, report.json and a
+    heatmap per stage under --out)."""
+    for flag, used in (("--samples", args.samples > 1), ("--verify", args.verify), ("--hypothesis", args.hypothesis),
+                       ("--word-config", args.word_config is not None)):
+        if used:
+            return _fail(f"{flag} does not apply to --curriculum (the end-of-run table is greedy, as trained)", 2)
+    seed = FINAL_EVAL_SEED if args.seed is None else args.seed
+    try:
+        curriculum = load_curriculum(args.curriculum)
+    except ValueError as err:
+        return _fail(f"--curriculum: {err}", 2)
+    try:
+        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
+    except CheckpointError as err:
+        return _fail(str(err))
+    source = Path(args.checkpoint)
+    name = f"{source.stem or source.name}-{Path(args.curriculum).stem}"
+    out = Path(args.out) if args.out else Path("runs/eval") / name
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return _fail(f"cannot create {out}: {err}")
+    try:
+        reports = evaluate_curriculum(bundle, curriculum, n=args.n, split=args.split, seed=seed,
+                                      progress=not args.no_progress)
+    except ValueError as err:
+        return _fail(f"--curriculum: {' '.join(str(err).split())}")
+    text = (f"## {source} on the stages of {args.curriculum} ({args.split} split, seed {seed}, greedy)\n\n"
+            + format_stage_table(reports) + "\n")
+    (out / "report.md").write_text(text, encoding="utf-8")
+    save_stage_reports(reports, out)
+    payload = {"checkpoint": str(source), "metadata": bundle.metadata, "curriculum": args.curriculum,
+               "split": args.split, "seed": seed, "stages": {r.name: r.to_dict() for r in reports}}
+    (out / "report.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False, default=str) + "\n",
+                                     encoding="utf-8")
+    print(text)
+    print(f"wrote {out}/report.md, report.json and a JSON and heatmap per stage", file=sys.stderr)
+    return 0
+
+
+def parse_word_config(text: str) -> dict:
+    """The mapping `--word-config` gives: YAML (JSON is YAML) inline, or the path of a file holding it.
+
+    Raises ValueError (one line) for text that is not a mapping. Keys and values are checked against WordConfig
+    by `narrowed_word_config`."""
+    path = Path(text)
+    try:
+        if path.suffix in (".yaml", ".yml", ".json") or path.is_file():
+            text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        knobs = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ValueError(f"not YAML/JSON: {' '.join(str(err).split())}") from None
+    if not isinstance(knobs, dict):
+        raise ValueError(f"expected a mapping of WordConfig keys, e.g. '{{max_ops: 2}}', got {text.strip()!r}")
+    return knobs
+
+
+def summary_table(summary: list[tuple[str, dict]]) -> str:
+    """The suite's first table: one row per entry. Arithmetic entries as before; word entries show answer accuracy
+    (exact value) in the exact column, with their word metrics in the columns after."""
+    word = any("word_problems" in m for _, m in summary)
+    header = "| stage | n | exact | rounded2 | wrong step |"
+    rule = "|---|---:|---:|---:|---:|"
+    if word:
+        header += " rounded4 | equation | arithmetic |"
+        rule += "---:|---:|---:|"
+    table = [header, rule]
+    for stage, m in summary:
+        row = (f"| {stage} | {m['n']} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} "
+               f"| {m['wrong_step_share']:.1%} |")
+        if word:
+            row += "".join(f" {m[key]:.1%} |" if m.get(key) is not None else " - |"
+                           for key in ("answer_rounded4", "equation_accuracy", "arithmetic_accuracy"))
+        table.append(row)
+    return "\n".join(table) + "\n"
 
 
 if __name__ == "__main__":

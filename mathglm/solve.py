@@ -1,19 +1,28 @@
-"""Solve arithmetic questions with a trained checkpoint: one question, an interactive prompt, or a batch file.
+"""Solve arithmetic questions and word problems with a trained checkpoint: one question, an interactive prompt, or
+a batch file.
 
     python -m mathglm.solve --checkpoint runs/x/last.ckpt "12*(3.5-1/4)="
+    python -m mathglm.solve --checkpoint runs/text/last.ckpt "小明有3个苹果，又买了5个，现在有几个？"
     python -m mathglm.solve --checkpoint bundle/                      # interactive: one question a line, EOF quits
     python -m mathglm.solve --checkpoint bundle/ --input qs.txt --output answers.jsonl
     python -m mathglm.solve --checkpoint bundle/ --samples 8 --temperature 0.7 --verify "3.5*1.2-7/3"
 
+Each line is solved as arithmetic or as a word problem (`mathglm.inference.solver.question_kind`): a line that
+normalises and parses as an expression is arithmetic; otherwise a line holding a letter (a Chinese character, a
+Latin word) is a word problem; anything else is arithmetic and gets its precise error (`3+`, `1/0`). `--kind
+arithmetic|word` forces one kind for every line.
+
 Every generated chain is checked step by step with datagen's exact engine (`first_wrong_step`: the 0-based index
-of the first step whose value differs from the question's, null when all hold).
+of the first step whose value differs from the question's, null when all hold). A word problem's chain is
+`x=<equation>=<steps>`: its steps are checked exactly against the model's own equation, but the equation itself
+cannot be checked without the true answer; the output says so (`"equation_checked": false`).
 
 Self-consistency (Wang et al., 2023, "Self-Consistency Improves Chain of Thought Reasoning"): `--samples K`
 samples K chains at `--temperature` and takes the majority answer, reporting its vote share. `--verify` keeps
 only the sampled chains whose every step the exact checker accepts before voting: a process-reward check made
 exact (Lightman et al., 2023, "Let's Verify Step by Step"). Because the checker is a perfect calculator, the
 verified answer is an upper bound (pass@K with a perfect verifier), reported beside the headline answer (greedy
-or plain vote), never instead of it.
+or plain vote), never instead of it; for a word problem it cannot catch a wrong equation.
 """
 
 from __future__ import annotations
@@ -28,16 +37,19 @@ from datagen import APPROX
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
-from mathglm.inference.solver import Solution, Solver
+from mathglm.inference.solver import AUTO, SOLVE_KINDS, Solution, Solver
+from mathglm.model.encoding import WORD
 
 # ------------------------------------------------------------------------------------------------------ CLI
 
 
 def format_solution(solution: Solution) -> str:
-    """Human-readable lines for one solution (the chain, the answer, the step check)."""
+    """Human-readable lines for one solution: the chain (a word problem's starts with its equation `x=...`), the
+    answer, the step check, and for a word problem a line saying that its equation is unchecked."""
     if solution.error and not solution.steps:
         return f"error: {solution.error}"
-    lines = [solution.chain_text]
+    word = solution.kind == WORD
+    lines = [solution.chain_text or "(empty chain)"]
     if solution.error:
         lines.append(f"error: {solution.error}")
     else:
@@ -46,19 +58,27 @@ def format_solution(solution: Solution) -> str:
             count = round((solution.vote_share or 0) * solution.samples)
             answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"
         lines.append(answer)
+    # A word problem's steps answer the model's own equation, not the text: the check line names it.
+    against = f" for the model's own equation {solution.equation}" if word and solution.equation else ""
     if solution.first_wrong_step is None:
         n = len(solution.steps)
-        lines.append("check: the step holds" if n == 1 else f"check: all {n} steps hold")
+        lines.append(("check: the step holds" if n == 1 else f"check: all {n} steps hold") + against)
     else:
         k = solution.first_wrong_step
         shown = solution.steps[k] if k < len(solution.steps) else ""
-        lines.append(f"check: step {k + 1} of {len(solution.steps)} is wrong: {shown}"
+        lines.append(f"check: step {k + 1} of {len(solution.steps)} is wrong{against}: {shown}"
                      + (f" ({solution.wrong_step_reason})" if solution.wrong_step_reason else ""))
+    if word and solution.equation:
+        lines.append(f"equation: {solution.equation} is unchecked: whether it is the equation the problem asks for "
+                     "cannot be known without the true answer")
+    elif word:
+        lines.append("equation: none written (the chain does not start with x=)")
     if solution.verified_steps is not None:
+        caveat = "; equations unchecked" if word else ""
         if solution.verified_answer is None:
-            lines.append("verified (calculator-assisted upper bound): no sampled chain holds")
+            lines.append(f"verified (calculator-assisted upper bound{caveat}): no sampled chain holds")
         else:
-            lines.append(f"verified (calculator-assisted upper bound): {solution.verified_answer}  "
+            lines.append(f"verified (calculator-assisted upper bound{caveat}): {solution.verified_answer}  "
                          f"({solution.verified_share:.0%} of the samples hold)")
     return "\n".join(lines)
 
@@ -66,18 +86,29 @@ def format_solution(solution: Solution) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mathglm.solve",
-        description="Solve arithmetic questions step by step with a trained mathglm checkpoint. With a QUESTION: "
-                    "print its chain and answer. With --input: a batch, one question a line, one JSON object a "
-                    "line out. With neither: interactive, one question a line, quit on EOF (Ctrl-D).",
-        epilog="Questions may end with '=' or not; spaces, ×, ÷, full-width digits and brackets, superscript "
-               "exponents (2²) and leading-dot decimals (.5) are accepted; other non-ASCII characters (½, ①, ...) "
-               "and commas (1,234) are refused, since reading them could change the question. "
+        description="Solve arithmetic questions and word problems step by step with a trained mathglm checkpoint. "
+                    "With a QUESTION: print its chain and answer. With --input: a batch, one question a line, one "
+                    "JSON object a line out. With neither: interactive, one question a line, quit on EOF (Ctrl-D).",
+        epilog="How a line's kind is decided (--kind auto): a line that normalises and parses as an expression is "
+               "arithmetic; otherwise a line holding a letter (a Chinese character, a Latin word) is a word "
+               "problem; anything else is arithmetic and gets its precise error (3+, 1/0, 2**3). "
+               "Arithmetic questions may end with '=' or not; spaces, ×, ÷, full-width digits and brackets, "
+               "superscript exponents (2²) and leading-dot decimals (.5) are accepted; other non-ASCII characters "
+               "(½, ①, ...) and commas (1,234) are refused, since reading them could change the question. "
+               "A word problem is shown to the model as written (line breaks and tabs become spaces; control "
+               "characters are refused); its chain is x=<equation>=<steps>. "
                "Every chain is checked step by step with the exact engine (first_wrong_step, 0-based, null when "
-               "all steps hold). --verify answers are a calculator-assisted upper bound, never the headline. "
+               "all steps hold); a word problem's steps are checked against the model's own equation, and the "
+               "equation itself is unchecked (it cannot be checked without the true answer; JSON: "
+               "equation_checked false). --verify answers are a calculator-assisted upper bound, never the "
+               "headline, and cannot catch a wrong equation. "
                "A question that starts with '-' goes after '--': python -m mathglm.solve -c CKPT -- -3+4",
     )
     parser.add_argument("question", nargs="*", help="a question, e.g. '12*(3.5-1/4)=' (several words are joined)")
     parser.add_argument("--input", "-i", help="batch mode: file with one question a line ('-' for stdin)")
+    parser.add_argument("--kind", choices=SOLVE_KINDS, default=AUTO,
+                        help="solve every line as arithmetic or as a word problem (default auto: an expression is "
+                             "arithmetic, a line with a letter a word problem; see below)")
     parser.add_argument("--output", "-o", help="batch mode: JSONL file to write (default: stdout)")
     add_checkpoint_flags(parser)
     sampling = add_sampling_flags(parser, batch_size=64)
@@ -161,7 +192,7 @@ def _main(args: argparse.Namespace) -> int:
         return _fail(str(err))
     solver = Solver(bundle, samples=args.samples, temperature=args.temperature, top_k=args.top_k,
                     verify=args.verify, batch_size=args.batch_size, seed=args.seed,
-                    max_new_tokens=args.max_new_tokens)
+                    max_new_tokens=args.max_new_tokens, kind=args.kind)
     if args.input:
         return _batch(solver, args)
     if args.question:

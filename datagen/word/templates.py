@@ -50,6 +50,7 @@ is loaded; a template whose draws violate its conditions too often raises Runtim
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import importlib
 import random
@@ -76,6 +77,8 @@ TOPICS = (
     "arithmetic_in_words",
 )
 NUMBER_KINDS = ("integer", "decimal", "percent", "fraction")
+OPERATORS = "+-*/^"
+"""The binary operators a template's equation may use (`WordConfig.operators` is a subset, in this order)."""
 WORD_SPLITS = SPLITS + ("heldout_templates",)
 HELDOUT_SPLIT = "heldout_templates"
 CONDITION_OPERATORS = (">=", "<=", "==", "!=", ">", "<", "|")
@@ -86,6 +89,10 @@ MAX_TEMPLATE_EXPONENT = 12
 """The largest exponent (in magnitude) a slot expression may raise to; a draw past it is redrawn."""
 DRAWS_PER_TEMPLATE = 200
 """Draws of one template before giving up on it for this problem (acceptance is tested per template)."""
+MIN_CAPPED_ACCEPTED = 10
+"""Under `WordConfig.max_operand`, a template stays eligible only if at least this many of DRAWS_PER_TEMPLATE
+fixed-seed trial draws are kept (an acceptance of 5% or more: `render` then fails a problem with probability
+below 0.95**200 = 4e-5, and `word_problem` needs 20 failures in a row to raise)."""
 HELDOUT_SHARE = 0.1
 
 
@@ -168,7 +175,7 @@ class WordConfig:
     number_scale: int = 1
     """Multiplies the upper bound of every positive integer slot (1: the ranges as written). Conditions still hold:
     a template whose conditions cannot be met at this scale (a score out of 100) falls back to its written ranges
-    after half of its draws (`meta["number_scale"]` says which was used)."""
+    after half of its draws (`meta["number_scale"]` says which was used). `max_operand` caps the scaled range."""
     number_kinds: tuple = NUMBER_KINDS
     """Number kinds allowed; a template with a slot (or literal) of another kind is excluded."""
     distractor_share: float = 0.0
@@ -181,6 +188,18 @@ class WordConfig:
     """None: each template's own rounding; n: the places for every template that allows a rounded answer."""
     heldout: str = "exclude"
     """Held-out templates (heldout_template_ids): "exclude" (train/validation/test), "only", or "include"."""
+    operators: str = OPERATORS
+    """Binary operators a template's equation may use, a subset of "+-*/^" ("+-*": no template that divides; a
+    list of them is joined). Read from the parsed equation (a unary minus is no `-`); a fraction slot in the
+    equation counts as `/`, since its trace divides (`(1/2)*92=0.5*92`). Stored in the order of OPERATORS."""
+    max_operand: int | None = None
+    """None: the slot ranges as written (times number_scale). n >= 1: every integer and decimal slot is drawn
+    within -n..n, on its own grid (its lower bound raised and its upper bound lowered to the nearest grid value
+    inside); the cap wins over number_scale. Percent and fraction slots (a rate, a denominator) and derived slots
+    (computed from the drawn ones: a dividend made as quotient*divisor, shown in the question, can pass the cap)
+    are left as they are; the answer is not capped. A template with a slot that has no grid value within the cap,
+    or whose conditions are met in fewer than MIN_CAPPED_ACCEPTED of DRAWS_PER_TEMPLATE fixed-seed trial draws
+    under it, is not eligible (decided once per config, the same on every run)."""
 
     def __post_init__(self) -> None:
         langs = (self.langs,) if isinstance(self.langs, str) else tuple(self.langs)
@@ -197,6 +216,17 @@ class WordConfig:
             raise ValueError(f"need 1 <= min_ops <= max_ops, got {self.min_ops}..{self.max_ops}")
         if self.number_scale < 1:
             raise ValueError(f"number_scale must be at least 1, got {self.number_scale}")
+        operators = self.operators
+        if isinstance(operators, (list, tuple)) and all(isinstance(op, str) for op in operators):
+            operators = "".join(operators)  # a YAML list `[+, -]`
+        if not isinstance(operators, str) or not operators or set(operators) - set(OPERATORS):
+            raise ValueError(f"operators must be a non-empty string of the binary operators {OPERATORS} "
+                             f"(e.g. '+-*'), got {self.operators!r}")
+        # Canonical order, so that "*+-" and "+-*" are one config (one plan in the cache).
+        object.__setattr__(self, "operators", "".join(op for op in OPERATORS if op in operators))
+        cap = self.max_operand
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise ValueError(f"max_operand must be None or an integer >= 1, got {cap!r}")
         object.__setattr__(self, "number_kinds", tuple(self.number_kinds))
         unknown = [k for k in self.number_kinds if k not in NUMBER_KINDS]
         if unknown:
@@ -309,6 +339,18 @@ def _binary_operations(node) -> int:
     return 0
 
 
+def _binary_operators(node) -> frozenset:
+    """The binary operators (+ - * / ^) a tree uses; `_binary_operations` counts them."""
+    t = type(node)
+    if t is BinOp:
+        return frozenset(node.op) | _binary_operators(node.left) | _binary_operators(node.right)
+    if t is Group:
+        return _binary_operators(node.inner)
+    if t is Neg or t is Percent:
+        return _binary_operators(node.operand)
+    return frozenset()
+
+
 def _bounded_value(tree, leaves: dict) -> tuple[int, int]:
     """The exact (n, d) of a slot expression tree for one draw (`leaves`: marker -> (n, d)), every operation's
     result below MAX_INTERMEDIATE in magnitude and every exponent at most MAX_TEMPLATE_EXPONENT. Raises
@@ -335,7 +377,10 @@ def _exact(x, where: str) -> Fraction:
         raise ValueError(f"{where}: {x!r} is not an exact number") from None
 
 
-def _prepare_slot(name: str, num: Num, scale: int, where: str) -> _Slot:
+def _prepare_slot(name: str, num: Num, scale: int, where: str, cap: int | None = None) -> _Slot:
+    """A slot ready to draw at `scale` (integer slots only) under `cap` (integer and decimal slots: values in
+    -cap..cap, on the grid); `count` is 0 when no grid value lies within the cap. Raises ValueError for a
+    malformed Num."""
     if not isinstance(num, Num):
         raise ValueError(f"{where}: slot {name!r} must be a Num, got {num!r}")
     if num.kind not in NUMBER_KINDS:
@@ -351,7 +396,13 @@ def _prepare_slot(name: str, num: Num, scale: int, where: str) -> _Slot:
         raise ValueError(f"{where}: fraction slot {name!r} bounds integer denominators >= 2, got {num}")
     if num.kind == "integer" and scale > 1 and hi > 0:
         hi = hi * scale  # the draw stays on the slot's grid: the last step at or below the scaled bound
-    count = (hi - lo) // step + 1
+    if cap is not None and num.kind in ("integer", "decimal"):
+        # The cap wins over the scale. Bounds move inward along the grid: the lower one up to the first grid value
+        # at or above -cap (ceil), the upper one down to the last at or below cap (the floor division of count).
+        if lo < -cap:
+            lo += -((lo + cap) // step) * step
+        hi = min(hi, cap)
+    count = max(0, (hi - lo) // step + 1)
     # Written places, not the value's: a price step "0.50" shows "$2.50", not "$2.5".
     places = max(len(str(x).partition(".")[2]) for x in (num.lo, num.step))
     integral = lo.denominator == 1 and step.denominator == 1
@@ -368,12 +419,14 @@ class _Field:
 
 
 class _Compiled:
-    """A template checked and prepared for fast drawing and rendering (one per template and number_scale)."""
+    """A template checked and prepared for fast drawing and rendering (one per template, number_scale and
+    max_operand)."""
 
-    def __init__(self, t: Template, lexicon: dict, scale: int = 1):
+    def __init__(self, t: Template, lexicon: dict, scale: int = 1, cap: int | None = None):
         where = f"template {t.id!r}"
         self.template = t
-        self.slots = [_prepare_slot(name, num, scale, where) for name, num in t.nums.items()]
+        self.slots = [_prepare_slot(name, num, scale, where, cap) for name, num in t.nums.items()]
+        self.empty_slots = tuple(s.name for s in self.slots if s.count == 0)  # no value within max_operand
         number_names = set(t.nums)
         for name, lst in t.words.items():
             if name in number_names:
@@ -409,6 +462,10 @@ class _Compiled:
         self._require_known(t.expression, known, where)
         self.tree = _parse_slot_expression(t.expression, self.marker_of, where)
         self.num_ops = _binary_operations(self.tree)
+        # A fraction slot is written `(3/4)` and its trace divides (`(1/2)*92=0.5*92=46`): it counts as `/`.
+        in_equation = set(_FIELD.findall(t.expression))
+        fraction_slots = any(s.kind == "fraction" and s.name in in_equation for s in self.slots)
+        self.operators = _binary_operators(self.tree) | (frozenset("/") if fraction_slots else frozenset())
         self.expression_parts = self._split_expression(t.expression)
         self.engine_tree, self.markers = self._engine_template(t.expression, self.tree, self.marker_of)
         self.conditions = []
@@ -515,7 +572,8 @@ class _Compiled:
 
 _REGISTRY: dict[str, tuple] = {}
 _LEXICONS: dict[str, tuple[dict, tuple]] = {}
-_COMPILED: dict[tuple[str, int], _Compiled] = {}
+_COMPILED: dict[tuple[str, int, int | None], _Compiled] = {}  # (template id, number_scale, max_operand)
+_MAX_COMPILED = 20_000  # about 60 (number_scale, max_operand) pairs of every template of both languages
 
 
 def _optional_module(name: str):
@@ -558,7 +616,7 @@ def templates(lang: str) -> tuple:
             if t.id in seen:
                 raise ValueError(f"duplicate template id {t.id!r}")
             seen.add(t.id)
-            _COMPILED[(t.id, 1)] = _Compiled(t, words)  # validates
+            _COMPILED[(t.id, 1, None)] = _Compiled(t, words)  # validates
         _REGISTRY[lang] = tuple(found)
     return _REGISTRY[lang]
 
@@ -599,11 +657,14 @@ def get_template(template_id: str) -> Template:
     raise ValueError(f"unknown template {template_id!r}")
 
 
-def _compiled(t: Template, scale: int) -> _Compiled:
-    key = (t.id, scale)
+def _compiled(t: Template, scale: int, cap: int | None = None) -> _Compiled:
+    key = (t.id, scale, cap)
     c = _COMPILED.get(key)
     if c is None or c.template is not t:
-        c = _COMPILED[key] = _Compiled(t, lexicon(t.lang)[0], scale)
+        if len(_COMPILED) > _MAX_COMPILED:  # bounded: every (number_scale, max_operand) compiles every template
+            for stale in [k for k in _COMPILED if k[1:] != (1, None)]:
+                del _COMPILED[stale]
+        c = _COMPILED[key] = _Compiled(t, lexicon(t.lang)[0], scale, cap)
     return c
 
 
@@ -642,11 +703,16 @@ def _number_text(slot: _Slot, value) -> tuple[str, str]:
     return text, text
 
 
-def draw_slots(t: Template, rng: random.Random, scale: int = 1):
-    """One draw of a template's slots: (values, shown texts, expression texts), or None if a condition or a
-    derived value fails (the caller redraws). Values are exact (int or Fraction), as written in the expression.
-    Raises ValueError for a malformed template."""
-    drawn = _draw(_compiled(t, scale), rng)
+def draw_slots(t: Template, rng: random.Random, scale: int = 1, max_operand: int | None = None):
+    """One draw of a template's slots at `scale` under `max_operand` (see WordConfig): (values, shown texts,
+    expression texts), or None if a condition or a derived value fails (the caller redraws). Values are exact (int
+    or Fraction), as written in the expression, for number and derived slots. Raises ValueError for a malformed
+    template or a slot with no value within `max_operand`."""
+    c = _compiled(t, scale, max_operand)
+    if c.empty_slots:
+        raise ValueError(f"template {t.id!r}: slot(s) {', '.join(c.empty_slots)} have no value within "
+                         f"max_operand={max_operand}")
+    drawn = _draw(c, rng)
     return None if drawn is None else drawn[:3]
 
 
@@ -850,32 +916,59 @@ class _WordValue(str):
         return obj
 
 
+def _answer_places(t: Template, config: WordConfig) -> int | None:
+    """The places a non-terminating answer of `t` is rounded to under `config` (None: it must terminate)."""
+    if t.round_decimals is not None and config.round_decimals is not None:
+        return config.round_decimals
+    return t.round_decimals
+
+
+def _kept_draw(c: _Compiled, places: int | None, rng: random.Random):
+    """One draw of `c` that `render` keeps: (shown, written, leaves), or None when a condition, a derived value,
+    a bound or the answer (sign, integrality, termination) fails. Consumes `rng` exactly as `_draw` does."""
+    t = c.template
+    drawn = _draw(c, rng)
+    if drawn is None:
+        return None
+    _, shown, written, leaves = drawn
+    try:
+        n, d = _bounded_value(c.tree, leaves)
+    except ExpressionError:
+        return None
+    if n <= 0 and not t.allow_negative:
+        return None
+    if t.answer_kind == "integer" and d != 1:
+        return None
+    if places is None and decimal_places(d) is None:
+        return None
+    return shown, written, leaves
+
+
+def _attempt_compiled(t: Template, config: WordConfig, attempt: int) -> _Compiled:
+    """The compiled template `render` draws from at `attempt`: at number_scale for the first half of
+    DRAWS_PER_TEMPLATE, then at the written ranges (scale 1) so that conditions a scale cannot meet are still met;
+    both under max_operand."""
+    scale = config.number_scale if attempt < DRAWS_PER_TEMPLATE // 2 else 1
+    return _compiled(t, scale, config.max_operand)
+
+
 def render(t: Template, rng: random.Random, config: WordConfig | None = None, granularity: str = "decomposed"):
     """One WordProblem from template `t` (redrawn until its conditions hold), or None after DRAWS_PER_TEMPLATE
-    failed draws. Raises ValueError for a malformed template."""
+    failed draws (at once where a slot has no value within config.max_operand). Raises ValueError for a
+    malformed template."""
     config = config or WordConfig(langs=(t.lang,))
-    scaled = _compiled(t, config.number_scale)
+    scaled = _compiled(t, config.number_scale, config.max_operand)
+    if scaled.empty_slots:
+        return None
     slot_kinds = {s.name: s.kind for s in scaled.slots}
-    places = t.round_decimals
-    if places is not None and config.round_decimals is not None:
-        places = config.round_decimals
+    places = _answer_places(t, config)
     for attempt in range(DRAWS_PER_TEMPLATE):
-        scale = config.number_scale if attempt < DRAWS_PER_TEMPLATE // 2 else 1
-        c = scaled if scale == config.number_scale else _compiled(t, 1)
-        drawn = _draw(c, rng)
-        if drawn is None:
+        c = _attempt_compiled(t, config, attempt)
+        scale = config.number_scale if c is scaled else 1
+        kept = _kept_draw(c, places, rng)
+        if kept is None:
             continue
-        _, shown, written, leaves = drawn
-        try:
-            n, d = _bounded_value(c.tree, leaves)
-        except ExpressionError:
-            continue
-        if n <= 0 and not t.allow_negative:
-            continue
-        if t.answer_kind == "integer" and d != 1:
-            continue
-        if places is None and decimal_places(d) is None:
-            continue
+        shown, written, leaves = kept
         expression, in_context = _expression_text(c, written)
         try:
             problem_expression = expression
@@ -915,7 +1008,7 @@ def _traced(question: str, expression: str, tree, t: Template, granularity: str,
 
 
 class _Plan:
-    """The eligible templates of a config (computed once per config)."""
+    """The eligible templates of a config (computed once per equal config, see `_plan`)."""
 
     def __init__(self, config: WordConfig):
         self.config = config
@@ -929,10 +1022,14 @@ class _Plan:
                     continue
                 if config.heldout == "exclude" and t.id in held or config.heldout == "only" and t.id not in held:
                     continue
-                c = _compiled(t, config.number_scale)
+                c = _compiled(t, config.number_scale, config.max_operand)
                 if not config.min_ops <= c.num_ops <= config.max_ops:
                     continue
                 if any(k not in config.number_kinds for k in c.kinds):
+                    continue
+                if not c.operators <= set(config.operators):
+                    continue
+                if config.max_operand is not None and not _fits_cap(t, config):
                     continue
                 eligible.append(t)
         if not eligible:
@@ -940,15 +1037,41 @@ class _Plan:
         self.templates = tuple(eligible)
 
 
-_PLANS: dict[int, _Plan] = {}
+def _fits_cap(t: Template, config: WordConfig) -> bool:
+    """Whether `t` stays eligible under config.max_operand: every slot has a value within the cap, and at least
+    MIN_CAPPED_ACCEPTED of DRAWS_PER_TEMPLATE trial draws (`render`'s own schedule of scales and acceptance, a
+    random.Random seeded by the template id and the config's drawing knobs) are kept. Deterministic, so a config
+    has the same templates on every run; a template failing it would make `render` give up often and
+    `word_problem` raise RuntimeError where a cap leaves few templates."""
+    if _compiled(t, config.number_scale, config.max_operand).empty_slots:
+        return False
+    places = _answer_places(t, config)
+    rng = random.Random(f"max_operand trial {t.id} {config.number_scale} {config.max_operand} {places}")
+    kept = 0
+    for attempt in range(DRAWS_PER_TEMPLATE):
+        if _kept_draw(_attempt_compiled(t, config, attempt), places, rng) is not None:
+            kept += 1
+            if kept >= MIN_CAPPED_ACCEPTED:
+                return True
+    return False
+
+
+_PLANS: collections.OrderedDict[WordConfig, _Plan] = collections.OrderedDict()
+_MAX_PLANS = 64
 
 
 def _plan(config: WordConfig) -> _Plan:
-    plan = _PLANS.get(id(config))
-    if plan is None or plan.config is not config:
-        if len(_PLANS) > 256:  # every sample_word_problems call makes a config: keep the cache bounded
-            _PLANS.clear()
-        plan = _PLANS[id(config)] = _Plan(config)
+    """The plan of `config`, cached by equality (WordConfig is frozen and hashable): `sample_word_problems` makes a
+    new, equal config on every call, and callers drawing one problem per call would otherwise rebuild the plan
+    each time (0.6 ms of a 0.9 ms call without max_operand; the capped trial draws cost far more). Least recently
+    used plans are dropped past _MAX_PLANS."""
+    plan = _PLANS.get(config)
+    if plan is None:
+        plan = _PLANS[config] = _Plan(config)
+        if len(_PLANS) > _MAX_PLANS:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(config)
     return plan
 
 
@@ -989,7 +1112,7 @@ def sample_word_problems(
 
 
 __all__ = [
-    "HELDOUT_SPLIT", "NUMBER_KINDS", "TOPICS", "WORD_SPLITS", "Num", "Template", "WordConfig", "chinese_integer",
-    "chinese_number", "draw_slots", "english_words", "get_template", "heldout_template_ids", "lexicon", "render",
-    "sample_word_problems", "templates", "word_problem", "writable_text",
+    "HELDOUT_SPLIT", "NUMBER_KINDS", "OPERATORS", "TOPICS", "WORD_SPLITS", "Num", "Template", "WordConfig",
+    "chinese_integer", "chinese_number", "draw_slots", "english_words", "get_template", "heldout_template_ids",
+    "lexicon", "render", "sample_word_problems", "templates", "word_problem", "writable_text",
 ]

@@ -1,9 +1,17 @@
 """The staged curriculum: which problems the model trains on, and when it moves on.
 
-A curriculum is an ordered list of stages. Each stage is a mixture of datagen configurations (a named datagen
-stage such as `add_sub`, an inline `ArithmeticConfig` dict, or `{shards: DIR}`: a directory written by
-`python -m datagen shards`, read for training) with weights. A stage ends when its own validation problems,
-answered by generation, reach `target_accuracy` (after at least `min_steps`), or when it has trained
+A curriculum is an ordered list of stages. Each stage is a mixture of problem sources with weights:
+
+    add_sub: 0.5                                       a named datagen stage (`python -m datagen stages`)
+    add4: {base: add_sub, max_digits: 4, weight: 0.3}  an inline ArithmeticConfig (optionally on a base)
+    disk: {shards: DIR, weight: 1}                     a directory written by `python -m datagen shards`
+    zh: {word: {langs: [zh], max_ops: 2}, weight: 0.4}  templated word problems (WordConfig keys)
+    gsm8k: {real_set: gsm8k, weight: 0.2}              a real problem set: its training part
+
+Validation and test problems of a real set come from its development part (`datagen.word.real_sets`: a hash
+split of the questions), never trained on; a templated component's from the validation / test hash buckets of
+its templates (and "heldout_templates" from the templates no training stream uses). A stage ends when its own
+validation problems, answered by generation, reach `target_accuracy` (after at least `min_steps`), or when it has trained
 `max_steps`. Earlier stages are replayed at `replay_share` so nothing already learned is forgotten.
 
 The curriculum's progress (`CurriculumState`) is part of every checkpoint: the stage, where it started and how
@@ -13,6 +21,8 @@ alone, so a run resumed from a checkpoint draws exactly the batches an uninterru
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,9 +36,12 @@ from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
 from datagen.trace import GRANULARITIES
+from datagen.word import WordConfig, WordProblem, sample_word_problems
+from datagen.word.real_sets import REAL_SETS, RealSetError, load_real_set
 from mathglm.config_checks import Range
 
 T = TypeVar("T")
+WORD_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(WordConfig))
 
 # Allowed values of a stage's numbers and of the curriculum's replay share (checked when they are built).
 STAGE_RANGES: dict[str, Range] = {
@@ -70,6 +83,38 @@ def _shard_component(label: str, knobs: dict) -> "MixtureComponent":
     return MixtureComponent(label, manifest_config(sampler.spec), weight, shards=sampler)
 
 
+def _word_config(label: str, knobs: Any) -> WordConfig:
+    """`label: {word: {langs, topics, min_ops, max_ops, ...}}`: the WordConfig of a templated component."""
+    if not isinstance(knobs, dict):
+        raise ValueError(f"mixture component {label!r}: `word` maps WordConfig keys to values, got {knobs!r}")
+    unknown = sorted(set(knobs) - set(WORD_CONFIG_FIELDS) - {"heldout"})
+    if "heldout" in knobs:
+        raise ValueError(f"mixture component {label!r}: `heldout` is chosen by the split, not in the curriculum")
+    if unknown:
+        raise ValueError(f"mixture component {label!r}: unknown WordConfig key(s) {unknown}; valid keys: "
+                         f"{', '.join(k for k in WORD_CONFIG_FIELDS if k != 'heldout')}")
+    try:
+        return WordConfig(**knobs)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"mixture component {label!r}: {err}") from None
+
+
+def _source_component(label: str, knobs: dict) -> "MixtureComponent":
+    """A `{word: {...}}` or `{real_set: NAME}` component, with its optional `weight`."""
+    weight = _weight(label, knobs.pop("weight", 1.0))
+    if "word" in knobs:
+        source = _word_config(label, knobs.pop("word"))
+    else:
+        name = knobs.pop("real_set")
+        if name not in REAL_SETS:
+            raise ValueError(f"mixture component {label!r}: unknown real set {name!r}; valid: {', '.join(REAL_SETS)}")
+        source = RealSet(name)
+    if knobs:
+        raise ValueError(f"mixture component {label!r}: a word or real_set component takes only that key and "
+                         f"`weight`, not {sorted(knobs)}")
+    return MixtureComponent(label, source, weight)
+
+
 def _resolve_config(component: str | dict) -> ArithmeticConfig:
     """A datagen stage name, or an inline dict of ArithmeticConfig knobs (optionally `base: <stage name>`)."""
     if isinstance(component, str):
@@ -82,6 +127,32 @@ def _resolve_config(component: str | dict) -> ArithmeticConfig:
     if unknown:
         raise ValueError(f"unknown ArithmeticConfig key(s) {unknown}; valid keys: {', '.join(CONFIG_FIELDS)}")
     return get_stage(base).with_(**knobs) if base else ArithmeticConfig(**knobs)
+
+
+@dataclass(frozen=True)
+class RealSet:
+    """A real problem set as a curriculum source: training draws from its training part, every held-out split
+    from its development part (`datagen.word.real_sets.load_real_set`, loaded once per process and granularity)."""
+
+    name: str
+    """One of datagen.word.real_sets.REAL_SETS."""
+
+    def problems(self, split: str, granularity: str) -> tuple[WordProblem, ...]:
+        """The kept problems of the part `split` reads: "train" for training, "dev" for any other split."""
+        return _real_set_part(self.name, "train" if split == "train" else "dev", granularity)
+
+
+@functools.lru_cache(maxsize=None)
+def _real_set_part(name: str, part: str, granularity: str) -> tuple[WordProblem, ...]:
+    # Cached per process: the window check loads every part a stage trains on before DataLoader workers fork, so
+    # workers inherit it instead of re-reading the file at every epoch.
+    try:
+        problems = tuple(load_real_set(name, split=part, granularity=granularity))
+    except RealSetError as err:
+        raise ValueError(f"real set {name!r}: {err}") from None
+    if not problems:
+        raise ValueError(f"real set {name!r}: its {part} part holds no usable problem")
+    return problems
 
 
 # How many draws `CurriculumStage.held_out` may read per problem it returns, looking for distinct questions.
@@ -108,12 +179,29 @@ class MixtureComponent:
 
     name: str
     """Label used in metrics (`stage/component`)."""
-    config: ArithmeticConfig
-    """What datagen samples for this component."""
+    config: ArithmeticConfig | WordConfig | RealSet
+    """What this component samples: arithmetic problems of an ArithmeticConfig, templated word problems of a
+    WordConfig, or the problems of a real set."""
     weight: float = 1.0
     """Relative share of this component's problems in the stage."""
     shards: ShardSampler | None = None
     """Where its training problems are read from, when they come from datagen shards instead of the generator."""
+
+    def sample(self, rng: random.Random, split: str, granularity: str) -> Problem | WordProblem:
+        """One problem of this component whose question belongs to `split`.
+
+        Raises ValueError for a split the source does not have ("extrapolation" is arithmetic's,
+        "heldout_templates" templated word problems')."""
+        if split == "train" and self.shards is not None:
+            return Problem.from_trace(self.shards.draw(rng))
+        if isinstance(self.config, ArithmeticConfig):
+            return next(sample_problems(rng, self.config, split, granularity))
+        if isinstance(self.config, WordConfig):
+            return next(sample_word_problems(rng, self.config, split, granularity))
+        if split not in ("train", "validation", "test"):
+            raise ValueError(f"real set {self.config.name!r} has no {split!r} split")
+        problems = self.config.problems(split, granularity)
+        return problems[int(rng.random() * len(problems))]
 
 
 @dataclass
@@ -186,13 +274,11 @@ class CurriculumStage:
         draws = (self.sample(rng, split) for _ in range(HELD_OUT_DRAWS_PER_PROBLEM * n))
         return first_distinct(draws, n, key=lambda drawn: drawn[0].question)
 
-    def sample(self, rng: random.Random, split: str) -> tuple[Problem, MixtureComponent]:
-        """One problem of this stage whose question hashes to `split` (`datagen.sample_problems`' filter), with
-        the component it came from; training problems of a shards component are read from its shards."""
+    def sample(self, rng: random.Random, split: str) -> tuple[Problem | WordProblem, MixtureComponent]:
+        """One problem of this stage whose question belongs to `split`, with the component it came from (see
+        `MixtureComponent.sample`)."""
         component = self.pick(rng)
-        if split == "train" and component.shards is not None:
-            return Problem.from_trace(component.shards.draw(rng)), component
-        return next(sample_problems(rng, component.config, split, self.granularity)), component
+        return component.sample(rng, split, self.granularity), component
 
 
 @dataclass
@@ -259,6 +345,8 @@ class Curriculum:
                 # `add_sub: 0.5` names a datagen stage with its weight; `label: {weight, base, knobs...}` is inline.
                 if isinstance(value, dict) and "shards" in value:
                     components.append(_shard_component(label, dict(value)))
+                elif isinstance(value, dict) and ("word" in value or "real_set" in value):
+                    components.append(_source_component(label, dict(value)))
                 elif isinstance(value, dict):
                     knobs = dict(value)
                     weight = _weight(label, knobs.pop("weight", 1.0))
@@ -282,7 +370,7 @@ class Curriculum:
     def stage(self, index: int) -> CurriculumStage:
         return self.stages[min(index, len(self.stages) - 1)]
 
-    def sample_training(self, rng: random.Random, stage_index: int) -> Problem:
+    def sample_training(self, rng: random.Random, stage_index: int) -> Problem | WordProblem:
         """One training problem: from the current stage, or (at `replay_share`) from an earlier one."""
         if stage_index > 0 and self.replay_share and rng.random() < self.replay_share:
             stage = self.stages[rng.randrange(stage_index)]

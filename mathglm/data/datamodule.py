@@ -5,9 +5,10 @@
 take every num_workers-th batch (the DataLoader hands them back in order), DDP ranks draw disjoint streams, and
 a resumed run starts again at the stage's `batches_drawn`.
 
-A window packs several traces, each `BOS question= completion EOS`; `segment_ids` keep the traces from
-attending to each other and `position_ids` restart at 0 per trace, so a trace is computed exactly as if alone.
-Only completion tokens (the chain after `=`, and EOS) are predicted: the question is given, not learned.
+A window packs several traces, each `BOS prompt target EOS` (`mathglm.model.encoding`: an arithmetic question
+and `=`, then its chain; or a word problem's text and a line break, then `x=<expression>=<chain>`); `segment_ids`
+keep the traces from attending to each other and `position_ids` restart at 0 per trace, so a trace is computed
+exactly as if alone. Only target tokens (and EOS) are predicted: the question is given, not learned.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from datagen import Problem
+from datagen.word import WordProblem
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data.curriculum import Curriculum, CurriculumStage, CurriculumState, stream_seed
 from mathglm.model.encoding import TraceEncoding
@@ -43,10 +45,11 @@ DATA_RANGES: dict[str, Range] = {
 WINDOW_CHECK_SAMPLES = 256
 
 
-def encode_problem(problem: Problem, tokenizer: Tokenizer, encoding: TraceEncoding) -> tuple[list[int], list[int]]:
-    """(prompt ids, completion ids): `BOS question=` and the encoded chain followed by EOS."""
-    prompt = tokenizer.encode(encoding.prompt(problem.question), bos=True)
-    completion = tokenizer.encode(encoding.completion(problem.trace, problem.question), eos=True)
+def encode_problem(problem: Problem | WordProblem, tokenizer: Tokenizer,
+                   encoding: TraceEncoding) -> tuple[list[int], list[int]]:
+    """(prompt ids, target ids): BOS and `encoding.prompt` of the question, then `encoding.target` and EOS."""
+    prompt = tokenizer.encode(encoding.prompt(problem.question, problem.kind), bos=True)
+    completion = tokenizer.encode(encoding.target(problem), eos=True)
     return prompt, completion
 
 
@@ -134,14 +137,25 @@ class PackedBatchStream(IterableDataset):
             k += num_workers
 
 
-def _problem_record(problem: Problem, component: str) -> dict:
-    """What validation needs of a problem, as plain values the DataLoader can collate."""
-    return {"question": problem.question, "answer": problem.answer, "approx": problem.approx,
-            "component": component, "trace": problem.trace}
+@dataclass
+class ValidationItem:
+    """A validation problem (kept whole: validation scores it) and its mixture component's name."""
+
+    problem: Problem | WordProblem
+    component: str
 
 
-def _collate_problems(items: list[dict]) -> dict[str, list]:
-    return {key: [item[key] for item in items] for key in items[0]}
+class ValidationBatch:
+    """Validation problems decoded together. Deliberately not a collection or a dataclass: Lightning moves a batch
+    to the device by walking (and rebuilding) collections and dataclasses, which fails on frozen ones, and these
+    hold no tensors."""
+
+    def __init__(self, items: list[ValidationItem]):
+        self.problems = [item.problem for item in items]
+        self.components = [item.component for item in items]
+
+    def __len__(self) -> int:
+        return len(self.problems)
 
 
 class MathDataModule(L.LightningDataModule):
@@ -228,7 +242,7 @@ class MathDataModule(L.LightningDataModule):
             )
             fit = sum(length <= window for length in lengths)
             summary = (f"{fit} of {len(lengths)} sampled traces of curriculum stage {stage.name!r} fit in a window "
-                       f"of {window} tokens (BOS, question, '=', chain, EOS: {lengths[0]} to {lengths[-1]} tokens, "
+                       f"of {window} tokens (BOS, prompt, target, EOS: {lengths[0]} to {lengths[-1]} tokens, "
                        f"median {lengths[len(lengths) // 2]})")
             # Fewer than half fitting is refused: packing would discard most of what it draws (slow) and train on
             # a different distribution than the stage names. Where the line between that and a warning belongs is
@@ -258,9 +272,9 @@ class MathDataModule(L.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         # Every rank answers the whole (small) set, so all ranks see the same accuracy and take the same
         # curriculum decision without a collective; the trainer runs with use_distributed_sampler=False.
-        problems = [_problem_record(problem, component.name)
-                    for problem, component in self.current_stage.held_out(self.val_problems, self.seed, "validation")]
-        return DataLoader(problems, batch_size=self.val_batch_size, collate_fn=_collate_problems)
+        items = [ValidationItem(problem, component.name)
+                 for problem, component in self.current_stage.held_out(self.val_problems, self.seed, "validation")]
+        return DataLoader(items, batch_size=self.val_batch_size, collate_fn=ValidationBatch)
 
     def state_dict(self) -> dict[str, Any]:
         """The curriculum's progress (stage, batches drawn, history), saved in every checkpoint by Lightning: the

@@ -6,9 +6,15 @@ generation with `chain_token_budget`, so their numbers measure the same thing.
 
 Metrics (see `report`'s docstring for what each is for):
 - exact: the chain finished and its answer text and `≈` flag equal the generator's answer. A chain cut off
-  before its end is wrong even when its last segment happens to be the answer: the model did not say so;
-- rounded2: MathGLM's metric (Yang et al., 2023, sec. 4.1): a finished answer equals the true value after both
-  are rounded to 2 decimals;
+  before its end is wrong even when its last segment happens to be the answer: the model did not say so. For a
+  word problem, answer accuracy by exact value: the finished answer's value equals the value of the answer the
+  problem states (`3/4`, `0.75` and `75%` are one answer; a rounded answer is compared as written, `≈` or not);
+- rounded2: MathGLM's arithmetic metric (Yang et al., 2023, sec. 4.1): a finished answer equals the true value
+  after both are rounded to 2 decimals;
+- rounded4: MathGLM's word-problem rule (sec. 4.2): a finished answer equals the stated answer after both are
+  rounded to 4 decimals;
+- equation (word problems): the equation the model wrote has exactly the value of the problem's equation. It says
+  the model read the text right; nothing else can check that, since a wrong equation can be computed flawlessly;
 - rel_error: |answer - value| / |value| (|answer - value| when the value is 0), for finished answers that parse;
 - first_wrong_step / reason: datagen's exact checker on every step of the chain.
 """
@@ -21,7 +27,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from datagen import Problem
-from mathglm.inference.solver import Candidate, answer_value
+from datagen.word import WordProblem
+from mathglm.inference.solver import Candidate, answer_value, expression_value
 from mathglm.model.encoding import ParsedChain, TraceEncoding
 from mathglm.model.tokenizer import Tokenizer
 
@@ -29,11 +36,16 @@ from mathglm.model.tokenizer import Tokenizer
 BUDGET_SLACK_TOKENS = 8
 
 
+def round_places(value: Fraction, places: int) -> Fraction:
+    """`value` rounded half away from zero to `places` decimals, exactly."""
+    scale = 10**places
+    rounded = Fraction(math.floor(abs(value) * scale + Fraction(1, 2)), scale)
+    return rounded if value >= 0 else -rounded
+
+
 def round2(value: Fraction) -> Fraction:
     """`value` rounded half away from zero to 2 decimals, exactly."""
-    scaled = abs(value) * 100
-    rounded = Fraction(math.floor(scaled + Fraction(1, 2)), 100)
-    return rounded if value >= 0 else -rounded
+    return round_places(value, 2)
 
 
 def relative_error(predicted: Fraction, value: Fraction) -> float:
@@ -53,30 +65,51 @@ class Score:
     """Finished, and the answer text and its `≈` flag are the generator's."""
     rounded2: bool
     """Finished, and the answer equals the true value after both are rounded to 2 decimals."""
+    rounded4: bool
+    """Finished, and the answer equals the stated answer after both are rounded to 4 decimals (MathGLM's
+    word-problem rule)."""
     rel_error: float | None
     """Relative error of a finished answer that parses; None otherwise."""
     first_wrong_step: int | None
     """0-based index of the first step datagen's checker rejects; None when every step holds."""
     reason: str | None
     """Why that step is wrong (datagen.first_error); None when every step holds."""
+    equation: bool | None = None
+    """A word problem: the model's equation has the value of the problem's. None for arithmetic."""
+
+    @property
+    def arithmetic(self) -> bool:
+        """Every step of the chain holds (against the model's own equation, for a word problem)."""
+        return self.first_wrong_step is None
 
 
-def score(problem: Problem, chain: ParsedChain | Candidate) -> Score:
-    """Score `chain` (the model's answer to `problem.question`) against the generator's `problem`.
+def score(problem: Problem | WordProblem, chain: ParsedChain | Candidate) -> Score:
+    """Score `chain` (the model's answer to `problem.question`) against the generator's `problem`, an arithmetic
+    `Problem` or a `WordProblem` (then `chain.expression` is the equation the model wrote).
 
     `chain` may be a bare ParsedChain (its steps are checked here) or a `Candidate` whose steps were already
     checked (its `first_wrong_step` and reason are kept, e.g. "the question leaves the chain no room").
     """
     candidate = chain if isinstance(chain, Candidate) else Candidate.checked(problem.question, chain)
     parsed = candidate.chain
-    exact = parsed.finished and parsed.answer == problem.answer and parsed.approx == problem.approx
+    truth = problem.arithmetic if problem.kind == "word" else problem
     predicted = answer_value(parsed.answer) if parsed.finished else None
-    rounded = predicted is not None and round2(predicted) == round2(problem.value)
-    rel_error = relative_error(predicted, problem.value) if predicted is not None else None
-    return Score(exact, rounded, rel_error, candidate.first_wrong_step, candidate.wrong_step_reason)
+    stated = answer_value(truth.answer)
+    if problem.kind == "word":
+        exact = predicted is not None and predicted == stated
+        equation = parsed.expression is not None and expression_value(parsed.expression) == truth.value
+    else:
+        exact = parsed.finished and parsed.answer == truth.answer and parsed.approx == truth.approx
+        equation = None
+    rounded2 = predicted is not None and round2(predicted) == round2(truth.value)
+    rounded4 = predicted is not None and stated is not None and round_places(predicted, 4) == round_places(stated, 4)
+    rel_error = relative_error(predicted, truth.value) if predicted is not None else None
+    return Score(exact, rounded2, rounded4, rel_error, candidate.first_wrong_step, candidate.wrong_step_reason,
+                 equation)
 
 
-def chain_token_budget(tokenizer: Tokenizer, encoding: TraceEncoding, problems: Sequence[Problem]) -> int:
+def chain_token_budget(tokenizer: Tokenizer, encoding: TraceEncoding,
+                       problems: Sequence[Problem | WordProblem]) -> int:
     """`max_new_tokens` for answering `problems` together: twice the longest expected chain (with EOS) plus
     BUDGET_SLACK_TOKENS. Enough for any correct answer, short enough that a chain which never ends is cut early;
     generation caps it further by the room the context leaves.
@@ -85,5 +118,5 @@ def chain_token_budget(tokenizer: Tokenizer, encoding: TraceEncoding, problems: 
     """
     if not problems:
         raise ValueError("a token budget needs at least one problem")
-    longest = max(len(tokenizer.encode(encoding.completion(p.trace, p.question), eos=True)) for p in problems)
+    longest = max(len(tokenizer.encode(encoding.target(p), eos=True)) for p in problems)
     return 2 * longest + BUDGET_SLACK_TOKENS

@@ -1,4 +1,5 @@
-"""What a checkpoint carries besides weights, and loading a model for inference (`load_for_inference`).
+"""What a checkpoint carries besides weights, loading a model for inference (`load_for_inference`), and a new
+run's starting weights (`load_initial_weights`, `python -m mathglm.train --init_from`).
 
 A Lightning `.ckpt` written by `mathglm.train` holds, next to Lightning's own keys, `checkpoint["mathglm"]`:
 the model config, the trace encoding and the fingerprint of the tokenizer it was trained with, so that solve and
@@ -122,8 +123,8 @@ def _torch_load(path: Path) -> object:
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-def _read_checkpoint(path: Path) -> tuple[dict, dict]:
-    """(metadata, model state dict without prefix) from a Lightning `.ckpt`."""
+def _load_checkpoint(path: Path) -> dict:
+    """The whole Lightning `.ckpt` at `path` (on the CPU), refused unless mathglm.train wrote it."""
     try:
         checkpoint = _torch_load(path)
     except CheckpointError:
@@ -134,6 +135,11 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict]:
     if not isinstance(checkpoint, dict) or "mathglm" not in checkpoint:
         raise CheckpointError(f"{path} is not a mathglm checkpoint (no 'mathglm' metadata: not written by "
                               "mathglm.train)")
+    return checkpoint
+
+
+def _model_weights(checkpoint: dict, path: Path) -> dict:
+    """The model's state dict inside a loaded `.ckpt`, without the `model.` prefix."""
     state = checkpoint.get("state_dict")
     if not isinstance(state, dict):
         raise CheckpointError(f"{path} holds no 'state_dict'")
@@ -142,7 +148,22 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict]:
         if key.startswith(STATE_PREFIX):
             # torch.compile wraps the module: its keys gain `_orig_mod.`.
             weights[key[len(STATE_PREFIX):].replace("_orig_mod.", "")] = value
-    return dict(checkpoint["mathglm"]), weights
+    return weights
+
+
+def _read_checkpoint(path: Path) -> tuple[dict, dict]:
+    """(metadata, model state dict without prefix) from a Lightning `.ckpt`."""
+    checkpoint = _load_checkpoint(path)
+    return dict(checkpoint["mathglm"]), _model_weights(checkpoint, path)
+
+
+def _check_training_tokenizer(path: Path, metadata: dict, tokenizer: Tokenizer, advice: str) -> None:
+    """Refuse (CheckpointError, one line ending in `advice`) a checkpoint whose recorded tokenizer sha256 is not
+    that of `tokenizer`'s file, or that records none: its embedding rows belong to another tokenizer's pieces."""
+    expected, actual = metadata.get("tokenizer_sha256"), file_sha256(tokenizer.path)
+    if expected != actual:
+        raise CheckpointError(f"{path} was trained with another tokenizer (sha256 {str(expected)[:12]}) than this "
+                              f"run's {tokenizer.path} (sha256 {actual[:12]}); {advice}")
 
 
 def check_training_checkpoint(path: str | Path, tokenizer: Tokenizer | None = None) -> None:
@@ -154,13 +175,8 @@ def check_training_checkpoint(path: str | Path, tokenizer: Tokenizer | None = No
         raise CheckpointError(f"no checkpoint file {path}")
     metadata, _ = _read_checkpoint(path)
     if tokenizer is not None:
-        expected, actual = metadata.get("tokenizer_sha256"), file_sha256(tokenizer.path)
-        if expected != actual:
-            raise CheckpointError(
-                f"{path} was trained with another tokenizer (sha256 {str(expected)[:12]}) than this run's "
-                f"{tokenizer.path} (sha256 {actual[:12]}); start a new run, or set --model.tokenizer_path to the "
-                f"tokenizer it was trained with"
-            )
+        _check_training_tokenizer(path, metadata, tokenizer, "start a new run, or set --model.tokenizer_path to the "
+                                                             "tokenizer it was trained with")
 
 
 def _read_bundle(directory: Path) -> tuple[dict, dict]:
@@ -201,6 +217,18 @@ def _check_tokenizer(tokenizer_path: Path, metadata: dict, source: Path) -> Toke
         raise CheckpointError(f"cannot load tokenizer {tokenizer_path}: {_one_line(err)}") from None
 
 
+def _weights_mismatch(own: dict, weights: dict) -> str | None:
+    """How `weights` fail to fit a model whose state dict is `own` (`2 missing (e.g. norm.weight), ...`), or
+    None when every key is there with its shape."""
+    missing = sorted(set(own) - set(weights))
+    unexpected = sorted(set(weights) - set(own))
+    wrong_shape = sorted(k for k in set(own) & set(weights) if tuple(own[k].shape) != tuple(weights[k].shape))
+    parts = [f"{len(keys)} {label} (e.g. {keys[0]})"
+             for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong_shape))
+             if keys]
+    return ", ".join(parts) or None
+
+
 def _build_model(metadata: dict, weights: dict, source: Path) -> tuple[GPT, GPTConfig]:
     try:
         config = GPTConfig(**metadata["model_config"])
@@ -213,18 +241,18 @@ def _build_model(metadata: dict, weights: dict, source: Path) -> tuple[GPT, GPTC
     model = model.to_empty(device="cpu")
     if config.tie_embeddings:
         model.lm_head.weight = model.wte.weight  # to_empty can split tied parameters
-    own = model.state_dict()
-    missing = sorted(set(own) - set(weights))
-    unexpected = sorted(set(weights) - set(own))
-    wrong_shape = sorted(k for k in set(own) & set(weights) if tuple(own[k].shape) != tuple(weights[k].shape))
-    if missing or unexpected or wrong_shape:
-        parts = []
-        for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong_shape)):
-            if keys:
-                parts.append(f"{len(keys)} {label} (e.g. {keys[0]})")
-        raise CheckpointError(f"{source}: weights do not match its model_config: " + ", ".join(parts))
+    mismatch = _weights_mismatch(model.state_dict(), weights)
+    if mismatch:
+        raise CheckpointError(f"{source}: weights do not match its model_config: {mismatch}")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
     return model, config
+
+
+def _check_format_version(metadata: dict, path: Path) -> None:
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(f"{path}: format_version {version!r} is not supported (this code reads "
+                              f"<= {FORMAT_VERSION})")
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -264,10 +292,7 @@ def load_for_inference(
     else:
         metadata, weights = _read_checkpoint(path)
         default_tokenizer = DEFAULT_MODEL_PATH
-    version = metadata.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise CheckpointError(f"{path}: format_version {version!r} is not supported (this code reads "
-                              f"<= {FORMAT_VERSION})")
+    _check_format_version(metadata, path)
     tokenizer = _check_tokenizer(Path(tokenizer_path) if tokenizer_path else default_tokenizer, metadata, path)
     model, config = _build_model(metadata, weights, path)
     try:
@@ -279,3 +304,63 @@ def load_for_inference(
     model.to(target).eval()
     metadata = {**metadata, "source": str(path)}
     return InferenceBundle(model=model, tokenizer=tokenizer, encoding=encoding, config=config, metadata=metadata)
+
+
+# ------------------------------------------------------------------------------- starting a run from weights
+
+# GPTConfig fields a run may set differently from the checkpoint it starts from: none of them changes which weights
+# the model has or what they compute. `block_size` is free because positions are rotary (no learned position
+# table), so a later stage may train on longer windows; `name` only labels the preset, whose resolved fields are
+# compared; `mlp_multiple` acts only through `mlp_hidden`, which is compared; `init_std` is overwritten by the
+# weights. Every other field (shapes, vocabulary, biases, tying, rotary base, norm epsilon) must match.
+INIT_FREE_FIELDS = frozenset({"name", "block_size", "dropout", "attention_impl", "init_std", "mlp_multiple"})
+
+
+def architecture_differences(saved: dict, config: GPTConfig) -> list[str]:
+    """Each way a checkpoint's `model_config` (`saved`, as `model_config_dict` wrote it) differs from `config` in
+    a field outside `INIT_FREE_FIELDS`, as `checkpoint has <field> <its value>, this run's model has <value>`, in
+    GPTConfig's field order. Fields the checkpoint does not record (written before the field existed) are not
+    compared."""
+    ours = model_config_dict(config)
+    return [f"checkpoint has {name} {saved[name]}, this run's model has {ours[name]}"
+            for name in ours if name not in INIT_FREE_FIELDS and name in saved and saved[name] != ours[name]]
+
+
+def load_initial_weights(model: GPT, path: str | Path, tokenizer: Tokenizer) -> int | None:
+    """Copy the model weights of a mathglm.train `.ckpt`, or of a bundle directory written by `mathglm.export`,
+    into `model` (strictly: every parameter, each with its shape), to start a new run from them.
+
+    Only weights are read: the checkpoint's optimizer, schedule, step counter and curriculum stay behind. Returns
+    the step the checkpoint was saved at (None for a bundle, which does not record it).
+
+    Raises:
+        CheckpointError: one line, before `model` is touched, for a missing, damaged or foreign file, a format
+            this code cannot read, a checkpoint trained with a tokenizer other than `tokenizer` (the sha256
+            check of resuming), a model_config that differs from `model.config` (every differing field named,
+            see `architecture_differences`), or weights that do not fit `model` for any other reason.
+    """
+    path = Path(path)
+    if path.is_dir():
+        metadata, weights = _read_bundle(path)
+        step = None
+    elif path.is_file():
+        checkpoint = _load_checkpoint(path)
+        metadata, weights = dict(checkpoint["mathglm"]), _model_weights(checkpoint, path)
+        step = checkpoint.get("global_step")
+    else:
+        raise CheckpointError(f"no checkpoint file or bundle directory {path}")
+    _check_format_version(metadata, path)
+    _check_training_tokenizer(path, metadata, tokenizer,
+                              "set --model.tokenizer_path to the tokenizer it was trained with")
+    saved_config = metadata.get("model_config")
+    if not isinstance(saved_config, dict):
+        raise CheckpointError(f"{path}: no model_config recorded")
+    differences = architecture_differences(saved_config, model.config)
+    if differences:
+        raise CheckpointError(f"{path}: {'; '.join(differences)} (set --model.model_config to the checkpoint's)")
+    mismatch = _weights_mismatch(model.state_dict(), weights)
+    if mismatch:
+        raise CheckpointError(f"{path}: weights do not fit this run's model: {mismatch}")
+    # load_state_dict copies into the existing parameters, casting a bundle's bfloat16/float16 to their dtype.
+    model.load_state_dict(weights, strict=True)
+    return int(step) if step is not None else None

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import torch
 
-from mathglm.model.encoding import ParsedChain, TraceEncoding, parse_completion
+from mathglm.model.encoding import ParsedChain, TraceEncoding
 from mathglm.model.gpt import GPT
 from mathglm.model.tokenizer import Tokenizer
 
@@ -38,8 +38,12 @@ def generate_chains(
     generator: torch.Generator | None = None,
     progress: bool = False,
     length_slack: int = 8,
+    kinds: Sequence[str] | None = None,
 ) -> list[ParsedChain]:
-    """The chain the model writes after each `question=`, decoded back to the generator's notation.
+    """The chain the model writes for each question, decoded back to the generator's notation (`TraceEncoding.parse`).
+
+    `kinds` gives each question's type, "arithmetic" (the default for all) or "word" (the chain then holds the
+    equation the model wrote, `ParsedChain.expression`); see `mathglm.model.encoding` for both prompts.
 
     `max_new_tokens` defaults to whatever room the context leaves after the longest prompt of a batch. A
     question whose prompt alone fills the context raises ValueError (callers that must go on measure
@@ -55,7 +59,10 @@ def generate_chains(
     model.eval()
     device = next(model.parameters()).device
     block = model.config.block_size
-    prompts = [prompt_tokens(tokenizer, q, encoding) for q in questions]
+    kinds = ["arithmetic"] * len(questions) if kinds is None else list(kinds)
+    if len(kinds) != len(questions):
+        raise ValueError(f"{len(kinds)} kinds for {len(questions)} questions")
+    prompts = [prompt_tokens(tokenizer, q, encoding, kind) for q, kind in zip(questions, kinds)]
     lengths = [len(p) for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: lengths[i])
     results: list[ParsedChain | None] = [None] * len(prompts)
@@ -80,7 +87,7 @@ def generate_chains(
                 row = row[: row.index(tokenizer.eos_id)]
             elif lengths[i] < longest and (max_new_tokens is None or max_new_tokens > new):
                 cut_by_padding.append(i)
-            results[i] = parse_completion(encoding.decode_completion(tokenizer.decode(row)), finished)
+            results[i] = encoding.parse(tokenizer.decode(row), kinds[i], finished)
 
     batches = _length_batches(order, lengths, batch_size, length_slack)
     if progress:
@@ -98,6 +105,6 @@ def generate_chains(
     return results  # type: ignore[return-value]
 
 
-def prompt_tokens(tokenizer: Tokenizer, question: str, encoding: TraceEncoding) -> list[int]:
-    """The token ids the model is conditioned on for `question`: BOS, then `encoding.prompt(question)`."""
-    return tokenizer.encode(encoding.prompt(question), bos=True)
+def prompt_tokens(tokenizer: Tokenizer, question: str, encoding: TraceEncoding, kind: str = "arithmetic") -> list[int]:
+    """The token ids the model is conditioned on for `question` of `kind`: BOS, then `encoding.prompt`."""
+    return tokenizer.encode(encoding.prompt(question, kind), bos=True)

@@ -11,6 +11,15 @@ a temperature vote on the answer, reported with its vote share. Verification kee
 every step the exact checker accepts before voting: a process-reward check made exact (Lightman et al., 2023,
 "Let's Verify Step by Step"). Because the checker is a perfect calculator, the verified answer is an upper bound
 (pass@K with a perfect verifier), reported beside the headline answer (greedy or plain vote), never instead of it.
+
+Two kinds of line. Under `kind="auto"` (the default) each line is solved as arithmetic or as a word problem by
+`question_kind`: a line that `normalize_question` and `datagen.parse` accept is arithmetic; otherwise a line
+holding a letter (any Unicode category L*: a Chinese character, a Latin word) is a word problem; anything else is
+arithmetic, so that `3+`, `1/0` or `2**3` gets its precise arithmetic error. `Solver(kind="arithmetic" | "word")`
+forces one kind for every line. A word problem's chain is `x=<equation>=<steps>` (see `mathglm.model.encoding`):
+its steps are checked exactly against the model's own equation, but the equation itself cannot be checked without
+the true answer, so a solution says so (`Solution.equation_checked` is False) and verification (which keeps chains
+whose steps hold) cannot catch a wrong equation.
 """
 
 from __future__ import annotations
@@ -25,12 +34,25 @@ from typing import Iterable, Sequence
 import torch
 
 from datagen import APPROX, RELATION, ExpressionError, StepError, evaluate, first_error, join_chain, parse
+from datagen.word import EQUATION_PREFIX
 from mathglm.inference.checkpoint import InferenceBundle
 from mathglm.inference.generation import generate_chains, prompt_tokens
-from mathglm.model.encoding import ParsedChain
+from mathglm.model.encoding import ARITHMETIC, KINDS, WORD, ParsedChain
 
 # Room the chain needs after the prompt: at least one answer token and EOS.
 MIN_CHAIN_TOKENS = 2
+# A word problem's chain first writes its equation; the shortest is `x=0=` before the answer and EOS.
+_SHORTEST_EQUATION = EQUATION_PREFIX + "0" + RELATION
+AUTO = "auto"
+SOLVE_KINDS = (AUTO, *KINDS)
+"""What `Solver(kind=...)` accepts: "auto" decides per line (`question_kind`); the others force one kind."""
+# Control characters a word problem may hold as white space: line breaks become spaces (the prompt separator is a
+# line break), and so does a tab. Every other control character is refused.
+_WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c\x85")
+_LINE_BREAK = re.compile(r"\s*[\n\r\x0b\x0c\x85\u2028\u2029]\s*")
+# Invisible characters with no meaning in a problem text (zero-width space, word joiner, byte-order mark: the
+# ones `normalize_question` reads as spaces): dropped, as a file saved with a BOM starts with one.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 DEFAULT_SAMPLING_TEMPERATURE = 0.7
 # ExpressionError kinds of a well-formed question whose value cannot be computed (the rest are syntax errors).
 _EVALUATION_ERRORS = {"division_by_zero", "exponent_out_of_range", "number_out_of_range", "value_out_of_range"}
@@ -157,15 +179,66 @@ def normalize_question(text: str) -> str:
     return _LEADING_DOT.sub("0.", text)
 
 
-def step_error(question: str, chain: ParsedChain) -> StepError | None:
-    """The first wrong step of `chain` and why (datagen.first_error: a value that differs from `question`'s, or
-    an answer with the right value not written canonically, such as `00`); None if every step holds.
+def word_question(text: str) -> str:
+    """A word problem's text as the model is shown it (before WORD_SEPARATOR): as written, except that each line
+    break with the white space around it becomes one space (the separator is a line break), a tab becomes a space,
+    zero-width spaces, word joiners and byte-order marks are dropped, and the ends are stripped.
 
-    An empty chain counts as wrong at step 0.
+    Raises NormalizationError (one line, with the 0-based position in `text`) for any other control character
+    (Unicode category Cc: `\\x00`, `\\x1b`, ...) and for an unpaired surrogate, which no text encoding can hold.
     """
+    for i, c in enumerate(text):
+        category = unicodedata.category(c)
+        if category == "Cc" and c not in _WHITESPACE_CONTROLS:
+            raise NormalizationError(f"control character {_describe_char(c)}", i)
+        if category == "Cs":
+            raise NormalizationError(f"unpaired surrogate {_describe_char(c)}", i, "not valid text")
+    return _LINE_BREAK.sub(" ", text.translate(_INVISIBLE)).replace("\t", " ").strip()
+
+
+def question_kind(line: str) -> str:
+    """"arithmetic" or "word": how `Solver(kind="auto")` solves `line`.
+
+    Arithmetic when `normalize_question` and `datagen.parse` accept the line; otherwise a word problem when it
+    holds a letter (any Unicode category L*: a Chinese character, a Latin word, `x`); otherwise arithmetic, so that
+    a malformed expression without letters (`3+`, `1/0`, `2**3`, `1+½`) gets its precise arithmetic error. Never
+    raises.
+    """
+    # A line without a letter is arithmetic under both branches; only one with a letter needs the parse.
+    if not any(c.isalpha() for c in line):  # str.isalpha is exactly the Unicode categories L*
+        return ARITHMETIC
+    try:
+        parse(normalize_question(line))
+    except (ExpressionError, ValueError):  # NormalizationError is a ValueError
+        return WORD
+    return ARITHMETIC
+
+
+def step_error(question: str, chain: ParsedChain) -> StepError | None:
+    """The first wrong step of `chain` and why (datagen.first_error: a value that differs from the value of the
+    question it answers, or an answer with the right value not written canonically, such as `00`); None if every
+    step holds.
+
+    The steps answer `question`, or the equation the model wrote when `chain.expression` is set (a word problem:
+    the steps are checked against the model's own equation, which says nothing of whether that equation is the
+    one the text asks for). An empty chain counts as wrong at step 0, and so does every step of a chain whose
+    equation does not parse or cannot be evaluated.
+    """
+    if chain.expression is not None:
+        question = chain.expression
+        if not question:
+            return StepError(0, "no equation: the chain does not start with x=<expression>")
+        try:
+            evaluate(parse(question))
+        except ExpressionError as err:
+            return StepError(0, f"the equation x={question} cannot be evaluated: {err}")
     if not chain.segments or not any(chain.segments):
         return StepError(0, "the chain is empty")
-    return first_error(question, chain.check_segments())
+    error = first_error(question, chain.check_segments())
+    if error is not None and chain.expression is not None:
+        # datagen names the value a step should have "the question's"; here that is the equation's, not the text's.
+        error = StepError(error.index, error.reason.replace("the question's is", "the equation's is"))
+    return error
 
 
 def first_wrong_step(question: str, chain: ParsedChain) -> int | None:
@@ -176,8 +249,14 @@ def first_wrong_step(question: str, chain: ParsedChain) -> int | None:
 
 def answer_value(answer: str) -> Fraction | None:
     """The exact value of an answer text (`42`, `-0.5`, `7/3`), or None when it does not parse."""
+    return expression_value(answer)
+
+
+def expression_value(expression: str) -> Fraction | None:
+    """The exact value of an expression the model wrote (a word problem's equation), or None when it does not
+    parse or cannot be evaluated."""
     try:
-        return evaluate(parse(answer))
+        return evaluate(parse(expression))
     except (ExpressionError, ValueError, ZeroDivisionError, OverflowError):
         return None
 
@@ -203,7 +282,8 @@ class Candidate:
 
     @classmethod
     def checked(cls, question: str, chain: ParsedChain) -> "Candidate":
-        """`chain` with its exact step check against `question`."""
+        """`chain` with its exact step check against `question` (or against the chain's own equation: see
+        `step_error`)."""
         error = step_error(question, chain)
         return cls(chain, None) if error is None else cls(chain, error.index, error.reason)
 
@@ -251,50 +331,86 @@ class Solution:
     question: str
     """The line as given."""
     normalized: str | None = None
-    """The question as the model saw it (see `normalize_question`)."""
+    """The question as the model saw it (`normalize_question` for arithmetic, `word_question` for a word problem)."""
     answer: str | None = None
     """The final value as text (greedy, or the majority of the samples); null on error."""
     approx: bool = False
     """True when the answer is rounded (written after `≈`)."""
     steps: list[str] = field(default_factory=list)
-    """Every generated segment after `question=`, the last one being the answer."""
+    """Every generated segment after `question=` (a word problem: after `x=<equation>=`), the last one being the
+    answer."""
     error: str | None = None
     first_wrong_step: int | None = None
-    """0-based index into `steps` of the first step whose exact value is wrong; null when every step holds."""
+    """0-based index into `steps` of the first step whose exact value is wrong (a word problem: wrong for the
+    model's own equation); null when every step holds."""
     wrong_step_reason: str | None = None
-    """Why that step is wrong (a value that differs, or an answer not written canonically); null if none is."""
+    """Why that step is wrong (a value that differs, an answer not written canonically, a missing or unevaluable
+    equation); null if none is."""
     samples: int = 1
     vote_share: float | None = None
     votes: dict[str, int] | None = None
     verified_answer: str | None = None
     """With --verify: the majority among sampled chains whose every step holds (a calculator-assisted upper
-    bound, not the model's own answer); null when no chain held."""
+    bound, not the model's own answer); null when no chain held. For a word problem the steps hold against each
+    chain's own equation, so a wrong equation is not caught."""
     verified_steps: list[str] | None = None
     verified_share: float | None = None
+    kind: str = ARITHMETIC
+    """"arithmetic" or "word" (see `question_kind`)."""
+    equation: str | None = None
+    """A word problem: the equation the model wrote, `x=<expression>` (the winning chain's); null for arithmetic,
+    on error, or when the chain does not start with `x=`. Its steps are checked against it; it is unchecked."""
+    verified_equation: str | None = None
+    """With --verify, a word problem: the equation of the verified chain (unchecked, like `equation`)."""
+
+    @property
+    def equation_checked(self) -> bool | None:
+        """False for a word problem: whether its equation is the one the text asks for cannot be checked without
+        the true answer (only the steps are checked, against that equation). None for arithmetic (no equation)."""
+        return False if self.kind == WORD else None
 
     @property
     def chain_text(self) -> str:
-        """`question=step=...=answer` as one line (`≈` before a rounded answer)."""
+        """`question=step=...=answer` as one line (`≈` before a rounded answer); a word problem's is
+        `x=<equation>=step=...=answer`, or just its steps when the model wrote no equation."""
         if not self.steps:
             return ""
+        if self.kind == WORD:
+            if self.equation is None:
+                return join_chain("", self.steps, self.approx)[len(RELATION):]
+            return join_chain(self.equation, self.steps, self.approx)
         return join_chain(self.normalized or self.question, self.steps, self.approx)
 
     def to_json(self) -> dict:
+        """The batch JSON object: the arithmetic keys, then `kind`, `equation` and `equation_checked` (False for a
+        word problem: the equation is unverified), and the vote and --verify keys when they apply."""
         data = {
             "question": self.question, "normalized": self.normalized, "answer": self.answer,
             "approx": self.approx, "steps": self.steps, "error": self.error,
             "first_wrong_step": self.first_wrong_step, "wrong_step_reason": self.wrong_step_reason,
+            "kind": self.kind, "equation": self.equation, "equation_checked": self.equation_checked,
         }
         if self.samples > 1:
             data.update(samples=self.samples, vote_share=self.vote_share, votes=self.votes)
         if self.verified_steps is not None or self.verified_share is not None:
             data.update(verified_answer=self.verified_answer, verified_steps=self.verified_steps,
                         verified_share=self.verified_share)
+            if self.kind == WORD:
+                data.update(verified_equation=self.verified_equation)
         return data
 
 
+def _equation(chain: ParsedChain) -> str | None:
+    """`x=<expression>` of a word chain, None when it has none (an arithmetic chain, or no `x=`)."""
+    return EQUATION_PREFIX + chain.expression if chain.expression else None
+
+
 class Solver:
-    """Questions in, checked (and optionally voted and verified) solutions out; decoding is batched."""
+    """Lines in, checked (and optionally voted and verified) solutions out; decoding is batched.
+
+    `kind` is "auto" (each line by `question_kind`), "arithmetic" or "word" (every line as that kind).
+    Raises ValueError for samples < 1, a negative temperature or an unknown kind.
+    """
 
     def __init__(
         self,
@@ -306,6 +422,7 @@ class Solver:
         batch_size: int = 64,
         seed: int = 0,
         max_new_tokens: int | None = None,
+        kind: str = AUTO,
     ):
         if samples < 1:
             raise ValueError("samples must be >= 1")
@@ -313,15 +430,35 @@ class Solver:
             temperature = DEFAULT_SAMPLING_TEMPERATURE if samples > 1 else 0.0
         if temperature < 0:
             raise ValueError("temperature must be >= 0")
+        if kind not in SOLVE_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; valid: {', '.join(SOLVE_KINDS)}")
         self.bundle, self.samples, self.temperature, self.top_k = bundle, samples, temperature, top_k
         self.verify, self.batch_size, self.seed, self.max_new_tokens = verify, batch_size, seed, max_new_tokens
+        self.kind = kind
 
-    def prepare(self, line: str) -> tuple[str | None, str | None]:
-        """(normalized question, None) or (normalized or None, error message) for one input line.
+    def kind_of(self, line: str) -> str:
+        """"arithmetic" or "word": the forced kind, or `question_kind(line)` under "auto"."""
+        return question_kind(line) if self.kind == AUTO else self.kind
 
-        Every bad line ends here with a one-line message (an unsupported character, a syntax or size error, a
-        question too long for the context), never an exception, so a batch goes on past it.
+    def prepare(self, line: str, kind: str | None = None) -> tuple[str | None, str | None]:
+        """(question as the model sees it, None) or (that question or None, error message) for one input line,
+        solved as `kind` (default: `kind_of(line)`).
+
+        Every bad line ends here with a one-line message, never an exception, so a batch goes on past it:
+        arithmetic, an unsupported character, a syntax or size error, a value that cannot be computed; a word
+        problem, a control character or an empty text; either, a prompt that leaves the chain no room in the
+        context (counted in tokens, with room for the shortest chain: an answer and EOS, after `x=0=` for a word
+        problem).
         """
+        kind = self.kind_of(line) if kind is None else kind
+        if kind == WORD:
+            try:
+                question = word_question(line)
+            except NormalizationError as err:
+                return None, f"unsupported input: {err}"
+            if not question:
+                return None, "empty question"
+            return question, self._context_error(question, kind)
         try:
             question = normalize_question(line)
         except NormalizationError as err:
@@ -336,27 +473,37 @@ class Solver:
             if err.kind in _SIZE_ERRORS:
                 return question, f"question over the size limit: {err}"
             return question, f"malformed question: {err}"
-        prompt_length = len(prompt_tokens(self.bundle.tokenizer, question, self.bundle.encoding))
+        return question, self._context_error(question, kind)
+
+    def _context_error(self, question: str, kind: str) -> str | None:
+        """Why `question`'s prompt leaves the chain no room in the context, or None when it fits."""
+        tokenizer = self.bundle.tokenizer
+        prompt_length = len(prompt_tokens(tokenizer, question, self.bundle.encoding, kind))
+        needed = MIN_CHAIN_TOKENS + (len(tokenizer.encode(_SHORTEST_EQUATION)) if kind == WORD else 0)
         block = self.bundle.config.block_size
-        if prompt_length + MIN_CHAIN_TOKENS > block:
-            return question, (f"question too long: {prompt_length} prompt tokens leave no room in the "
-                              f"{block}-token context")
-        return question, None
+        if prompt_length + needed > block:
+            return (f"question too long: {prompt_length} prompt tokens leave no room in the {block}-token context"
+                    + (" for an equation and its steps" if kind == WORD else ""))
+        return None
 
     def candidates(self, questions: Sequence[str], samples: int, temperature: float,
-                   progress: bool = False) -> list[list[Candidate]]:
-        """`samples` checked chains for each (valid) question."""
+                   progress: bool = False, kinds: Sequence[str] | None = None) -> list[list[Candidate]]:
+        """`samples` checked chains for each (valid) question; `kinds` gives each one's kind (default: all
+        arithmetic). Word and arithmetic questions are decoded together, in one `generate_chains` call."""
         if not questions:
             return []
         bundle = self.bundle
         generator = None
         if temperature > 0:
             generator = torch.Generator(device=bundle.device).manual_seed(self.seed)
-        repeated = [q for q in questions for _ in range(samples)]
+        kinds = [ARITHMETIC] * len(questions) if kinds is None else list(kinds)
+        if len(kinds) != len(questions):
+            raise ValueError(f"{len(kinds)} kinds for {len(questions)} questions")
         chains = generate_chains(
-            bundle.model, bundle.tokenizer, repeated, bundle.encoding, max_new_tokens=self.max_new_tokens,
-            batch_size=self.batch_size, temperature=temperature, top_k=self.top_k, generator=generator,
-            progress=progress,
+            bundle.model, bundle.tokenizer, [q for q in questions for _ in range(samples)], bundle.encoding,
+            max_new_tokens=self.max_new_tokens, batch_size=self.batch_size, temperature=temperature,
+            top_k=self.top_k, generator=generator, progress=progress,
+            kinds=[k for k in kinds for _ in range(samples)],
         )
         out = []
         for i, question in enumerate(questions):
@@ -365,14 +512,18 @@ class Solver:
         return out
 
     def solve(self, lines: Iterable[str], progress: bool = False) -> list[Solution]:
-        """One Solution per line, in order; a bad line gets its `error` and the others go on."""
+        """One Solution per line, in order, each solved as `kind_of(line)`; a bad line gets its `error` and the
+        others go on."""
         solutions, valid = [], []
         for line in lines:
-            question, error = self.prepare(line)
-            solutions.append(Solution(question=line, normalized=question, error=error, samples=self.samples))
+            kind = self.kind_of(line)
+            question, error = self.prepare(line, kind)
+            solutions.append(Solution(question=line, normalized=question, error=error, samples=self.samples,
+                                      kind=kind))
             if error is None:
                 valid.append(len(solutions) - 1)
-        groups = self.candidates([solutions[i].normalized for i in valid], self.samples, self.temperature, progress)
+        groups = self.candidates([solutions[i].normalized for i in valid], self.samples, self.temperature, progress,
+                                 kinds=[solutions[i].kind for i in valid])
         block = self.bundle.config.block_size
         for i, group in zip(valid, groups):
             solution = solutions[i]
@@ -380,6 +531,7 @@ class Solver:
             winner = vote.winner
             solution.steps = list(winner.chain.segments)
             solution.approx = winner.chain.approx
+            solution.equation = _equation(winner.chain)
             solution.first_wrong_step = winner.first_wrong_step
             solution.wrong_step_reason = winner.wrong_step_reason
             if winner.chain.finished:
@@ -397,4 +549,5 @@ class Solver:
                 solution.verified_share = verified.share
                 solution.verified_answer = verified.winner.chain.answer if verified.winner else None
                 solution.verified_steps = list(verified.winner.chain.segments) if verified.winner else []
+                solution.verified_equation = _equation(verified.winner.chain) if verified.winner else None
         return solutions

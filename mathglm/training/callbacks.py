@@ -15,6 +15,8 @@ from lightning.pytorch.callbacks import (
 )
 from lightning.pytorch.utilities import rank_zero_info
 
+from mathglm.data.datamodule import ValidationBatch
+
 
 class CurriculumCallback(L.Callback):
     """Counts the batches each stage draws and moves to the next stage when its rule says so.
@@ -101,12 +103,14 @@ class TokenThroughputMonitor(ThroughputMonitor):
         super().__init__(batch_size_fn=_batch_items, length_fn=_batch_tokens, window_size=window_size)
 
 
-def _batch_items(batch: dict) -> int:
-    return batch["idx"].shape[0] if "idx" in batch else len(batch["question"])
+def _batch_items(batch: dict | ValidationBatch) -> int:
+    """Windows of a training batch, problems of a validation batch."""
+    return len(batch) if isinstance(batch, ValidationBatch) else batch["idx"].shape[0]
 
 
-def _batch_tokens(batch: dict) -> int:
-    return batch["idx"].numel() if "idx" in batch else len(batch["question"])
+def _batch_tokens(batch: dict | ValidationBatch) -> int:
+    """Tokens of a training batch; a validation batch counts its problems (its tokens are generated, not read)."""
+    return len(batch) if isinstance(batch, ValidationBatch) else batch["idx"].numel()
 
 
 class DataWaitMonitor(L.Callback):

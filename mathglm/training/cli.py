@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from jsonargparse import ArgumentParser
+from jsonargparse import ArgumentParser, set_parsing_settings
 from lightning.pytorch import Trainer
 from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_info
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
 from mathglm.config_checks import Range, check_ranges
@@ -27,7 +28,7 @@ from mathglm.evaluation.stage_table import (
     format_stage_table,
     save_stage_reports,
 )
-from mathglm.inference.checkpoint import CheckpointError, check_training_checkpoint
+from mathglm.inference.checkpoint import CheckpointError, check_training_checkpoint, load_initial_weights
 from mathglm.model.gpt import GPTConfig
 from mathglm.training.callbacks import (
     CurriculumCallback,
@@ -37,6 +38,9 @@ from mathglm.training.callbacks import (
     TokenThroughputMonitor,
 )
 from mathglm.training.module import MathGLMModule, NonFiniteLossError, schedule_problem
+
+# `--help` shows each dataclass field's docstring (GPTConfig, RoundSettings, ...), not just its type.
+set_parsing_settings(docstring_parse_attribute_docstrings=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
@@ -157,6 +161,11 @@ class TrainCLI(LightningCLI):
                             help="Directory of this run: config.yaml, TensorBoard events, checkpoints/, eval.")
         parser.add_argument("--ckpt_path", type=str | None, default=None,
                             help="Resume from this checkpoint; 'last' takes run_dir/checkpoints/last.ckpt.")
+        parser.add_argument("--init_from", type=str | None, default=None,
+                            help="Start from this checkpoint's model weights only (a .ckpt of mathglm.train or a "
+                                 "bundle directory of mathglm.export); fresh optimizer, learning-rate schedule, "
+                                 "step counter and curriculum. The model_config must match the checkpoint's "
+                                 "(block_size, dropout may differ). Ignored when resuming with --ckpt_path.")
         parser.add_argument("--checkpoint_every_n_steps", type=int, default=100,
                             help="Save last.ckpt every this many optimizer steps (>= 1).")
         parser.add_argument("--final_eval_problems", type=int, default=500,
@@ -185,6 +194,7 @@ class TrainCLI(LightningCLI):
                                           self.model.tokenizer)
             except CheckpointError as err:
                 raise SystemExit(f"error: ckpt_path: {err}") from None
+        self._init_weights(self._get(self.config, "init_from"), ckpt_path)
         trainer_config = self._get(self.config_init, "trainer")
         callbacks = list(trainer_config.get("callbacks") or [])
         # Lightning refuses a progress bar callback when the bar is disabled, and a second one beside the user's.
@@ -197,6 +207,27 @@ class TrainCLI(LightningCLI):
             return super().instantiate_trainer(**kwargs)
         except (MisconfigurationException, ValueError, TypeError) as err:
             raise ValueError(trainer_error(err)) from None
+
+    def _init_weights(self, init_from: str | None, ckpt_path: str | None) -> None:
+        """Load `init_from`'s model weights into the module (nothing else), or say why they are not loaded.
+
+        Resuming wins: a run started with --init_from saves that option in its config.yaml, and resuming it
+        (`-c run_dir/config.yaml --ckpt_path last`, or the first command line again plus `--ckpt_path last`) must
+        continue from its own last.ckpt, which Lightning restores after this; the init_from file is then not even
+        read, so resuming works after it was moved or deleted.
+        """
+        if init_from is None:
+            return
+        if ckpt_path is not None:
+            rank_zero_info(f"init_from {init_from} not applied: resuming from --ckpt_path {ckpt_path}, whose "
+                           f"weights, optimizer, step and curriculum replace it")
+            return
+        try:
+            step = load_initial_weights(self.model.model, init_from, self.model.tokenizer)
+        except CheckpointError as err:
+            raise SystemExit(f"error: init_from: {err}") from None
+        origin = f"step {step} of its run" if step is not None else "an exported bundle, which records no step"
+        rank_zero_info(f"initialised from {init_from} ({origin})")
 
 
 @contextlib.contextmanager

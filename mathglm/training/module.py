@@ -11,8 +11,8 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities import grad_norm
 
-from datagen import Problem
 from mathglm.config_checks import Range, check_ranges
+from mathglm.data.datamodule import ValidationBatch
 from mathglm.evaluation.scoring import chain_token_budget, score
 from mathglm.inference.checkpoint import checkpoint_metadata, model_config_dict
 from mathglm.inference.generation import generate_chains
@@ -150,16 +150,16 @@ class MathGLMModule(L.LightningModule):
 
     # ---------------------------------------------------------------- validation
 
-    def validation_step(self, batch: dict[str, list], batch_idx: int) -> None:
+    def validation_step(self, batch: ValidationBatch, batch_idx: int) -> None:
         """Answer the batch's questions by greedy generation and count exact answers per mixture component,
         scored and budgeted as `mathglm.eval` and the end-of-run table do (`mathglm.evaluation.scoring`)."""
-        problems = [Problem.from_trace(trace) for trace in batch["trace"]]
+        problems = batch.problems
         chains = generate_chains(
-            self.model, self.tokenizer, batch["question"], self.encoding,
+            self.model, self.tokenizer, [p.question for p in problems], self.encoding,
             max_new_tokens=chain_token_budget(self.tokenizer, self.encoding, problems),
-            batch_size=len(batch["question"]),
+            batch_size=len(problems), kinds=[p.kind for p in problems],
         )
-        for problem, chain, component in zip(problems, chains, batch["component"]):
+        for problem, chain, component in zip(problems, chains, batch.components):
             self._val_correct[component][0] += int(score(problem, chain).exact)
             self._val_correct[component][1] += 1
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import ast
 import collections
+import hashlib
+import importlib
 import itertools
 import json
 import random
 import re
 from fractions import Fraction
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +26,10 @@ from hypothesis import strategies as st
 from cli_runner import run_main
 from reference_eval import check_trace_independently, reference_value, to_python
 
+from datagen import check_trace
+from datagen.parser import parse
 from datagen.shards import ShardSpec, read_shards, shard_traces, write_shards
+from datagen.trace import to_engine
 from datagen.word import LANGUAGES, TOPICS, Num, Template, WordConfig, heldout_template_ids, sample_word_problems
 from datagen.word.templates import (
     DRAWS_PER_TEMPLATE,
@@ -38,6 +44,9 @@ from datagen.word.templates import (
 )
 
 ALL = [t for lang in LANGUAGES for t in templates(lang)]
+TEMPLATES_MODULE = importlib.import_module("datagen.word.templates")  # `datagen.word.templates` is also a function
+PINNED_DIGESTS = {"en": "3ec83cef8c53bb2b", "zh": "d0080db3f9bf63f6"}
+"""sha256 (16 hex) of the first 300 train problems of seed 7 per language: see test_streams_without_the_knobs."""
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DIFFICULTIES = {
@@ -306,12 +315,159 @@ def test_scaled_slots_stay_on_their_grid_and_bracketed_slots_trace_exactly():
         ({"number_kinds": ("complex",)}, "number kind"),
         ({"distractor_share": 2.0}, "distractor_share"),
         ({"number_scale": 0}, "number_scale"),
+        ({"operators": ""}, "operators"),
+        ({"operators": "+x"}, "operators"),
+        ({"operators": 3}, "operators"),
+        ({"max_operand": 0}, "max_operand"),
+        ({"max_operand": True}, "max_operand"),
+        ({"max_operand": 2.5}, "max_operand"),
+        ({"max_operand": "99"}, "max_operand"),
     ],
 )
 def test_bad_configs_raise_one_clear_line(kwargs, message):
     with pytest.raises(ValueError, match=message) as err:
         WordConfig(**kwargs)
     assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The operators and max_operand knobs
+
+
+def binary_operators(expression: str) -> set[str]:
+    """The binary operators of an expression as the parser reads it (a unary minus and `%` are not binary)."""
+    found, stack = set(), [to_engine(parse(expression))]
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "op"):
+            found.add(node.op)
+        stack.extend(getattr(node, a) for a in ("left", "right", "operand", "inner") if hasattr(node, a))
+    return found
+
+
+class DrawRecorder:
+    """Wraps the slot draw of the templates module and keeps (template, values) of every draw that met its
+    conditions: the numbers the questions were written from, including redrawn ones."""
+
+    def __init__(self):
+        self.draws = []
+        self._draw = TEMPLATES_MODULE._draw
+
+    def __call__(self, compiled, rng):
+        drawn = self._draw(compiled, rng)
+        if drawn is not None:
+            self.draws.append((compiled.template, drawn[0]))
+        return drawn
+
+
+@settings(max_examples=25, deadline=None)
+@given(cap=st.integers(1, 120), ops=st.sets(st.sampled_from("+-*/^"), min_size=1).map("".join),
+       lang=st.sampled_from(LANGUAGES), scale=st.sampled_from((1, 3)), seed=st.integers(0, 2**32))
+def test_operators_and_max_operand_bound_every_problem(cap, ops, lang, scale, seed):
+    config = WordConfig(langs=(lang,), operators=ops, max_operand=cap, number_scale=scale)
+    recorder = DrawRecorder()
+    with mock.patch.object(TEMPLATES_MODULE, "_draw", recorder):
+        try:
+            problems = list(itertools.islice(sample_word_problems(seed, config), 25))
+        except ValueError as err:  # a narrow cap with one operator: no template may be left
+            assert "no registered template fits" in str(err) and "\n" not in str(err)
+            return
+    assert {p.template for p in problems} <= {t.id for t, _ in recorder.draws}
+    for t, values in recorder.draws:
+        for name, num in t.nums.items():
+            if num.kind in ("integer", "decimal"):
+                assert abs(values[name]) <= cap, (t.id, name, values[name], cap)
+    for p in problems:
+        assert p.lang == lang and check_trace(p.trace) is None, p.trace
+        assert binary_operators(p.expression) <= set(ops), (ops, p.expression)
+        for op in "/^":  # no division step (a fraction slot `(3/4)` divides) nor power anywhere in the chain
+            if op not in ops:
+                assert op not in p.trace, (ops, p.trace)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_small_integer_stage_has_only_small_numbers_and_no_division(lang):
+    """The CPU text stage: 1-2 operations of + - * over integers up to 99. Its templates derive no number for the
+    text, so every number a question shows is within the cap."""
+    config = WordConfig(langs=(lang,), max_ops=2, number_kinds=("integer",), operators="+-*", max_operand=99)
+    problems = list(itertools.islice(sample_word_problems(0, config), 400))
+    assert len({p.template for p in problems}) >= 20
+    for p in problems:
+        assert all(int(n) <= 99 for n in re.findall(r"\d+", p.question)), p.question
+        assert 1 <= p.arithmetic.meta["num_ops"] <= 2 and check_trace(p.trace) is None, p.trace
+        assert binary_operators(p.expression) <= set("+-*") and "/" not in p.trace, p.trace
+
+
+def test_max_operand_caps_integer_and_decimal_slots_on_their_grid():
+    t = Template(id="en.comparison.capped", lang="en", topic="comparison",
+                 nums={"a": Num(5, 305, 25), "n": Num(-250, 250, 10), "d": Num("0.5", "250.5", "0.5", "decimal"),
+                       "p": Num(5, 95, 5, kind="percent"), "f": Num(2, 200, kind="fraction")},
+                 expression="{a}+{n}+{d}*{p}*{f}", texts=("It is {a}, {n}, {d}, {p} and {f}. What is it?",),
+                 allow_negative=True, round_decimals=2)
+    seen = collections.defaultdict(set)
+    for seed in range(400):
+        for scale in (1, 3):  # the cap wins over number_scale: 3*305 is still capped at 60
+            values, shown, _ = draw_slots(t, random.Random(seed), scale, max_operand=60)
+            for name in ("a", "n", "d"):
+                seen[name].add(values[name])
+            seen["p"].add(Fraction(shown["p"][:-1]))
+            seen["f"].add(values["f"].denominator)
+    assert seen["a"] == {5, 30, 55} and seen["n"] == set(range(-60, 61, 10))
+    assert seen["d"] <= {Fraction(k, 2) for k in range(1, 121)} and max(seen["d"]) > 50
+    assert max(seen["p"]) > 60 and max(seen["f"]) > 60  # percent and fraction slots are left as they are
+    for seed in range(20):
+        p = render(t, random.Random(seed), WordConfig(max_operand=60, number_scale=3))
+        check_trace_independently(p.trace)
+
+
+def test_slots_out_of_reach_of_the_cap_and_unmeetable_conditions_make_a_template_ineligible():
+    for nums in ({"a": Num(100, 200), "b": Num(2, 9)}, {"a": Num(-300, -200), "b": Num(2, 9)}):
+        t = _template(nums=nums, allow_negative=True)
+        with pytest.raises(ValueError, match=r"slot\(s\) a have no value within max_operand=99") as err:
+            draw_slots(t, random.Random(0), max_operand=99)
+        assert "\n" not in str(err.value)
+        assert render(t, random.Random(0), WordConfig(max_operand=99)) is None
+        assert not TEMPLATES_MODULE._fits_cap(t, WordConfig(max_operand=99))
+    rare = _template(nums={"a": Num(1, 100), "b": Num(2, 9)}, conditions=("{a} > 50",))
+    assert TEMPLATES_MODULE._fits_cap(rare, WordConfig(max_operand=99))
+    assert not TEMPLATES_MODULE._fits_cap(rare, WordConfig(max_operand=40))  # a > 50 is never drawn
+    # A registered template whose birth year (>= 1900) no cap of 99 reaches never appears, and stays eligible
+    # without the cap.
+    ages = {p.template for p in itertools.islice(sample_word_problems(0, WordConfig(topics=("ages",))), 600)}
+    capped = WordConfig(topics=("ages",), max_operand=99)
+    capped_ages = {p.template for p in itertools.islice(sample_word_problems(0, capped), 600)}
+    assert "en.ages.from_birth_year" in ages and "en.ages.from_birth_year" not in capped_ages
+
+
+def test_no_template_fitting_the_knobs_raises_one_line():
+    with pytest.raises(ValueError, match="no registered template fits") as err:
+        next(sample_word_problems(0, WordConfig(langs=("en", "zh"), operators="^", max_operand=1)))
+    assert "\n" not in str(err.value)
+
+
+def test_plans_are_cached_by_equal_config_deterministic_and_bounded():
+    plan = TEMPLATES_MODULE._plan
+    assert WordConfig(operators="*+-") == WordConfig(operators=["+", "-", "*"]) and \
+        WordConfig(operators="*+-").operators == "+-*"
+    capped = WordConfig(langs=("en", "zh"), max_ops=2, operators="*+-", max_operand=7)
+    first = plan(capped)
+    assert plan(WordConfig(langs=("en", "zh"), max_ops=2, operators="+-*", max_operand=7)) is first
+    TEMPLATES_MODULE._PLANS.clear()
+    assert plan(capped) is not first and plan(capped).templates == first.templates  # decided the same way again
+    for i in range(TEMPLATES_MODULE._MAX_PLANS + 5):
+        plan(WordConfig(distractor_share=i / 100))
+    assert len(TEMPLATES_MODULE._PLANS) == TEMPLATES_MODULE._MAX_PLANS
+
+
+def test_streams_without_the_knobs_are_unchanged():
+    """Streams of configs that leave operators and max_operand alone, pinned from before the knobs existed. A
+    deliberate change to the templates, lexicons or the drawing changes these digests: update them then."""
+    def digest(lang):
+        lines = (json.dumps(p.to_json(), ensure_ascii=False) for p in
+                 itertools.islice(sample_word_problems(7, lang, "train"), 300))
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+    assert {lang: digest(lang) for lang in LANGUAGES} == PINNED_DIGESTS
 
 
 # --------------------------------------------------------------------------------------------------------------

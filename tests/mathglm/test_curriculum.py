@@ -135,3 +135,71 @@ def test_held_out_problems_are_distinct_and_a_tiny_stage_gives_fewer():
     # 81 one-digit products (100 with edge values' 0), a few of them in the test split: each once.
     tables = [p.question for p, _ in curriculum.stages[1].held_out(100, seed=2, split="test")]
     assert 0 < len(tables) == len(set(tables)) < 20
+
+
+WORD_SPEC = {"stages": [{"name": "text", "mix": {
+    "zh": {"word": {"langs": ["zh"], "max_ops": 2}, "weight": 2},
+    "en": {"word": {"langs": ["en"], "max_ops": 2, "topics": ["buying", "ages"]}},
+    "add_sub": 1.0,
+}}]}
+
+
+def test_word_components_train_on_their_templates_and_hold_out_by_question_hash():
+    from datagen.word import heldout_template_ids
+
+    stage = Curriculum.from_dict(WORD_SPEC).stages[0]
+    assert [(c.name, c.weight) for c in stage.mix] == [("zh", 2.0), ("en", 1.0), ("add_sub", 1.0)]
+    assert stage.mix[1].config.topics == ("buying", "ages")
+    rng = random.Random(3)
+    drawn = [stage.sample(rng, "train") for _ in range(400)]
+    by_component = {name: [p for p, c in drawn if c.name == name] for name in ("zh", "en", "add_sub")}
+    assert 150 < len(by_component["zh"]) < 250  # weight 2 of 4
+    assert all(p.kind == "word" and p.lang == "zh" and p.arithmetic.meta["num_ops"] <= 2 for p in by_component["zh"])
+    assert all(p.template.split(".")[1] in ("buying", "ages") for p in by_component["en"])
+    assert all(p.kind == "arithmetic" for p in by_component["add_sub"])
+    held = heldout_template_ids("zh") | heldout_template_ids("en")
+    assert all(split_of(p.question) == "train" and p.template not in held for p, _ in drawn if p.kind == "word")
+    validation = [p for p, _ in stage.held_out(60, seed=1, split="validation")]
+    assert all(split_of(p.question) == "validation" for p in validation)
+    # Unseen templates are a split of templated word problems only: a stage mixing in arithmetic has none.
+    with pytest.raises(ValueError, match="unknown split 'heldout_templates'"):
+        stage.held_out(40, seed=1, split="heldout_templates")
+
+
+@pytest.mark.parametrize("mix, message", [
+    ({"w": {"word": {"langs": ["fr"]}}}, "mixture component 'w': langs must be a non-empty subset"),
+    ({"w": {"word": {"max_opz": 2}}}, "unknown WordConfig key(s) ['max_opz']"),
+    ({"w": {"word": {"heldout": "only"}}}, "`heldout` is chosen by the split"),
+    ({"w": {"word": {}, "max_digits": 2}}, "not ['max_digits']"),
+    ({"w": {"word": ["zh"]}}, "`word` maps WordConfig keys to values"),
+    ({"r": {"real_set": "svamp"}}, "unknown real set 'svamp'"),
+])
+def test_bad_word_components_name_the_problem(mix, message):
+    with pytest.raises(ValueError) as err:
+        Curriculum.from_dict({"stages": [{"name": "t", "mix": mix}]})
+    assert message in str(err.value)
+
+
+def test_a_real_set_trains_on_its_training_part_and_validates_on_its_dev_part(tmp_path, monkeypatch):
+    import json
+
+    from datagen.word.real_sets import DATA_DIR_ENV, split_of_real
+    from mathglm.data import curriculum as curriculum_module
+
+    rows = [{"question": f"Tom has {n} apples and buys {n + 2} more. How many apples does he have?",
+             "answer": f"He has <<{n}+{n + 2}={2 * n + 2}>>{2 * n + 2} apples.\n#### {2 * n + 2}"}
+            for n in range(1, 300)]
+    (tmp_path / "gsm8k_train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    curriculum_module._real_set_part.cache_clear()
+    try:
+        stage = Curriculum.from_dict({"stages": [{"name": "g", "mix": {"gsm": {"real_set": "gsm8k"}}}]}).stages[0]
+        rng = random.Random(0)
+        trained = [stage.sample(rng, "train")[0] for _ in range(100)]
+        assert all(p.source == "gsm8k" and split_of_real(p.question) == "train" for p in trained)
+        dev = [p for p, _ in stage.held_out(50, seed=0, split="test")]
+        assert dev and all(split_of_real(p.question) == "dev" for p in dev)
+        assert len({p.question for p in dev}) == len(dev)
+        assert all(p.arithmetic.value == int(p.question.split()[2]) * 2 + 2 for p in dev)
+    finally:
+        curriculum_module._real_set_part.cache_clear()

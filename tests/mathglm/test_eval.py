@@ -1,27 +1,50 @@
-"""mathglm.evaluation.report / mathglm.eval: numbers that agree with a direct computation, report files, counterexamples."""
+"""mathglm.evaluation.report / mathglm.eval: numbers that agree with a direct computation, files, counterexamples."""
 
+import itertools
 import json
 import subprocess
 import sys
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_checkpoint
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tiny_checkpoints import (
+    TRAINED_QUESTIONS,
+    overfit_checkpoint,
+    random_checkpoint,
+    trained_checkpoint,
+)
 
-from datagen import trace_expression
+from datagen import evaluate, first_error, parse, trace_expression
+from datagen.word import WordConfig, heldout_template_ids, sample_word_problems
+from datagen.word.real_sets import DATA_DIR_ENV, REAL_SETS, data_path
 from mathglm import eval as eval_cli
-from mathglm.evaluation.held_out import held_out_problems
+from mathglm.data.curriculum import Curriculum, RealSet
+from mathglm.evaluation.held_out import UNSEEN_TEMPLATES_SUFFIX, held_out_problems, unseen_templates_stage
 from mathglm.evaluation.report import (
     SUITES,
+    EvalRecord,
+    EvalReport,
     evaluate_problems,
     find_counterexamples,
     log_to_tensorboard,
 )
-from mathglm.evaluation.scoring import relative_error, round2
+from mathglm.evaluation.scoring import chain_token_budget, relative_error, round2
+from mathglm.evaluation.stage_table import evaluate_curriculum, format_stage_table
 from mathglm.inference.checkpoint import load_for_inference
 from mathglm.inference.generation import generate_chains
+from mathglm.model.gpt import GPTConfig
+
+# As tests/datagen/test_real_sets.py: the real-set suites run where the sets' files are, and skip elsewhere.
+needs_data = pytest.mark.skipif(
+    any(not data_path(name).is_file() for name in REAL_SETS),
+    reason=f"real problem sets not found in {data_path('gsm8k').parent} (set {DATA_DIR_ENV})",
+)
 
 
 def test_round2_and_relative_error():
@@ -170,7 +193,7 @@ def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypat
     from mathglm.inference.solver import Candidate, Solver
     from mathglm.model.encoding import ParsedChain, parse_completion
 
-    def candidates(self, questions, samples, temperature, progress=False):
+    def candidates(self, questions, samples, temperature, progress=False, kinds=None):
         out = []
         for q in questions:
             chain = ParsedChain(("00",), False) if q == "0*0" else parse_completion(
@@ -232,7 +255,7 @@ def test_end_of_run_table_eval_cli_and_validation_agree(tmp_path):
     from types import SimpleNamespace
 
     from mathglm.data.curriculum import Curriculum
-    from mathglm.data.datamodule import _collate_problems, _problem_record
+    from mathglm.data.datamodule import ValidationBatch, ValidationItem
     from mathglm.evaluation.stage_table import evaluate_curriculum
     from mathglm.training.module import MathGLMModule
 
@@ -253,10 +276,318 @@ def test_end_of_run_table_eval_cli_and_validation_agree(tmp_path):
 
     # Validation: the stage's own held-out draw, answered and scored by MathGLMModule.validation_step.
     for stage, report in zip(curriculum.stages, table):
-        batch = _collate_problems([_problem_record(p, c.name) for p, c in stage.held_out(8, 5, "test")])
-        assert batch["question"] == [r.question for r in report.records]
+        batch = ValidationBatch([ValidationItem(p, c.name) for p, c in stage.held_out(8, 5, "test")])
+        assert [p.question for p in batch.problems] == [r.question for r in report.records]
         module = SimpleNamespace(model=bundle.model, tokenizer=bundle.tokenizer, encoding=bundle.encoding,
                                  _val_correct=defaultdict(lambda: [0, 0]))
         MathGLMModule.validation_step(module, batch, 0)
         counts = module._val_correct[stage.name]
         assert counts == [sum(r.exact for r in report.records), report.n]
+
+
+# ------------------------------------------------------------------------------------------------ word problems
+
+# What the tiny word model is trained on and evaluated with: one-operation templated problems, both languages.
+WORD_KNOBS = {"max_ops": 1, "max_operand": 9}
+WORD_CONFIG = WordConfig(langs=("zh", "en"), **WORD_KNOBS)
+
+
+def _word_problems(lang: str, n: int, seed: int) -> list:
+    """`n` short one-operation problems of `lang` (test split), for training the tiny word model."""
+    stream = sample_word_problems(seed, WordConfig(langs=(lang,), **WORD_KNOBS), "test")
+    return [p for p in itertools.islice(stream, 200) if len(p.question) <= 40][:n]
+
+
+@pytest.fixture(scope="module")
+def word_model(tmp_path_factory):
+    """A tiny GPT overfit on 4 zh and 4 en word problems (`trained` problems): it answers those, few others."""
+    trained_problems = _word_problems("zh", 4, 1) + _word_problems("en", 4, 2)
+    config = GPTConfig(n_layer=2, n_head=2, n_embd=64, block_size=128, attention_impl="reference")
+    path = overfit_checkpoint(tmp_path_factory.mktemp("word") / "word.ckpt", trained_problems, config, steps=150)
+    return SimpleNamespace(path=path, bundle=load_for_inference(path, device="cpu"), trained=trained_problems)
+
+
+def _value(text: str | None) -> Fraction | None:
+    """The exact value of a text the model wrote, None when it does not parse or evaluate (the test's own reading,
+    independent of mathglm's scorer)."""
+    if not text:
+        return None
+    try:
+        return evaluate(parse(text))
+    except Exception:  # noqa: BLE001 - any failure is "no value"
+        return None
+
+
+def _four_places(value: Fraction) -> Decimal:
+    """`value` rounded half away from zero to 4 decimals, by Decimal (not by mathglm's round_places)."""
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def test_word_numbers_agree_with_a_direct_computation(word_model):
+    """Every word metric and breakdown of a mixed report (word problems of both languages, arithmetic beside them)
+    equals what generate_chains' own chains give when scored here by hand."""
+    bundle = word_model.bundle
+    fresh = held_out_problems(WORD_CONFIG, 10, seed=3)
+    arithmetic = [trace_expression(q) for q in ("2+3", "7*8")]
+    problems = word_model.trained + fresh + arithmetic
+    components = ["trained"] * len(word_model.trained) + ["fresh"] * len(fresh) + ["arith"] * len(arithmetic)
+    report = evaluate_problems(bundle.model, bundle.tokenizer, bundle.encoding, problems, name="mix",
+                               components=components, batch_size=5)
+    chains = generate_chains(bundle.model, bundle.tokenizer, [p.question for p in problems], bundle.encoding,
+                             max_new_tokens=chain_token_budget(bundle.tokenizer, bundle.encoding, problems),
+                             kinds=[p.kind for p in problems])
+    word = [(p, c, comp) for p, c, comp in zip(problems, chains, components) if p.kind == "word"]
+    mine = []
+    for problem, chain, component in word:
+        stated = _value(problem.arithmetic.answer)
+        answer = _value(chain.answer) if chain.finished else None
+        equation = _value(chain.expression)
+        steps_hold = (equation is not None and all(chain.segments)
+                      and first_error(chain.expression, chain.check_segments()) is None)
+        mine.append({"answer": answer is not None and answer == stated,
+                     "rounded4": answer is not None and _four_places(answer) == _four_places(stated),
+                     "equation": equation is not None and equation == problem.arithmetic.value,
+                     "arithmetic": steps_hold, "lang": problem.lang, "component": component,
+                     "family": problem.template.split(".")[1], "num_ops": problem.arithmetic.meta["num_ops"]})
+    records = report.word_records
+    assert [r.predicted for r in records] == [c.answer for _, c, _ in word]
+    assert [r.predicted_equation for r in records] == ["x=" + (c.expression or "") for _, c, _ in word]
+    for key in ("answer", "rounded4", "equation", "arithmetic"):
+        assert [getattr(r, "exact" if key == "answer" else key) for r in records] == [m[key] for m in mine], key
+    assert all(m["answer"] and m["equation"] and m["arithmetic"] for m in mine[: len(word_model.trained)])
+    assert not all(m["answer"] for m in mine)  # the fresh problems are mostly wrong: the numbers are not trivial
+
+    metrics = report.metrics()
+    assert metrics["word_problems"] == len(mine) == len(word_model.trained) + len(fresh)
+    for key, metric in (("answer", "answer_accuracy"), ("rounded4", "answer_rounded4"),
+                        ("equation", "equation_accuracy"), ("arithmetic", "arithmetic_accuracy")):
+        assert metrics[metric] == pytest.approx(sum(m[key] for m in mine) / len(mine)), metric
+    exact_all = [m["answer"] for m in mine] + [c.answer == p.answer for p, c in zip(problems, chains)
+                                                if p.kind == "arithmetic"]
+    assert metrics["greedy_exact"] == report.accuracy == pytest.approx(sum(exact_all) / len(exact_all))
+
+    data = report.to_dict()
+    for json_key, keys in (("by_family", ("family",)), ("by_num_ops", ("num_ops",)), ("by_lang", ("lang",)),
+                           ("by_num_ops_lang", ("num_ops", "lang"))):
+        groups = defaultdict(list)
+        for m in mine:
+            groups[tuple(m[k] for k in keys)].append(m)
+        rows = {tuple(row[k] for k in keys): row for row in data[json_key]}
+        assert set(rows) == set(groups), json_key
+        for key, ms in groups.items():
+            assert rows[key]["n"] == len(ms)
+            for score_key in ("answer", "rounded4", "equation", "arithmetic"):
+                assert rows[key][score_key] == pytest.approx(sum(m[score_key] for m in ms) / len(ms))
+    by_component = {row["component"]: row for row in data["by_component"]}
+    assert by_component["trained"]["exact"] == 1.0 and by_component["trained"]["n"] == len(word_model.trained)
+    assert by_component["arith"]["n"] == 2 and by_component["arith"]["equation"] is None
+    # The arithmetic breakdowns count the arithmetic problems alone, and their records keep their old JSON form.
+    assert sum(row["n"] for row in data["breakdown"]) == 2
+    arithmetic_json = [r for r in data["records"] if r["question"] in ("2+3", "7*8")]
+    assert all("kind" not in r and "equation" not in r and r["component"] == "arith" for r in arithmetic_json)
+    markdown = report.to_markdown()
+    assert "| answer accuracy (exact value, greedy) |" in markdown and "| operations x language |" in markdown
+    assert "#### mix: arithmetic problems" in markdown and "| mixture component |" in markdown
+
+
+def test_word_heatmap_is_operations_by_language(word_model, tmp_path):
+    report = evaluate_problems(word_model.bundle, None, None, word_model.trained, name="w")
+    ops, langs, grid = report.word_grid()
+    assert langs == ["en", "zh"] and ops == sorted({p.arithmetic.meta["num_ops"] for p in word_model.trained})
+    assert sum(cell[1] for row in grid for cell in row if cell) == len(word_model.trained)
+    assert all(cell[0] == 1.0 for row in grid for cell in row if cell)
+    figure = report.figure()
+    assert len(figure.axes) == 2  # one panel and its colour bar: no empty arithmetic panel
+    assert "answer accuracy" in figure.axes[0].get_title()
+    assert report.heatmap(tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_word_suites_run_end_to_end(word_model, tmp_path, capsys):
+    out = tmp_path / "ev"
+    code = eval_cli.main(["-c", str(word_model.path), "--suite", "word", "--n", "5", "--word-config",
+                          json.dumps(WORD_KNOBS), "--out", str(out), "--no-progress", "--device", "cpu"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["report.json", "report.md"] + [f"heatmap_{s}.png" for s in SUITES["word"]])
+    data = json.loads((out / "report.json").read_text())
+    assert list(data["stages"]) == ["word-zh", "word-en", "word-heldout-templates"]
+    assert data["word_config"] == WORD_KNOBS
+    langs = {"word-zh": {"zh"}, "word-en": {"en"}, "word-heldout-templates": {"zh", "en"}}
+    for name, stage in data["stages"].items():
+        records = stage["records"]
+        assert stage["metrics"]["n"] == stage["metrics"]["word_problems"] == len(records) == 5
+        assert {r["lang"] for r in records} <= langs[name] and all(r["num_ops"] == 1 for r in records)
+        assert stage["settings"]["word_config"]["max_ops"] == 1
+        assert sum(row["n"] for row in stage["by_num_ops_lang"]) == 5
+    heldout = data["stages"]["word-heldout-templates"]
+    assert heldout["settings"]["split"] == "heldout_templates"
+    unseen = heldout_template_ids("zh") | heldout_template_ids("en")
+    assert all(r["component"] == "word-heldout-templates" for r in heldout["records"])
+    seen_ids = {p.template for p in held_out_problems(WORD_CONFIG, 5, seed=0)}
+    assert seen_ids.isdisjoint(unseen)
+    assert "| stage | n | exact | rounded2 | wrong step | rounded4 | equation | arithmetic |" in printed
+    assert "word-heldout-templates draws heldout_templates" in printed
+    assert printed.strip() == (out / "report.md").read_text().strip()
+
+
+@needs_data
+def test_real_set_suites_run_end_to_end(word_model, tmp_path):
+    out = tmp_path / "ev"
+    assert eval_cli.main(["-c", str(word_model.path), "--suite", "real-dev", "--n", "3", "--out", str(out),
+                          "--no-progress", "--device", "cpu"]) == 0
+    data = json.loads((out / "report.json").read_text())
+    for name in ("ape210k", "math23k", "gsm8k"):
+        stage = data["stages"][f"{name}-dev"]
+        assert stage["metrics"]["word_problems"] == len(stage["records"]) == 3
+        assert {r["family"] for r in stage["records"]} == {name}
+        assert {r["lang"] for r in stage["records"]} == {"en" if name == "gsm8k" else "zh"}
+        dev = {p.question for p in RealSet(name).problems("test", "decomposed")}
+        assert all(r["question"] in dev for r in stage["records"])
+        assert (out / f"heatmap_{name}-dev.png").is_file()
+
+
+def test_real_set_suite_without_its_file_is_one_line_error(word_model, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MATHGLM_DATA_DIR", str(tmp_path / "nowhere"))
+    out = tmp_path / "ev"
+    assert eval_cli.main(["-c", str(word_model.path), "--suite", "gsm8k-dev", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: gsm8k-dev needs ") and err.count("\n") == 1
+    assert str(tmp_path / "nowhere" / "gsm8k_train.jsonl") in err and "MATHGLM_DATA_DIR" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--suite", "word-zh", "--word-config", "{nope: 1}"], "--word-config: unknown WordConfig key(s) ['nope']"),
+    (["--suite", "word-zh", "--word-config", "{langs: [en]}"], "--word-config: langs is chosen by the suite"),
+    (["--suite", "word", "--word-config", "[1, 2]"], "--word-config: expected a mapping"),
+    (["--suite", "word-en", "--word-config", "{max_ops: 0}"], "--word-config: need 1 <= min_ops <= max_ops"),
+    (["--suite", "default", "--word-config", "{max_ops: 2}"], "--word-config: it narrows the templated word suites"),
+    (["--suite", "word-en", "--word-config", "missing.yaml"], "--word-config: cannot read missing.yaml"),
+    (["--suite", "word", "--split", "extrapolation"], "--split extrapolation is arithmetic's; word-zh, word-en draw"),
+])
+def test_bad_word_flags_are_one_line_errors(args, message, capsys):
+    assert eval_cli.main(["-c", "nowhere", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+
+
+def test_word_config_from_a_file(tmp_path):
+    (tmp_path / "knobs.yaml").write_text("max_ops: 2\nmax_operand: 20\n")
+    assert eval_cli.parse_word_config(str(tmp_path / "knobs.yaml")) == {"max_ops": 2, "max_operand": 20}
+    assert eval_cli.parse_word_config('{"max_ops": 2}') == {"max_ops": 2}
+
+
+def test_unseen_templates_stage_keeps_only_templated_components():
+    curriculum = Curriculum.from_dict({"stages": [
+        {"name": "arith", "mix": {"add_sub": 1.0}},
+        {"name": "text", "mix": {"zh": {"word": {"langs": ["zh"], "max_ops": 2}, "weight": 2},
+                                 "en": {"word": {"langs": ["en"], "max_ops": 2}},
+                                 # no held-out template is an `ages` problem of 5 or more operations
+                                 "none": {"word": {"langs": ["zh"], "topics": ["ages"], "min_ops": 5}},
+                                 "add_sub": 0.5}}]})
+    assert unseen_templates_stage(curriculum.stages[0]) is None
+    unseen = unseen_templates_stage(curriculum.stages[1])
+    assert unseen.name == "text" + UNSEEN_TEMPLATES_SUFFIX
+    assert [(c.name, c.weight) for c in unseen.mix] == [("zh", 2), ("en", 1.0)]
+    drawn = unseen.held_out(12, 0, "heldout_templates")
+    held = heldout_template_ids("zh") | heldout_template_ids("en")
+    assert len(drawn) == 12 and all(p.template in held and p.lang == c.name for p, c in drawn)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["zh", "en"]), st.integers(1, 3), st.sampled_from(["a", "b", "c"]),
+                          st.booleans(), st.booleans(), st.booleans(), st.booleans()), max_size=25),
+       st.integers(0, 4))
+def test_word_breakdowns_add_up_to_the_totals(word_rows, arithmetic_count):
+    """Any mix of word and arithmetic records: each word breakdown partitions the word records, its rates weigh up
+    to the word metrics, and an arithmetic-only report carries no word metric or breakdown."""
+    records = [EvalRecord(question=f"w{i}", answer="1", approx=False, value=Fraction(1), ops="+", digits=1,
+                          kinds="integer", edges="none", predicted="1", predicted_approx=False, steps=["1"],
+                          finished=True, first_wrong_step=None if arithmetic else 0, exact=exact, rounded2=exact,
+                          rel_error=0.0, kind="word", component=lang, lang=lang, family=family, num_ops=ops,
+                          rounded4=rounded4, equation=equation, arithmetic=arithmetic)
+               for i, (lang, ops, family, exact, rounded4, equation, arithmetic) in enumerate(word_rows)]
+    records += [EvalRecord(question=f"a{i}", answer="2", approx=False, value=Fraction(2), ops="+", digits=1,
+                           kinds="integer", edges="none", predicted="2", predicted_approx=False, steps=["2"],
+                           finished=True, first_wrong_step=None, exact=True, rounded2=True, rel_error=0.0)
+                for i in range(arithmetic_count)]
+    report = EvalReport("r", records)
+    metrics, data = report.metrics(), report.to_dict()
+    if not word_rows:
+        assert "word_problems" not in metrics and "by_lang" not in data
+        return
+    assert metrics["word_problems"] == len(word_rows)
+    assert sum(row["n"] for row in data["breakdown"]) == arithmetic_count
+    for key in ("by_family", "by_num_ops", "by_lang", "by_num_ops_lang"):
+        assert sum(row["n"] for row in data[key]) == len(word_rows)
+        for score_key, metric in (("answer", "answer_accuracy"), ("rounded4", "answer_rounded4"),
+                                  ("equation", "equation_accuracy"), ("arithmetic", "arithmetic_accuracy")):
+            weighted = sum(row[score_key] * row["n"] for row in data[key]) / len(word_rows)
+            assert weighted == pytest.approx(metrics[metric])
+
+
+def test_end_of_run_table_of_a_word_stage_has_word_and_unseen_template_rows(word_model):
+    curriculum = Curriculum.from_dict({"stages": [
+        {"name": "arith", "mix": {"add_sub": 1.0}},
+        {"name": "text", "mix": {"zh": {"word": {"langs": ["zh"], **WORD_KNOBS}},
+                                 "en": {"word": {"langs": ["en"], **WORD_KNOBS}}, "add_sub": 0.5}}]})
+    reports = evaluate_curriculum(word_model.bundle, curriculum, n=9, seed=2)
+    assert [r.name for r in reports] == ["arith", "text", "text.unseen_templates"]
+    text, unseen = reports[1], reports[2]
+    assert {r.component for r in text.records} == {"zh", "en", "add_sub"}
+    assert text.settings["split"] == "test" and unseen.settings["split"] == "heldout_templates"
+    held = heldout_template_ids("zh") | heldout_template_ids("en")
+    assert unseen.n == 9 and all(r.kind == "word" for r in unseen.records)
+    assert {r.question for r in unseen.records} == {p.question for p in held_out_problems(
+        unseen_templates_stage(curriculum.stages[1]), 9, 2, "heldout_templates")}
+    assert all(p.template in held for p in held_out_problems(unseen_templates_stage(curriculum.stages[1]), 9, 2,
+                                                             "heldout_templates"))
+    table = format_stage_table(reports)
+    lines = table.splitlines()
+    assert lines[0].startswith("| stage | exact |") and len([x for x in lines if x.startswith("| arith |")]) == 1
+    word_header = lines.index("| stage | split | word problems | answer | rounded4 | equation | arithmetic "
+                              "| answer by component |")
+    text_row, unseen_row = lines[word_header + 2], lines[word_header + 3]
+    m = text.metrics()
+    assert text_row.startswith(f"| text | test | {m['word_problems']} | {m['answer_accuracy']:.1%} "
+                               f"| {m['answer_rounded4']:.1%} | {m['equation_accuracy']:.1%} "
+                               f"| {m['arithmetic_accuracy']:.1%} |")
+    assert "zh " in text_row and "en " in text_row and "add_sub" not in text_row
+    assert unseen_row.startswith(f"| text.unseen_templates | heldout_templates | {unseen.n} |")
+    assert len(lines) == word_header + 4  # no word row for the arithmetic stage
+
+
+def test_end_of_run_table_and_eval_cli_agree_on_word_suites(word_model, tmp_path):
+    """The word equivalent of the test above: stages shaped like the word suites give, in the end-of-run table,
+    the records and numbers `mathglm.eval --suite word` gives, and validation counts the same answers."""
+    from mathglm.data.datamodule import ValidationBatch, ValidationItem
+    from mathglm.training.module import MathGLMModule
+
+    curriculum = Curriculum.from_dict({"stages": [
+        {"name": name, "mix": {name: {"word": {"langs": langs, **WORD_KNOBS}}}}
+        for name, langs in (("word-zh", ["zh"]), ("word-en", ["en"]), ("word-heldout-templates", ["zh", "en"]))]})
+    table = {r.name: r for r in evaluate_curriculum(word_model.bundle, curriculum, n=6, seed=5)}
+    out = tmp_path / "ev"
+    assert eval_cli.main(["-c", str(word_model.path), "--suite", "word", "--n", "6", "--seed", "5", "--word-config",
+                          json.dumps(WORD_KNOBS), "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+    cli = json.loads((out / "report.json").read_text())["stages"]
+    # word-zh / word-en: the stages' test split; word-heldout-templates: the unseen-templates row of its stage.
+    pairs = {"word-zh": "word-zh", "word-en": "word-en",
+             "word-heldout-templates": "word-heldout-templates" + UNSEEN_TEMPLATES_SUFFIX}
+    for suite, row in pairs.items():
+        mine = json.loads(json.dumps(table[row].to_dict(), ensure_ascii=False, default=str))
+        theirs = cli[suite]
+        assert mine["records"] == theirs["records"] and len(mine["records"]) == 6
+        for key in ("metrics", "by_family", "by_num_ops", "by_lang", "by_num_ops_lang", "by_component"):
+            assert mine[key] == theirs[key], (suite, key)
+    for stage in curriculum.stages[:2]:
+        report = table[stage.name]
+        batch = ValidationBatch([ValidationItem(p, c.name) for p, c in stage.held_out(6, 5, "test")])
+        module = SimpleNamespace(model=word_model.bundle.model, tokenizer=word_model.bundle.tokenizer,
+                                 encoding=word_model.bundle.encoding, _val_correct=defaultdict(lambda: [0, 0]))
+        MathGLMModule.validation_step(module, batch, 0)
+        assert module._val_correct[stage.name] == [sum(r.exact for r in report.records), report.n]

@@ -16,7 +16,7 @@ from mathglm.model.tokenizer import load_tokenizer
 
 def test_a_right_finished_chain_scores_exact_with_every_step_holding():
     problem = trace_expression("12+9")
-    assert score(problem, ParsedChain(problem.chain, problem.approx)) == Score(True, True, 0.0, None, None)
+    assert score(problem, ParsedChain(problem.chain, problem.approx)) == Score(True, True, True, 0.0, None, None)
 
 
 def test_an_unfinished_chain_is_wrong_even_when_its_last_segment_is_the_answer():
@@ -43,7 +43,7 @@ def test_a_wrong_answer_has_its_error_and_its_first_wrong_step():
 def test_a_checked_candidate_keeps_its_step_check():
     problem = trace_expression("2+3")
     cut = Candidate(ParsedChain(("",), False, finished=False), 0, "the question leaves the chain no room")
-    assert score(problem, cut) == Score(False, False, None, 0, "the question leaves the chain no room")
+    assert score(problem, cut) == Score(False, False, False, None, 0, "the question leaves the chain no room")
 
 
 def test_chain_token_budget_is_twice_the_longest_expected_chain_plus_slack():

@@ -1,22 +1,34 @@
 """mathglm.solve: input normalisation, exact step checks, voting, and the CLI's batch, single and error paths."""
 
+import functools
 import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tiny_checkpoints import random_checkpoint, trained_checkpoint
+from tiny_checkpoints import (
+    TINY,
+    TRAINED_QUESTIONS,
+    overfit_checkpoint,
+    random_checkpoint,
+    trained_checkpoint,
+)
 
 from datagen import ExpressionError, evaluate, parse, to_text, trace_expression
 from datagen.strategies import expressions
+from datagen.word import WordProblem
 from mathglm import solve
 from mathglm.inference import solver
+from mathglm.inference.checkpoint import load_for_inference
 from mathglm.inference.solver import (
     Candidate,
     NormalizationError,
@@ -26,6 +38,7 @@ from mathglm.inference.solver import (
     step_error,
 )
 from mathglm.model.encoding import ParsedChain, parse_completion
+from mathglm.model.gpt import GPTConfig
 from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
 
 
@@ -415,3 +428,299 @@ def test_an_unwritable_output_fails_before_any_decoding(tmp_path, monkeypatch, c
     assert solve.main(["-c", str(random_checkpoint()), "-i", str(questions), "-o", str(target)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: cannot write {target}") and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------------ word problems
+
+ZH_APPLES = "小明有3个苹果，又买了5个，现在有几个？"
+EN_PENS = "Tom has 12 pens and gives away 4. How many are left?"
+ZH_PENS = "一支笔2元，买6支要多少元？"
+WORD_TRAINED = ((ZH_APPLES, "3+5", "zh"), (EN_PENS, "12-4", "en"), (ZH_PENS, "2*6", "zh"))
+
+
+@functools.cache
+def word_checkpoint():
+    """A tiny GPT overfit on the arithmetic TRAINED_QUESTIONS and on WORD_TRAINED in the word format (prompt
+    `text\\n`, target `x=<expression>=<chain>`), so solve's word prompts are checked against what training shows."""
+    problems = [trace_expression(q) for q in TRAINED_QUESTIONS]
+    problems += [WordProblem.from_expression(q, x, template="test", lang=lang, source="template")
+                 for q, x, lang in WORD_TRAINED]
+    path = Path(tempfile.mkdtemp(prefix="mathglm-test-word-")) / "word.ckpt"
+    return overfit_checkpoint(path, problems, GPTConfig(**TINY, attention_impl="reference"), steps=150)
+
+
+# Keys every batch row had before word problems; an arithmetic row keeps them all.
+ARITHMETIC_KEYS = {"question", "normalized", "answer", "approx", "steps", "error", "first_wrong_step",
+                   "wrong_step_reason"}
+WORD_KEYS = ARITHMETIC_KEYS | {"kind", "equation", "equation_checked"}
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("12+9", "arithmetic"),
+    ("（１２＋３）×４＝", "arithmetic"),
+    ("2²+.5", "arithmetic"),
+    ("3+", "arithmetic"),  # malformed, no letter: the arithmetic error
+    ("1/0", "arithmetic"),
+    ("2**3", "arithmetic"),
+    ("1+½", "arithmetic"),  # ½ is a number (No), not a letter
+    ("٣+1", "arithmetic"),  # a digit (Nd)
+    ("", "arithmetic"),
+    ("  ", "arithmetic"),
+    (ZH_APPLES, "word"),
+    (EN_PENS, "word"),
+    ("三加五等于几？", "word"),  # Chinese numerals are letters (Lo)
+    ("x²", "word"),
+    ("2x+1", "word"),
+    ("ａ+1", "word"),  # a full-width letter
+    ("1e5", "word"),  # parse refuses `e`, and it is a letter
+    ("Ωmega", "word"),
+])
+def test_question_kind_rule(line, kind):
+    assert solver.question_kind(line) == kind
+
+
+@given(st.text(max_size=30), st.text(max_size=30), st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF))
+@settings(max_examples=200, deadline=None)
+def test_any_text_with_a_chinese_character_is_a_word_problem(before, after, cjk):
+    line = before + cjk + after
+    assert solver.question_kind(line) == "word"
+
+
+@given(expressions(max_leaves=6, max_digits=4, max_decimals=2), st.sampled_from(["", "=", " = ", "=?"]))
+@settings(max_examples=200, deadline=None)
+def test_any_generated_expression_is_arithmetic(expression, ending):
+    text = to_text(expression)
+    assert solver.question_kind(text + ending) == "arithmetic"
+    assert solver.question_kind(" ".join(text) + ending) == "arithmetic"  # spaced out: still an expression
+
+
+@pytest.mark.parametrize("line, prompt", [
+    (ZH_APPLES, ZH_APPLES),
+    (f"  {EN_PENS}\n", EN_PENS),
+    ("Tom has 3 pens.\nHow many?", "Tom has 3 pens. How many?"),  # the separator is a line break
+    ("Tom has 3 pens. \r\n\r\n  How many?", "Tom has 3 pens. How many?"),
+    ("a\u2028b\u2029c\x0bd\x0ce\x85f", "a b c d e f"),
+    ("a\tb", "a b"),
+    ("\ufeff小明\u200b有3个", "小明有3个"),  # a file saved with a BOM, a zero-width space
+    ("Tom  has", "Tom  has"),  # spaces inside a line are as written
+])
+def test_word_question_is_the_text_as_written(line, prompt):
+    assert solver.word_question(line) == prompt
+
+
+@pytest.mark.parametrize("line, position, needle", [
+    ("a\x00b", 1, "control character '\\x00' (U+0000)"),
+    ("小明\x1b[31m", 2, "control character '\\x1b' (U+001B)"),
+    ("a\x7f", 1, "U+007F"),
+    ("ab\x1c", 2, "U+001C"),  # a file separator is not a line break here
+    ("x\udc80", 1, "unpaired surrogate"),
+])
+def test_word_question_refuses_control_characters(line, position, needle):
+    with pytest.raises(NormalizationError) as info:
+        solver.word_question(line)
+    assert info.value.position == position and needle in str(info.value) and "\n" not in str(info.value)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_a_word_line_is_prepared_or_refused_in_one_line(text):
+    """Whatever the text, a word line gets a prompt that decodes back to itself, or a one-line error."""
+    bundle = load_for_inference(random_checkpoint())
+    question, error = solver.Solver(bundle, kind="word").prepare(text)
+    if error is not None:
+        assert "\n" not in error and error
+        return
+    assert question and question == question.strip() and "\n" not in question
+    assert bundle.tokenizer.decode(bundle.tokenizer.encode(question)) == question
+
+
+def test_word_prompts_that_leave_no_room_are_refused():
+    bundle = load_for_inference(random_checkpoint())  # 48-token context
+    word = solver.Solver(bundle, kind="word")
+    block = bundle.config.block_size
+    # BOS + text + separator + `x=0=` + answer + EOS must fit: find the longest text that does.
+    fitting = max(n for n in range(1, block) if len(bundle.tokenizer.encode("苹" * n)) + 2 + 4 + 2 <= block)
+    assert word.prepare("苹" * fitting) == ("苹" * fitting, None)
+    question, error = word.prepare("苹" * (fitting + 1))
+    assert error == (f"question too long: {fitting + 3} prompt tokens leave no room in the {block}-token "
+                     "context for an equation and its steps")
+    assert word.prepare(" \u3000\n\t") == (None, "empty question")
+    assert word.prepare("") == (None, "empty question")
+
+
+def _spy_generate_chains(monkeypatch):
+    calls = []
+    real = solver.generate_chains
+
+    def spy(*args, **kwargs):
+        calls.append((list(args[2]), list(kwargs["kinds"])))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "generate_chains", spy)
+    return calls
+
+
+def test_mixed_batch_gives_every_line_its_answer_or_error_in_order(tmp_path, monkeypatch, capsys):
+    """Issue 13: arithmetic, zh, en, malformed and empty lines in one batch, decoded in one generate_chains call."""
+    calls = _spy_generate_chains(monkeypatch)
+    lines = ["2+3=", ZH_APPLES, "1+(2", EN_PENS, "", "7*8", "苹" * 60, "Tom\x1b has 3 pens", "  ", ZH_PENS, "3+",
+             "1/0", "12+9"]
+    kinds = ["arithmetic", "word", "arithmetic", "word", "arithmetic", "arithmetic", "word", "word", "arithmetic",
+             "word", "arithmetic", "arithmetic", "arithmetic"]
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = _run(["-c", str(word_checkpoint()), "-i", str(tmp_path / "in.txt"), "-o",
+                         str(tmp_path / "out.jsonl"), "--no-progress", "--batch-size", "4"], capsys)
+    assert code == 0 and "Traceback" not in err
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["question"] for r in rows] == lines and [r["kind"] for r in rows] == kinds
+    for row in rows:
+        assert WORD_KEYS <= set(row)
+        assert (row["error"] is None) != (row["answer"] is None), row  # an answer or an error, never both
+        assert row["equation_checked"] is (False if row["kind"] == "word" else None)
+    answered = {i: (r["equation"], r["steps"], r["first_wrong_step"]) for i, r in enumerate(rows) if not r["error"]}
+    assert answered == {
+        0: (None, ["5"], None), 1: ("x=3+5", ["8"], None), 3: ("x=12-4", ["8"], None), 5: (None, ["56"], None),
+        9: ("x=2*6", ["12"], None), 12: (None, ["21"], None),
+    }
+    assert "never closed" in rows[2]["error"] and rows[4]["error"] == rows[8]["error"] == "empty question"
+    assert rows[6]["error"].startswith("question too long") and "control character" in rows[7]["error"]
+    assert rows[10]["error"].startswith("malformed question") and "division by zero" in rows[11]["error"]
+    # One decoding call for the whole batch, each valid line with its kind.
+    valid = [i for i, r in enumerate(rows) if not r["error"]]
+    assert calls == [([rows[i]["normalized"] for i in valid], [kinds[i] for i in valid])]
+
+
+def test_word_problem_human_output_and_interactive(monkeypatch, capsys):
+    ckpt = str(word_checkpoint())
+    code, out, _ = _run(["-c", ckpt, ZH_APPLES], capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        "x=3+5=8",
+        "answer: 8",
+        "check: the step holds for the model's own equation x=3+5",
+        "equation: x=3+5 is unchecked: whether it is the equation the problem asks for cannot be known without "
+        "the true answer",
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{EN_PENS}\n\n6*7=\n{ZH_PENS}\n"))
+    code, out, _ = _run(["-c", ckpt, "--json"], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [(r["kind"], r["equation"], r["answer"]) for r in rows] == [
+        ("word", "x=12-4", "8"), ("arithmetic", None, "42"), ("word", "x=2*6", "12")]
+
+
+def _plant(monkeypatch, chains_by_question):
+    """Stub decoding: each question gets its planted chains (cycled over the samples), by kind as the solver asks."""
+    def planted(model, tokenizer, questions, encoding, **kwargs):
+        out, seen = [], Counter()
+        for question, kind in zip(questions, kwargs["kinds"]):
+            completions = chains_by_question[question]
+            text = completions[seen[question] % len(completions)]
+            seen[question] += 1
+            # Planted in the generator's notation; encoded as the model writes it (digits reversed) and read back.
+            if kind == "word" and text.startswith("x="):
+                trace = text[2:]
+                expression = trace.partition("=")[0]
+                model_text = "x=" + encoding.prompt(expression) + encoding.completion(trace, expression)
+            elif kind == "word":
+                model_text = encoding.decode_completion(text)  # its own inverse
+            else:
+                model_text = encoding.completion(f"{question}={text}", question)
+            out.append(encoding.parse(model_text, kind))
+        return out
+
+    monkeypatch.setattr(solver, "generate_chains", planted)
+
+
+@pytest.mark.parametrize("completion, equation, steps, wrong, reason", [
+    ("x=3+5=8", "x=3+5", ["8"], None, None),
+    ("x=3*5-1=15-1=14", "x=3*5-1", ["15-1", "14"], None, None),
+    ("x=3*5-1=15-1=13", "x=3*5-1", ["15-1", "13"], 1, "has value 13, the equation's is 14"),
+    ("x=3*5-1=16-1=15", "x=3*5-1", ["16-1", "15"], 0, "has value 15"),
+    ("x=3-5=-2", "x=3-5", ["-2"], None, None),  # a wrong equation, computed flawlessly: the steps hold
+    ("x=3+5=08", "x=3+5", ["08"], 0, "not written canonically"),
+    ("8", None, ["8"], 0, "no equation"),
+    ("x=3/0=1", "x=3/0", ["1"], 0, "cannot be evaluated"),
+])
+def test_planted_word_chains(monkeypatch, capsys, completion, equation, steps, wrong, reason):
+    _plant(monkeypatch, {ZH_APPLES: [completion]})
+    ckpt = str(random_checkpoint())
+    code, out, _ = _run(["-c", ckpt, "--json", ZH_APPLES], capsys)
+    row = json.loads(out)
+    assert code == 0 and WORD_KEYS <= set(row)
+    assert (row["kind"], row["equation"], row["steps"], row["answer"]) == ("word", equation, steps, steps[-1])
+    assert row["first_wrong_step"] == wrong and row["equation_checked"] is False
+    assert (row["wrong_step_reason"] is None) if reason is None else (reason in row["wrong_step_reason"])
+    _, out, _ = _run(["-c", ckpt, ZH_APPLES], capsys)
+    _assert_equation_never_claimed_verified(out)
+    assert out.splitlines()[0] == (f"{equation}={'='.join(steps)}" if equation else "=".join(steps))
+    if wrong is not None:
+        assert f"check: step {wrong + 1} of {len(steps)} is wrong" in out
+
+
+def _assert_equation_never_claimed_verified(out: str):
+    """Every human output of a word problem says its equation is unchecked, and no line says it was verified."""
+    lines = out.splitlines()
+    equation_lines = [line for line in lines if line.startswith("equation:")]
+    assert len(equation_lines) == 1
+    assert ("is unchecked" in equation_lines[0] and "without the true answer" in equation_lines[0]
+            or equation_lines[0] == "equation: none written (the chain does not start with x=)")
+    for line in lines:
+        lowered = line.lower()
+        if "verified" in lowered:
+            assert "equations unchecked" in lowered, line
+        assert not re.search(r"equation\S* (is |was )?(verified|correct|checked|holds|right)", lowered), line
+
+
+def test_votes_and_verify_for_word_problems(monkeypatch, capsys):
+    """Votes go by answer value; --verify keeps chains whose steps hold against their own equation, so a wrong
+    equation computed flawlessly survives it, and the output says the equations are unchecked."""
+    _plant(monkeypatch, {
+        ZH_APPLES: ["x=3+6=8", "x=3-5=-2", "x=3+5=8.0", "x=3-5=-2", "x=3+5=8"],
+        "2+3": ["5", "6", "5", "5", "6"],
+    })
+    ckpt = str(random_checkpoint())
+    args = ["-c", ckpt, "--samples", "5", "--verify"]
+    code, out, _ = _run([*args, "--json", ZH_APPLES], capsys)
+    row = json.loads(out)
+    # 8 has three votes (8.0 is the same value), its first chain is x=3+6 whose step is wrong.
+    assert code == 0 and (row["answer"], row["equation"], row["vote_share"]) == ("8", "x=3+6", 0.6)
+    assert row["first_wrong_step"] == 0 and row["votes"] == {"8": 3, "-2": 2}
+    # Held: x=3-5=-2 twice and x=3+5=8 once (8.0 is not canonical): the wrong equation wins verification.
+    assert (row["verified_answer"], row["verified_equation"], row["verified_share"]) == ("-2", "x=3-5", 0.4)
+    assert row["equation_checked"] is False
+    _, out, _ = _run([*args, ZH_APPLES], capsys)
+    _assert_equation_never_claimed_verified(out)
+    assert "verified (calculator-assisted upper bound; equations unchecked): -2  (40% of the samples hold)" in out
+    code, out, _ = _run([*args, "--json", "2+3"], capsys)
+    row = json.loads(out)  # arithmetic: every key as before, no verified_equation
+    assert ARITHMETIC_KEYS <= set(row) and "verified_equation" not in row
+    assert (row["kind"], row["equation"], row["equation_checked"], row["answer"]) == ("arithmetic", None, None, "5")
+
+
+def test_kind_forces_every_line(monkeypatch, capsys):
+    _plant(monkeypatch, {"2+3": ["x=2+3=5"], ZH_APPLES: ["8"]})
+    ckpt = str(random_checkpoint())
+    code, out, _ = _run(["-c", ckpt, "--json", "--kind", "word", "2+3"], capsys)
+    row = json.loads(out)
+    assert code == 0 and (row["kind"], row["normalized"], row["equation"], row["answer"]) == (
+        "word", "2+3", "x=2+3", "5")
+    code, out, _ = _run(["-c", ckpt, "--json", "--kind", "arithmetic", ZH_APPLES], capsys)
+    row = json.loads(out)
+    assert code == 1 and row["kind"] == "arithmetic" and row["answer"] is None
+    assert row["error"] == "unsupported input: unsupported character '小' (CJK UNIFIED IDEOGRAPH-5C0F) at position 0"
+    bundle = load_for_inference(random_checkpoint())
+    assert [solver.Solver(bundle, kind=k).kind_of(ZH_APPLES) for k in ("auto", "arithmetic", "word")] == [
+        "word", "arithmetic", "word"]
+    with pytest.raises(ValueError, match="unknown kind 'prose'; valid: auto, arithmetic, word"):
+        solver.Solver(bundle, kind="prose")
+    with pytest.raises(SystemExit):
+        solve.main(["-c", ckpt, "--kind", "prose", "1+1"])
+    assert "invalid choice: 'prose'" in capsys.readouterr().err
+
+
+def test_help_says_how_a_kind_is_decided_and_that_verify_cannot_catch_a_wrong_equation():
+    text = " ".join(solve.build_parser().format_help().split())
+    assert "--kind {auto,arithmetic,word}" in text
+    assert "a line that normalises and parses as an expression is arithmetic" in text
+    assert "a line holding a letter (a Chinese character, a Latin word) is a word problem" in text
+    assert "so a wrong equation is not caught" in text

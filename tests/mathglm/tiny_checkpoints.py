@@ -52,45 +52,53 @@ def random_checkpoint() -> Path:
     return write_checkpoint(_workdir() / "random.ckpt", model)
 
 
-def _training_batch(questions, encoding: TraceEncoding, block_size: int):
+def _training_batch(problems, encoding: TraceEncoding, block_size: int):
+    """(idx, targets) of `problems` (Problems or WordProblems), one per row, the loss on the target only."""
     tokenizer = load_tokenizer()
     rows, masks = [], []
-    for question in questions:
-        trace = trace_expression(question).trace
-        prompt = tokenizer.encode(encoding.prompt(question), bos=True)
-        completion = tokenizer.encode(encoding.completion(trace, question), eos=True)
-        rows.append(prompt + completion)
-        masks.append([False] * len(prompt) + [True] * len(completion))
+    for problem in problems:
+        prompt = tokenizer.encode(encoding.prompt(problem.question, problem.kind), bos=True)
+        target = tokenizer.encode(encoding.target(problem), eos=True)
+        rows.append(prompt + target)
+        masks.append([False] * len(prompt) + [True] * len(target))
     width = max(len(r) for r in rows)
     assert width <= block_size
     idx = torch.full((len(rows), width), tokenizer.pad_id)
     targets = torch.full((len(rows), width), -100)
     for i, (row, mask) in enumerate(zip(rows, masks)):
         idx[i, : len(row)] = torch.tensor(row)
-        # position t predicts token t+1; only completion tokens are learned
-        for t in range(len(row) - 1):
+        for t in range(len(row) - 1):  # position t predicts token t+1; only target tokens are learned
             if mask[t + 1]:
                 targets[i, t] = row[t + 1]
     return idx, targets
 
 
-@functools.cache
-def trained_checkpoint() -> Path:
+def overfit_checkpoint(path: Path, problems, config: GPTConfig, steps: int,
+                       encoding: TraceEncoding | None = None) -> Path:
+    """A checkpoint at `path` of a GPT of `config` trained for `steps` full-batch steps on `problems` (Problems or
+    WordProblems) until it recites them (asserted: final loss < 0.05); in a few seconds on one CPU thread."""
     torch.manual_seed(0)
-    encoding = TraceEncoding()
-    model = GPT(GPTConfig(**TINY, attention_impl="reference"))
-    idx, targets = _training_batch(TRAINED_QUESTIONS, encoding, model.config.block_size)
+    encoding = encoding or TraceEncoding()
+    model = GPT(config)
+    idx, targets = _training_batch(problems, encoding, model.config.block_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3, weight_decay=0.0)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matmuls: one thread is fastest, and the test machine is shared
     try:
-        for _ in range(80):
+        for _ in range(steps):
             _, loss = model(idx, targets)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     finally:
         torch.set_num_threads(threads)
-    assert loss.item() < 0.05, f"the tiny model did not overfit its {len(TRAINED_QUESTIONS)} problems: {loss.item()}"
+    assert loss.item() < 0.05, f"the tiny model did not overfit its {len(problems)} problems: {loss.item()}"
     model.eval()
-    return write_checkpoint(_workdir() / "trained.ckpt", model, encoding)
+    return write_checkpoint(path, model, encoding)
+
+
+@functools.cache
+def trained_checkpoint() -> Path:
+    problems = [trace_expression(q) for q in TRAINED_QUESTIONS]
+    return overfit_checkpoint(_workdir() / "trained.ckpt", problems, GPTConfig(**TINY, attention_impl="reference"),
+                              steps=80)
