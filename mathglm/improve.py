@@ -1,4 +1,4 @@
-"""`python -m mathglm.improve`: learning from the model's own chains, checked exactly (issue 14).
+"""`python -m mathglm.improve`: learning from the model's own chains, checked exactly.
 
     python -m mathglm.improve                                   # the embedded default: configs/improve/cpu.yaml
     python -m mathglm.improve --train.method dpo --round.weights '{"preferences": 1}' --run_dir runs/improve_dpo

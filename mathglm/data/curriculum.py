@@ -10,9 +10,11 @@ A curriculum is an ordered list of stages. Each stage is a mixture of problem so
 
 Validation and test problems of a real set come from its development part (`datagen.word.real_sets`: a hash
 split of the questions), never trained on; a templated component's from the validation / test hash buckets of
-its templates (and "heldout_templates" from the templates no training stream uses). A stage ends when its own
-validation problems, answered by generation, reach `target_accuracy` (after at least `min_steps`), or when it has trained
-`max_steps`. Earlier stages are replayed at `replay_share` so nothing already learned is forgotten.
+its templates (and "heldout_templates" from the templates no training stream uses).
+
+A stage ends when its own validation problems, answered by generation, reach `target_accuracy` (after at least
+`min_steps`), or when it has trained `max_steps`. Earlier stages are replayed at `replay_share` so nothing
+already learned is forgotten.
 
 The curriculum's progress (`CurriculumState`) is part of every checkpoint: the stage, where it started and how
 many batches it has drawn. Batch k of a stage is generated from a seed derived from (seed, rank, stage, k)

@@ -27,11 +27,11 @@ of arithmetic problems alone reads exactly as it did before word problems existe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 import time
 from collections import Counter, defaultdict
-import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path

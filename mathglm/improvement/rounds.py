@@ -32,8 +32,14 @@ from mathglm.data.datamodule import pack_batch
 from mathglm.evaluation.report import EvalReport, describe
 from mathglm.evaluation.scoring import chain_token_budget
 from mathglm.improvement.builders import (
-    PreferencePair, SupervisedExample, completion_text, correction_examples, encode_example, is_correct,
-    preference_pairs, rft_examples,
+    PreferencePair,
+    SupervisedExample,
+    completion_text,
+    correction_examples,
+    encode_example,
+    is_correct,
+    preference_pairs,
+    rft_examples,
 )
 from mathglm.improvement.losses import completion_logprobs, dpo_loss, pad_examples, simpo_loss
 from mathglm.inference.checkpoint import InferenceBundle, checkpoint_metadata

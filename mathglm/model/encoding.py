@@ -93,7 +93,8 @@ def resolve_corrections(completion: str) -> str:
 
 @dataclass(frozen=True)
 class TraceEncoding:
-    """The model-facing form of a trace: the prompt ends with `=`, the completion is the rest of the chain."""
+    """The model-facing form of a problem: the prompt (an arithmetic question and `=`, or a word problem's text and
+    WORD_SEPARATOR) and the target the model learns to write after it (see the module docstring)."""
 
     reverse_digits: bool = True
     """Write the digits of every number in the completion least-significant first."""
@@ -131,10 +132,10 @@ class TraceEncoding:
 
     def parse(self, text: str, kind: str = ARITHMETIC, finished: bool = True) -> "ParsedChain":
         """The model's completion `text` (as decoded by the tokenizer), read back in the generator's notation:
-        `parse_completion` of the chain after `resolve_corrections` (a corrected chain is read as the chain it means),
-        with `expression` set for a word problem. Never raises for a malformed
-        completion: a word completion that does not start with `x=` gives an empty expression (every step then
-        counts as wrong), one that stops after the equation an empty chain. Raises ValueError for an unknown kind.
+        `parse_completion` of the chain after `resolve_corrections` (a corrected chain is read as the chain it
+        means), with `expression` set for a word problem. Never raises for a malformed completion: a word
+        completion that does not start with `x=` gives an empty expression (every step then counts as wrong), one
+        that stops after the equation an empty chain. Raises ValueError for an unknown kind.
         """
         if kind == ARITHMETIC:
             return parse_completion(resolve_corrections(self.decode_completion(text)), finished)

@@ -21,9 +21,9 @@ from fractions import Fraction
 from unittest import mock
 
 import pytest
+from cli_runner import run_main
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from cli_runner import run_main
 from reference_eval import check_trace_independently, reference_value, to_python
 
 from datagen import check_trace

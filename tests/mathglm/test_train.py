@@ -27,6 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 # Without edge values: the pipeline tests measure that training works on the distribution their thresholds were set
 # on (with edge values, 400 steps reached 89.5% in one CI run: too close to the 90% bar to be a stable test).
 TWO_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 2, "operators": "+", "edge_share": 0.0}
+# The word-problem pipeline test's steps. Measured from scratch (one run each): 400 steps read every equation
+# right (100%) and answered 32-40% (the one-digit sums are learned from nothing); 600 steps 100% and 45%.
+WORD_STEPS = 400
 
 
 def _small_run_config(run_dir: Path, **trainer) -> dict:
@@ -202,6 +205,33 @@ def test_short_pipeline_learns_two_digit_addition(tmp_path, capsys):
     # The full model config: the preset's fields and the run's override, whatever inference needs to rebuild it.
     assert ckpt["mathglm"]["model_config"] == model_config_dict(GPTConfig(block_size=64))
     assert ckpt["global_step"] == 500
+
+
+# A handful of templates: sums asked in words, one per phrasing, numbers 2-9, both languages.
+WORD_SUMS = {"topics": ["arithmetic_in_words"], "max_ops": 1, "operators": "+", "max_operand": 9}
+
+
+def test_short_pipeline_learns_a_handful_of_word_problem_templates(tmp_path):
+    """The text stage's whole path on CPU: word components in the curriculum, prompts and targets, validation
+    and the end-of-run word table, from scratch on a tiny model, which learns to read both languages' templates
+    into their equations."""
+    run_dir = tmp_path / "run"
+    config = _small_run_config(run_dir, max_steps=WORD_STEPS)
+    config["model"]["model_config"]["block_size"] = 96
+    config["data"].update(window=96, curriculum={"stages": [{"name": "sums", "target_accuracy": None, "mix": {
+        "zh": {"word": {"langs": ["zh"], **WORD_SUMS}}, "en": {"word": {"langs": ["en"], **WORD_SUMS}}}}]})
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    assert main(["--config", str(path)]) == 0
+    report = json.loads((run_dir / "final_eval" / "sums.json").read_text())
+    metrics = report["metrics"]
+    assert metrics["word_problems"] == metrics["n"] > 50
+    by_lang = {row["lang"]: row for row in report["by_lang"]}
+    assert set(by_lang) == {"zh", "en"}
+    for lang, row in by_lang.items():
+        # Reading the templates is what this test's budget teaches; an untrained model writes no equation at all.
+        assert row["equation"] >= 0.8 and row["answer"] >= 0.15, (lang, report["by_lang"])
+    assert "| sums | test | 200 |" in (run_dir / "final_eval.md").read_text()
 
 
 @pytest.mark.parametrize("content, message", [(None, "no checkpoint file"),

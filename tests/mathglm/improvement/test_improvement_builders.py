@@ -13,12 +13,22 @@ from datagen.strategies import problems
 from datagen.word import LANGUAGES, writable_text
 from mathglm.data.datamodule import encode_problem
 from mathglm.improvement.builders import (
-    PreferencePair, SupervisedExample, completion_text, correction_examples, encode_example, exact_rest,
-    preference_pairs, rft_examples,
+    PreferencePair,
+    SupervisedExample,
+    completion_text,
+    correction_examples,
+    encode_example,
+    exact_rest,
+    preference_pairs,
+    rft_examples,
 )
 from mathglm.inference.solver import Candidate
 from mathglm.model.encoding import (
-    CORRECTION_MARKER, TraceEncoding, parse_completion, resolve_corrections, reverse_digit_runs,
+    CORRECTION_MARKER,
+    TraceEncoding,
+    parse_completion,
+    resolve_corrections,
+    reverse_digit_runs,
 )
 from mathglm.model.tokenizer import LINE_BREAK, load_tokenizer
 

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from mathglm.improvement.losses import completion_logprobs, dpo_loss, pad_examples, sequence_logprobs, simpo_loss
 from mathglm.model.gpt import GPT, IGNORE_INDEX, GPTConfig
 
-
 TOY = GPTConfig.from_name("tiny", vocab_size=40, block_size=32, n_layer=1, attention_impl="reference")
 
 

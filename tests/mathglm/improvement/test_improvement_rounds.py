@@ -8,13 +8,21 @@ import pytest
 import torch
 
 import datagen
+from mathglm.evaluation.report import evaluate_problems
 from mathglm.improvement.builders import PreferencePair, completion_text
 from mathglm.improvement.losses import completion_logprobs
 from mathglm.improvement.rounds import (
-    RoundSettings, TrainSettings, build_round_data, cell_of, cell_weights, draw_problems,
-    encode_pairs, run_round, supervised_draw, train_round,
+    RoundSettings,
+    TrainSettings,
+    build_round_data,
+    cell_of,
+    cell_weights,
+    draw_problems,
+    encode_pairs,
+    run_round,
+    supervised_draw,
+    train_round,
 )
-from mathglm.evaluation.report import evaluate_problems
 from mathglm.inference.checkpoint import InferenceBundle, load_for_inference
 from mathglm.inference.solver import Candidate
 from mathglm.model.encoding import TraceEncoding, parse_completion
