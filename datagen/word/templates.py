@@ -202,7 +202,25 @@ class WordConfig:
     under it, is not eligible (decided once per config, the same on every run)."""
 
     def __post_init__(self) -> None:
-        langs = (self.langs,) if isinstance(self.langs, str) else tuple(self.langs)
+        # Values arrive from YAML and the command line: check types first, so a wrong one is named, not a TypeError.
+        for name in ("min_ops", "max_ops", "number_scale"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        for name in ("distractor_share", "shuffle_share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+        for name in ("langs", "topics", "number_kinds"):
+            value = getattr(self, name)
+            if isinstance(value, str):  # one name where a list belongs: `number_kinds: integer`
+                object.__setattr__(self, name, (value,))
+            elif value is not None and not isinstance(value, (list, tuple)):
+                raise ValueError(f"{name} must be a list of names, got {value!r}")
+        if self.round_decimals is not None and (isinstance(self.round_decimals, bool)
+                                                or not isinstance(self.round_decimals, int)):
+            raise ValueError(f"round_decimals must be None or an integer, got {self.round_decimals!r}")
+        langs = tuple(self.langs)
         object.__setattr__(self, "langs", langs)
         if not langs or any(lang not in LANGUAGES for lang in langs):
             raise ValueError(f"langs must be a non-empty subset of {', '.join(LANGUAGES)}, got {langs!r}")

@@ -51,8 +51,9 @@ def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, s
 
 
 def format_stage_table(reports: list[EvalReport]) -> str:
-    """Markdown: per stage, exact answers, MathGLM's 2-decimal metric, and exact answers per operation and per
-    edge value (zero, one, powers of ten, round numbers, inner zeros, equal operands, negative differences).
+    """Markdown: per stage holding arithmetic problems, exact answers (of all its problems, as validation counts
+    them), MathGLM's 2-decimal metric, and exact answers of its arithmetic problems per operation and per edge
+    value (zero, one, powers of ten, round numbers, inner zeros, equal operands, negative differences).
 
     When some report holds word problems, a second table follows with one row per such report (unseen-template
     rows included): answer accuracy by exact value, MathGLM's 4-decimal rule, equation and arithmetic accuracy,
@@ -60,6 +61,8 @@ def format_stage_table(reports: list[EvalReport]) -> str:
     lines = ["| stage | exact | rounded to 2 decimals | problems | exact by operation | exact by edge value |",
              "|---|---:|---:|---:|---|---|"]
     for report in reports:
+        if report.word_records and not report.arithmetic_records:
+            continue  # word problems only (an unseen-templates report): its row is in the word table below
         m = report.metrics()
         by_ops = ", ".join(f"{row['ops'] or 'none'} {row['exact']:.1%} (n={row['n']})"
                            for row in report.breakdown(("ops",)))

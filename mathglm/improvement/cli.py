@@ -87,11 +87,13 @@ def improve(init_from: str, run_dir: str | Path, rounds: int, round_settings: Ro
                                       indent=1))
     summaries = []
     previous = initial
+    print(f"start: held-out exact {json.loads(initial.read_text())['accuracy']:.1%} ({init_from})")
     for r in range(rounds):
         round_dir = run_dir / f"round_{r:03d}"
         checkpoint, evaluation = round_dir / "model.ckpt", round_dir / "eval.json"
         if checkpoint.is_file() and evaluation.is_file():
-            bundle = load_for_inference(checkpoint, device=device)
+            # A round's checkpoint was trained with the starting model's tokenizer (a bundle carries its own).
+            bundle = load_for_inference(checkpoint, bundle.tokenizer.path, device=device)
         else:
             weights = json.loads(previous.read_text())["next_cell_weights"]
             data = run_round(bundle, round_settings, r, run_dir, weights, progress)

@@ -81,6 +81,12 @@ class RoundSettings:
     weak_boost: float = 2.0
     """A cell (ops x digits) of exact accuracy a is drawn (1 + weak_boost * (1 - a)) times as often as one the
     model always gets right; 0 draws problems as the stage does."""
+    max_repeats: int | None = 8
+    """At most this many draws per built example, on average, in one round's supervised mix: a builder whose
+    examples have been drawn len(examples) * max_repeats times leaves the mix (its share goes to the other builders,
+    or to fresh traces when none is left). None: no cap, so a builder with few examples fills its whole weight's
+    share with repeats of them (5 corrections repeated through 100 steps took add_sub from 98.3% to 66.3%;
+    benchmarks/RESULTS.md)."""
     granularity: str = "decomposed"
     """datagen granularity of the model's training traces (continuations of corrections use the same steps)."""
     seed: int = 0
@@ -100,6 +106,8 @@ class RoundSettings:
             raise ValueError(f"round.fresh_share: must be in [0, 1], got {self.fresh_share}")
         if self.weak_boost < 0:
             raise ValueError(f"round.weak_boost: must be >= 0, got {self.weak_boost}")
+        if self.max_repeats is not None and self.max_repeats < 1:
+            raise ValueError(f"round.max_repeats: must be >= 1 or null, got {self.max_repeats}")
 
 
 def cell_of(problem: Problem) -> str:
@@ -268,20 +276,30 @@ def run_round(bundle: InferenceBundle, settings: RoundSettings, round_index: int
 def supervised_draw(data: RoundData, settings: RoundSettings, seed: int) -> Callable[[], SupervisedExample]:
     """A zero-argument callable for `pack_batch`: with probability `fresh_share` a fresh generator trace of the
     stage, else an example of a builder chosen in proportion to its weight (builders with no example are left
-    out; with none at all, only fresh traces). Deterministic for `seed`."""
+    out; with none at all, only fresh traces). With `max_repeats`, a builder leaves the mix once it has been drawn
+    len(examples) * max_repeats times (the others, or fresh traces when none is left, take its share).
+    Deterministic for `seed`."""
     rng = random.Random(seed)
     fresh = sample_problems(stream_seed(seed, "fresh"), stage=settings.stage, split="train",
                             granularity=settings.granularity)
     sources = [(name, examples) for name, examples in data.supervised.items()
                if examples and settings.weights.get(name, 0) > 0]
     source_weights = [settings.weights[name] for name, _ in sources]
+    budgets = [None if settings.max_repeats is None else len(examples) * settings.max_repeats
+               for _, examples in sources]
 
     def draw() -> SupervisedExample:
         if not sources or rng.random() < settings.fresh_share:
             problem = next(fresh)
             return SupervisedExample(problem.question, completion_text(problem.chain, problem.approx), "fresh")
-        _, examples = rng.choices(sources, source_weights)[0]
-        return examples[rng.randrange(len(examples))]
+        i = rng.choices(range(len(sources)), source_weights)[0]
+        examples = sources[i][1]
+        example = examples[rng.randrange(len(examples))]
+        if budgets[i] is not None:
+            budgets[i] -= 1
+            if budgets[i] == 0:  # used up: the other builders, or fresh traces, take its share from now on
+                del sources[i], source_weights[i], budgets[i]
+        return example
 
     return draw
 

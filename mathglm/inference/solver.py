@@ -53,6 +53,9 @@ _LINE_BREAK = re.compile(r"\s*[\n\r\x0b\x0c\x85\u2028\u2029]\s*")
 # Invisible characters with no meaning in a problem text (zero-width space, word joiner, byte-order mark: the
 # ones `normalize_question` reads as spaces): dropped, as a file saved with a BOM starts with one.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
+# Full-width digits `０`-`９` (U+FF10-FF19) read as ASCII digits in a word problem; other full-width forms stay
+# (the Chinese training text uses full-width punctuation, `，` `？`).
+_FULL_WIDTH_DIGITS = {0xFF10 + d: str(d) for d in range(10)}
 DEFAULT_SAMPLING_TEMPERATURE = 0.7
 # ExpressionError kinds of a well-formed question whose value cannot be computed (the rest are syntax errors).
 _EVALUATION_ERRORS = {"division_by_zero", "exponent_out_of_range", "number_out_of_range", "value_out_of_range"}
@@ -182,10 +185,13 @@ def normalize_question(text: str) -> str:
 def word_question(text: str) -> str:
     """A word problem's text as the model is shown it (before WORD_SEPARATOR): as written, except that each line
     break with the white space around it becomes one space (the separator is a line break), a tab becomes a space,
-    zero-width spaces, word joiners and byte-order marks are dropped, and the ends are stripped.
+    zero-width spaces, word joiners and byte-order marks are dropped, full-width digits (`３`, common in Chinese
+    text; the training text writes ASCII digits) become ASCII digits, and the ends are stripped.
 
     Raises NormalizationError (one line, with the 0-based position in `text`) for any other control character
-    (Unicode category Cc: `\\x00`, `\\x1b`, ...) and for an unpaired surrogate, which no text encoding can hold.
+    (Unicode category Cc: `\\x00`, `\\x1b`, ...), for an unpaired surrogate, which no text encoding can hold, and
+    for a digit of another script (`١`, `५`, `𝟐`): the model reads only ASCII digits, and folding them (as NFKC
+    would) is left to the user, as for arithmetic.
     """
     for i, c in enumerate(text):
         category = unicodedata.category(c)
@@ -193,7 +199,10 @@ def word_question(text: str) -> str:
             raise NormalizationError(f"control character {_describe_char(c)}", i)
         if category == "Cs":
             raise NormalizationError(f"unpaired surrogate {_describe_char(c)}", i, "not valid text")
-    return _LINE_BREAK.sub(" ", text.translate(_INVISIBLE)).replace("\t", " ").strip()
+        if category == "Nd" and not ("0" <= c <= "9") and ord(c) not in _FULL_WIDTH_DIGITS:
+            raise NormalizationError(f"unsupported digit {_describe_char(c)}", i, "write numbers with 0-9")
+    text = text.translate(_INVISIBLE).translate(_FULL_WIDTH_DIGITS)
+    return _LINE_BREAK.sub(" ", text).replace("\t", " ").strip()
 
 
 def question_kind(line: str) -> str:

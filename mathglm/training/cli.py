@@ -165,7 +165,8 @@ class TrainCLI(LightningCLI):
                             help="Start from this checkpoint's model weights only (a .ckpt of mathglm.train or a "
                                  "bundle directory of mathglm.export); fresh optimizer, learning-rate schedule, "
                                  "step counter and curriculum. The model_config must match the checkpoint's "
-                                 "(block_size, dropout may differ). Ignored when resuming with --ckpt_path.")
+                                 "(block_size, dropout, attention_impl and init_std may differ). Ignored when "
+                                 "resuming with --ckpt_path.")
         parser.add_argument("--checkpoint_every_n_steps", type=int, default=100,
                             help="Save last.ckpt every this many optimizer steps (>= 1).")
         parser.add_argument("--final_eval_problems", type=int, default=500,

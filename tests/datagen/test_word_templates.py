@@ -322,12 +322,22 @@ def test_scaled_slots_stay_on_their_grid_and_bracketed_slots_trace_exactly():
         ({"max_operand": True}, "max_operand"),
         ({"max_operand": 2.5}, "max_operand"),
         ({"max_operand": "99"}, "max_operand"),
+        ({"max_ops": "two"}, "max_ops must be an integer, got 'two'"),
+        ({"number_scale": "huge"}, "number_scale must be an integer"),
+        ({"shuffle_share": "x"}, "shuffle_share must be a number"),
+        ({"topics": 5}, "topics must be a list of names"),
+        ({"round_decimals": "2"}, "round_decimals must be None or an integer"),
     ],
 )
 def test_bad_configs_raise_one_clear_line(kwargs, message):
     with pytest.raises(ValueError, match=message) as err:
         WordConfig(**kwargs)
     assert "\n" not in str(err.value)
+
+
+def test_one_name_where_a_list_belongs_is_that_one_name():
+    config = WordConfig(langs="zh", number_kinds="integer", topics="ages")
+    assert (config.langs, config.number_kinds, config.topics) == (("zh",), ("integer",), ("ages",))
 
 
 # --------------------------------------------------------------------------------------------------------------

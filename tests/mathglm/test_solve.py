@@ -503,6 +503,7 @@ def test_any_generated_expression_is_arithmetic(expression, ending):
     ("a\tb", "a b"),
     ("\ufeff小明\u200b有3个", "小明有3个"),  # a file saved with a BOM, a zero-width space
     ("Tom  has", "Tom  has"),  # spaces inside a line are as written
+    ("小明有３个苹果，又买了５个", "小明有3个苹果，又买了5个"),  # full-width digits read as digits; punctuation stays
 ])
 def test_word_question_is_the_text_as_written(line, prompt):
     assert solver.word_question(line) == prompt
@@ -514,8 +515,10 @@ def test_word_question_is_the_text_as_written(line, prompt):
     ("a\x7f", 1, "U+007F"),
     ("ab\x1c", 2, "U+001C"),  # a file separator is not a line break here
     ("x\udc80", 1, "unpaired surrogate"),
+    ("Tom has ١٢ pens", 8, "unsupported digit '١' (ARABIC-INDIC DIGIT ONE)"),  # never a silently other question
+    ("买了𝟐个", 2, "MATHEMATICAL BOLD DIGIT TWO"),
 ])
-def test_word_question_refuses_control_characters(line, position, needle):
+def test_word_question_refuses_what_it_cannot_show_as_written(line, position, needle):
     with pytest.raises(NormalizationError) as info:
         solver.word_question(line)
     assert info.value.position == position and needle in str(info.value) and "\n" not in str(info.value)

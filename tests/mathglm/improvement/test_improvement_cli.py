@@ -62,6 +62,16 @@ def test_tiny_run_end_to_end_and_resumed(tmp_path, capsys):
     assert (round_dir / "model.ckpt").is_file()
 
 
+def test_a_run_from_a_bundle_with_its_own_tokenizer_resumes(tmp_path, capsys):
+    """The shipped bundle carries the tokenizer it was trained with (not the package's): a finished round's
+    checkpoint is reloaded with that one when the run goes on."""
+    bundle = str(REPO / "models" / "mathglm-tiny-arith")
+    assert main(tiny_args(tmp_path, "--rounds", "1", "--init_from", bundle)) == 0
+    assert main(tiny_args(tmp_path, "--rounds", "2", "--init_from", bundle)) == 0
+    out = capsys.readouterr().out
+    assert "round 0: held-out exact" in out and "round 1: held-out exact" in out and "start: held-out exact" in out
+
+
 def test_preference_run(tmp_path):
     assert main(tiny_args(tmp_path, "--rounds", "1", "--train.method", "simpo",
                           "--round.weights", '{"preferences": 1.0}')) == 0

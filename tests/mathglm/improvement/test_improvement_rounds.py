@@ -103,7 +103,8 @@ def test_supervised_draw_mixes_fresh_traces_and_builders_by_weight():
     mul = datagen.trace_expression("37*3066")
     data = build_round_data([mul], [[checked(mul, "3066*30+3066*7=91980+21462=113442"),
                                      checked(mul, "3066*31=5")]], RoundSettings(stage="mul"))
-    settings = RoundSettings(stage="mul", fresh_share=0.5, weights={"rft": 3.0, "corrections": 1.0})
+    settings = RoundSettings(stage="mul", fresh_share=0.5, weights={"rft": 3.0, "corrections": 1.0},
+                             max_repeats=None)
     draw = supervised_draw(data, settings, seed=0)
     sources = Counter(draw().source for _ in range(4000))
     assert sources["fresh"] / 4000 == pytest.approx(0.5, abs=0.03)
@@ -111,6 +112,22 @@ def test_supervised_draw_mixes_fresh_traces_and_builders_by_weight():
     again = supervised_draw(data, settings, seed=0)
     draw = supervised_draw(data, settings, seed=0)
     assert [draw().completion for _ in range(50)] == [again().completion for _ in range(50)]
+
+
+def test_max_repeats_caps_draws_per_built_example_and_fresh_traces_take_over():
+    mul = datagen.trace_expression("37*3066")
+    data = build_round_data([mul], [[checked(mul, "3066*30+3066*7=91980+21462=113442"),
+                                     checked(mul, "3066*31=5")]], RoundSettings(stage="mul"))
+    settings = RoundSettings(stage="mul", fresh_share=0.25, weights={"rft": 3.0, "corrections": 1.0},
+                             max_repeats=5)
+    draw = supervised_draw(data, settings, seed=0)
+    sources = [draw().source for _ in range(400)]
+    counts = Counter(sources)
+    # One RFT chain and one correction, at most 5 draws each; the other 390 draws are fresh traces.
+    assert counts == {"rft": 5, "correction": 5, "fresh": 390}
+    assert set(sources[200:]) == {"fresh"}
+    with pytest.raises(ValueError, match="round.max_repeats: must be >= 1 or null"):
+        RoundSettings(max_repeats=0)
 
 
 # ------------------------------------------------------------------------------------- round and resume
