@@ -51,13 +51,14 @@ def _value(text: str) -> tuple[int, int] | None:
         return None
 
 
-def _value_mismatch(i: int, segment: str, value: tuple[int, int] | None, n: int, d: int) -> StepError:
+def _value_mismatch(i: int, segment: str, value: tuple[int, int] | None, n: int, d: int,
+                    subject: str) -> StepError:
     if value is None:
         return StepError(i, f"{segment!r} is not a valid expression")
-    return StepError(i, f"{segment!r} has value {value_text(*value)}, the question's is {value_text(n, d)}")
+    return StepError(i, f"{segment!r} has value {value_text(*value)}, the {subject}'s is {value_text(n, d)}")
 
 
-def first_error(question: str, segments: list[str]) -> StepError | None:
+def first_error(question: str, segments: list[str], subject: str = "question") -> StepError | None:
     """The first segment that is wrong, with the reason, or None when the whole chain holds.
 
     `segments` are the `=`-separated pieces after the question. A segment is wrong when its exact value differs
@@ -71,7 +72,8 @@ def first_error(question: str, segments: list[str]) -> StepError | None:
     `0.0`; `2.5`, not `2.50`; `2`, not `4/2`; `7/3`, not `14/6`), and a rounded answer without leading zeros or a
     minus sign on zero. A right value spelled otherwise is reported at the answer's index, with the spelling to
     use: a model that writes `00` has not learned the notation, and exact-match scoring would count it wrong.
-    Raises ExpressionError if the question itself is malformed.
+    `subject` names what `question` is in the reasons ("'9' has value 9, the question's is 8"): a word problem's
+    chain answers its equation, not its text. Raises ExpressionError if the question itself is malformed.
     """
     n, d = evaluate_pair(parse(question))
     canonical = value_text(n, d)
@@ -84,7 +86,7 @@ def first_error(question: str, segments: list[str]) -> StepError | None:
             if exact.strip():
                 value = _value(exact)
                 if value != (n, d):
-                    return _value_mismatch(i, exact, value, n, d)
+                    return _value_mismatch(i, exact, value, n, d, subject)
                 if exact != canonical:
                     return _not_canonical(i, exact, canonical)
             elif i > 0 and segments[i - 1] != canonical:  # `...=1753941/928=≈1890.02`: the fraction is before
@@ -98,7 +100,7 @@ def first_error(question: str, segments: list[str]) -> StepError | None:
         else:
             value = _value(segment)
             if value != (n, d):
-                return _value_mismatch(i, segment, value, n, d)
+                return _value_mismatch(i, segment, value, n, d, subject)
             if i == last and segment != canonical:
                 return _not_canonical(i, segment, canonical)
     return None

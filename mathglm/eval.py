@@ -205,7 +205,7 @@ def load_curriculum(path: str) -> Curriculum:
     if isinstance(spec, dict) and isinstance(spec.get("data"), dict) and "curriculum" in spec["data"]:
         spec = spec["data"]["curriculum"]
     try:
-        return Curriculum.from_dict(spec) if isinstance(spec, dict) else Curriculum.from_yaml(spec)
+        return Curriculum.load(spec)
     except (ValueError, FileNotFoundError, TypeError) as err:
         raise ValueError(f"{path}: {err}") from None
 

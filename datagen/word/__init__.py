@@ -12,12 +12,13 @@ from .templates import (
     heldout_template_ids,
     sample_word_problems,
     templates,
+    word_config_from,
     word_problem,
     writable_text,
 )
 
 __all__ = [
     "EQUATION_PREFIX", "HELDOUT_SPLIT", "LANGUAGES", "NUMBER_KINDS", "TOPICS", "WORD_SPLITS", "Num", "Template",
-    "WordConfig", "WordProblem", "heldout_template_ids", "sample_word_problems", "templates", "word_problem",
-    "writable_text",
+    "WordConfig", "WordProblem", "heldout_template_ids", "sample_word_problems", "templates", "word_config_from",
+    "word_problem", "writable_text",
 ]

@@ -58,7 +58,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..errors import ExpressionError
 from ..expr import BinOp, Group, Neg, Percent, Value, evaluate_pair
@@ -254,6 +254,21 @@ class WordConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.heldout not in ("exclude", "only", "include"):
             raise ValueError(f"heldout must be 'exclude', 'only' or 'include', got {self.heldout!r}")
+
+
+def word_config_from(knobs: dict, base: WordConfig | None = None, keys: Iterable[str] | None = None) -> WordConfig:
+    """A WordConfig from YAML / command-line keys: `base` (default WordConfig()) with `knobs` replaced.
+
+    `keys` are the keys a caller lets its users set (default: every field). Raises ValueError (one line) naming an
+    unknown key with the valid ones, or the value WordConfig refuses."""
+    keys = tuple(keys) if keys is not None else tuple(f.name for f in dataclasses.fields(WordConfig))
+    unknown = sorted(set(knobs) - set(keys))
+    if unknown:
+        raise ValueError(f"unknown WordConfig key(s) {unknown}; valid keys: {', '.join(keys)}")
+    try:
+        return dataclasses.replace(base or WordConfig(), **knobs)
+    except (TypeError, ValueError) as err:
+        raise ValueError(" ".join(str(err).split())) from None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1132,5 +1147,5 @@ def sample_word_problems(
 __all__ = [
     "HELDOUT_SPLIT", "NUMBER_KINDS", "OPERATORS", "TOPICS", "WORD_SPLITS", "Num", "Template", "WordConfig",
     "chinese_integer", "chinese_number", "draw_slots", "english_words", "get_template", "heldout_template_ids",
-    "lexicon", "render", "sample_word_problems", "templates", "word_problem", "writable_text",
+    "lexicon", "render", "sample_word_problems", "templates", "word_config_from", "word_problem", "writable_text",
 ]

@@ -38,12 +38,13 @@ from datagen.shard_sampler import ShardSampler, manifest_config
 from datagen.shards import ShardError
 from datagen.stages import CONFIG_FIELDS
 from datagen.trace import GRANULARITIES
-from datagen.word import WordConfig, WordProblem, sample_word_problems
+from datagen.word import WordConfig, WordProblem, sample_word_problems, word_config_from
 from datagen.word.real_sets import REAL_SETS, RealSetError, load_real_set
 from mathglm.config_checks import Range
 
 T = TypeVar("T")
-WORD_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(WordConfig))
+# What a curriculum's `word:` component may set: every WordConfig field but `heldout`, which the split chooses.
+WORD_CONFIG_KEYS = tuple(f.name for f in dataclasses.fields(WordConfig) if f.name != "heldout")
 
 # Allowed values of a stage's numbers and of the curriculum's replay share (checked when they are built).
 STAGE_RANGES: dict[str, Range] = {
@@ -89,15 +90,11 @@ def _word_config(label: str, knobs: Any) -> WordConfig:
     """`label: {word: {langs, topics, min_ops, max_ops, ...}}`: the WordConfig of a templated component."""
     if not isinstance(knobs, dict):
         raise ValueError(f"mixture component {label!r}: `word` maps WordConfig keys to values, got {knobs!r}")
-    unknown = sorted(set(knobs) - set(WORD_CONFIG_FIELDS) - {"heldout"})
     if "heldout" in knobs:
         raise ValueError(f"mixture component {label!r}: `heldout` is chosen by the split, not in the curriculum")
-    if unknown:
-        raise ValueError(f"mixture component {label!r}: unknown WordConfig key(s) {unknown}; valid keys: "
-                         f"{', '.join(k for k in WORD_CONFIG_FIELDS if k != 'heldout')}")
     try:
-        return WordConfig(**knobs)
-    except (TypeError, ValueError) as err:
+        return word_config_from(knobs, keys=WORD_CONFIG_KEYS)
+    except ValueError as err:
         raise ValueError(f"mixture component {label!r}: {err}") from None
 
 
@@ -365,6 +362,12 @@ class Curriculum:
         if not path.is_file():
             raise FileNotFoundError(f"curriculum file {path} does not exist")
         return cls.from_dict(yaml.safe_load(path.read_text()))
+
+    @classmethod
+    def load(cls, spec: str | Path | dict[str, Any]) -> "Curriculum":
+        """A curriculum from its YAML form: the mapping itself, or the path of a file holding it (what
+        `--data.curriculum` accepts). Raises ValueError for a bad curriculum, FileNotFoundError for a missing file."""
+        return cls.from_dict(spec) if isinstance(spec, dict) else cls.from_yaml(spec)
 
     def __len__(self) -> int:
         return len(self.stages)

@@ -193,9 +193,7 @@ class MathDataModule(L.LightningDataModule):
         super().__init__()
         self.save_hyperparameters()
         try:
-            self.curriculum = (
-                Curriculum.from_dict(curriculum) if isinstance(curriculum, dict) else Curriculum.from_yaml(curriculum)
-            )
+            self.curriculum = Curriculum.load(curriculum)
         except ValueError as err:
             where = "" if isinstance(curriculum, dict) else f" ({curriculum})"
             raise ValueError(f"data.curriculum{where}: {err}") from None

@@ -40,7 +40,7 @@ from typing import Any, Iterable, Sequence
 from datagen import Problem, get_stage, parse, trace_expression
 from datagen import describe as datagen_describe
 from datagen.expr import EDGE_KINDS
-from datagen.word import HELDOUT_SPLIT, WordConfig, WordProblem
+from datagen.word import HELDOUT_SPLIT, WordConfig, WordProblem, word_config_from
 from mathglm.data.curriculum import RealSet
 from mathglm.evaluation.held_out import held_out_draws
 from mathglm.evaluation.scoring import chain_token_budget, score
@@ -649,13 +649,7 @@ def narrowed_word_config(config: WordConfig, knobs: dict) -> WordConfig:
     if chosen:
         raise ValueError(f"{', '.join(chosen)} is chosen by the suite (word-zh, word-en, word-heldout-templates), "
                          "not by --word-config")
-    unknown = sorted(set(knobs) - set(valid))
-    if unknown:
-        raise ValueError(f"unknown WordConfig key(s) {unknown}; valid keys: {', '.join(valid)}")
-    try:
-        return dataclasses.replace(config, **knobs)
-    except (TypeError, ValueError) as err:
-        raise ValueError(" ".join(str(err).split())) from None
+    return word_config_from(knobs, base=config, keys=valid)
 
 
 def evaluate_stage(bundle: InferenceBundle, stage: str, n: int = 500, split: str = "test", seed: int = 0,

@@ -243,11 +243,7 @@ def step_error(question: str, chain: ParsedChain) -> StepError | None:
             return StepError(0, f"the equation x={question} cannot be evaluated: {err}")
     if not chain.segments or not any(chain.segments):
         return StepError(0, "the chain is empty")
-    error = first_error(question, chain.check_segments())
-    if error is not None and chain.expression is not None:
-        # datagen names the value a step should have "the question's"; here that is the equation's, not the text's.
-        error = StepError(error.index, error.reason.replace("the question's is", "the equation's is"))
-    return error
+    return first_error(question, chain.check_segments(), "question" if chain.expression is None else "equation")
 
 
 def first_wrong_step(question: str, chain: ParsedChain) -> int | None:

@@ -672,3 +672,17 @@ def test_writable_text_holds_every_character_a_templated_question_can_hold(lang)
         for problem in itertools.islice(sample_word_problems(11, lang, split=split), 1500):
             missing = {c for c in problem.question if not c.isdigit() and c not in known and c not in " .-/%$"}
             assert not missing, (missing, problem.question)
+
+
+def test_word_config_from_sets_the_given_keys_over_a_base_and_names_bad_ones():
+    from datagen.word import word_config_from
+
+    base = WordConfig(langs=("zh",), max_ops=3)
+    config = word_config_from({"max_ops": 2, "operators": "*+"}, base=base)
+    assert (config.langs, config.max_ops, config.operators) == (("zh",), 2, "+*")
+    assert word_config_from({}) == WordConfig()
+    with pytest.raises(ValueError, match=r"unknown WordConfig key\(s\) \['langs'\]; valid keys: max_ops$"):
+        word_config_from({"langs": ["en"]}, keys=["max_ops"])
+    with pytest.raises(ValueError, match="max_ops must be an integer, got 'two'") as err:
+        word_config_from({"max_ops": "two"})
+    assert "\n" not in str(err.value)
