@@ -1136,7 +1136,9 @@ def sample_word_problems(
     if split not in WORD_SPLITS:
         raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(WORD_SPLITS)}")
     config = WordConfig(langs=(config_or_lang,)) if isinstance(config_or_lang, str) else config_or_lang
-    config = dataclasses.replace(config, heldout="only" if split == HELDOUT_SPLIT else "exclude")
+    heldout = "only" if split == HELDOUT_SPLIT else "exclude"
+    if config.heldout != heldout:  # curriculum components draw one problem per call: no new config when it fits
+        config = dataclasses.replace(config, heldout=heldout)
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     while True:
         problem = word_problem(rng, config, granularity)
