@@ -11,6 +11,14 @@ import torch
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
+# Under pytest-xdist every worker would start as many OpenMP threads as there are cores: two workers on a 2-core
+# machine then run 4 spinning threads, and two training tests at once take minutes instead of seconds. Each worker
+# (and any `python -m mathglm...` it starts, through OMP_NUM_THREADS) gets its share of the cores instead.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_THREADS = max(1, (os.cpu_count() or 1) // _WORKERS)
+os.environ.setdefault("OMP_NUM_THREADS", str(_THREADS))
+torch.set_num_threads(min(torch.get_num_threads(), _THREADS))
+
 from hypothesis import settings  # noqa: E402
 
 # Deterministic, bounded property tests: the same examples on every run and no wall-clock flakiness in CI.

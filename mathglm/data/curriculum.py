@@ -172,6 +172,30 @@ def first_distinct(items: Iterable[T], n: int, key: Callable[[T], str]) -> list[
                 break
     return out
 
+def parse_mix(stage_name: str, mix: str | dict[str, Any]) -> list["MixtureComponent"]:
+    """The components of a stage's YAML `mix`: a datagen stage name, or a mapping of components to weights, where
+    `add_sub: 0.5` names a datagen stage with its weight and `label: {...}` is inline: ArithmeticConfig knobs
+    (optionally `base: <stage>`), `{word: {WordConfig keys}}`, `{real_set: NAME}` or `{shards: DIR}`, each with
+    an optional `weight`. Raises ValueError naming the stage and the component for anything else."""
+    if isinstance(mix, str):
+        mix = {mix: 1.0}
+    if not isinstance(mix, dict) or not mix:
+        raise ValueError(f"curriculum stage {stage_name!r}: `mix` maps components to weights")
+    components = []
+    for label, value in mix.items():
+        if isinstance(value, dict) and "shards" in value:
+            components.append(_shard_component(label, dict(value)))
+        elif isinstance(value, dict) and ("word" in value or "real_set" in value):
+            components.append(_source_component(label, dict(value)))
+        elif isinstance(value, dict):
+            knobs = dict(value)
+            weight = _weight(label, knobs.pop("weight", 1.0))
+            components.append(MixtureComponent(label, _resolve_config(knobs), weight))
+        else:
+            components.append(MixtureComponent(label, _resolve_config(label), _weight(label, value)))
+    return components
+
+
 @dataclass
 class MixtureComponent:
     """One generator configuration of a stage's mixture."""
@@ -334,24 +358,7 @@ class Curriculum:
             bad = sorted(set(raw) - stage_keys)
             if bad:
                 raise ValueError(f"curriculum stage {raw['name']!r}: unknown key(s) {bad}; valid: {sorted(stage_keys)}")
-            mix = raw["mix"]
-            if isinstance(mix, str):
-                mix = {mix: 1.0}
-            if not isinstance(mix, dict) or not mix:
-                raise ValueError(f"curriculum stage {raw['name']!r}: `mix` maps components to weights")
-            components = []
-            for label, value in mix.items():
-                # `add_sub: 0.5` names a datagen stage with its weight; `label: {weight, base, knobs...}` is inline.
-                if isinstance(value, dict) and "shards" in value:
-                    components.append(_shard_component(label, dict(value)))
-                elif isinstance(value, dict) and ("word" in value or "real_set" in value):
-                    components.append(_source_component(label, dict(value)))
-                elif isinstance(value, dict):
-                    knobs = dict(value)
-                    weight = _weight(label, knobs.pop("weight", 1.0))
-                    components.append(MixtureComponent(label, _resolve_config(knobs), weight))
-                else:
-                    components.append(MixtureComponent(label, _resolve_config(label), _weight(label, value)))
+            components = parse_mix(raw["name"], raw["mix"])
             fields_ = {k: v for k, v in raw.items() if k not in ("name", "mix")}
             stages.append(CurriculumStage(name=raw["name"], mix=components, **fields_))
         return cls(stages, replay_share=spec.get("replay_share", 0.2))

@@ -1,9 +1,15 @@
 """Training data from the model's own checked chains: rejection-sampled chains (RFT), corrections at the first
 wrong step, and preference pairs. Pure functions over `Candidate`s; no model, no tokens until `encode_example`.
 
-Every builder works in the generator's notation: a *completion* is the text after `question=`, exactly what
-`TraceEncoding.completion` takes and `parse_completion` reads back. Tokens are made in one place,
-`encode_example`, the way `datamodule.encode_problem` makes them (prompt ids with BOS, completion ids with EOS).
+Every builder works in the generator's notation: a *completion* is the text after the prompt, the chain after
+`question=` for arithmetic and `x=<expression>=<chain>` for a word problem, exactly what
+`TraceEncoding.encode_text` turns into the model's form and `TraceEncoding.parse` reads back. Tokens are made in
+one place, `encode_example`, the way `datamodule.encode_problem` makes them (prompt ids with BOS, completion ids
+with EOS).
+
+Word problems (issue 14): a sample's arithmetic is checked exactly against the equation it wrote, and its answer
+against the known one (`is_correct`); a wrong equation is the first wrong step (`wrong_equation`), and with a right
+one the steps are corrected and paired as in an arithmetic chain of that equation.
 
 - RFT (Yuan et al., 2023, "Scaling Relationship on Learning Mathematical Reasoning with Large Language Models"):
   the distinct correct chains among a prompt's K samples, de-duplicated by their steps.
@@ -19,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
 from datagen import APPROX, RELATION, ExpressionError, Problem, join_chain, trace_expression
+from datagen.word import EQUATION_PREFIX, WordProblem
 from mathglm.evaluation.scoring import score
-from mathglm.inference.solver import Candidate
-from mathglm.model.encoding import CORRECTION_MARKER, ParsedChain, TraceEncoding
+from mathglm.inference.solver import Candidate, expression_value
+from mathglm.model.encoding import ARITHMETIC, CORRECTION_MARKER, WORD, ParsedChain, TraceEncoding
 from mathglm.model.tokenizer import Tokenizer
 
 # ----------------------------------------------------------------------------------------------- records
@@ -40,14 +46,25 @@ class SupervisedExample:
     """The text after `question=`, in the generator's notation; a correction holds `CORRECTION_MARKER`."""
     source: str
     """Which builder made it: "rft", "correction" or "fresh" (a generator trace)."""
-
-    kind: ClassVar[str] = "arithmetic"
-    """Read like `Problem.kind` by code that tells question types apart (`pack_batch` draws these like Problems)."""
+    kind: str = ARITHMETIC
+    """The question's kind, as `Problem.kind`: "arithmetic", or "word" (then `completion` is the whole target
+    `x=<expression>=<chain>` in the generator's notation, the text after the prompt's line break)."""
 
     @property
     def trace(self) -> str:
-        """`question=completion`, the one-line form `datamodule.encode_problem` and `pack_batch` read."""
+        """The arithmetic trace `datamodule.encode_problem` and `pack_batch` read, as `Problem.trace` and
+        `WordProblem.trace` give it: `question=completion`, or for a word problem `expression=chain`."""
+        if self.kind == WORD:
+            return self.completion[len(EQUATION_PREFIX):]
         return self.question + RELATION + self.completion
+
+    @property
+    def expression(self) -> str:
+        """A word problem's equation as this example writes it (with a correction marker when it corrects one),
+        as `WordProblem.expression`. Raises ValueError for an arithmetic example."""
+        if self.kind != WORD:
+            raise ValueError("an arithmetic example has no equation")
+        return self.trace.partition(RELATION)[0]
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,8 @@ class PreferencePair:
     rejected_finished: bool = True
     """False when the rejected chain was cut off before EOS: it is then encoded without one, as it was written (a
     chain that never ends is a mistake worth rejecting too)."""
+    question_kind: str = ARITHMETIC
+    """"arithmetic" or "word" (then prefix + chosen and prefix + rejected are whole targets `x=<expression>=...`)."""
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -84,13 +103,70 @@ def completion_text(segments: Sequence[str], approx: bool) -> str:
     return text[len(RELATION):] if text.startswith(RELATION) else text
 
 
-def is_correct(problem: Problem, candidate: Candidate) -> bool:
-    """Finished, every step holds, and the answer is exact per the one scorer (`evaluation.scoring.score`)."""
+def is_correct(problem: Problem | WordProblem, candidate: Candidate) -> bool:
+    """Finished, every step holds, and the answer is exact per the one scorer (`evaluation.scoring.score`): for a
+    word problem, steps that hold for the model's own equation and an answer of the known value."""
     return candidate.holds and score(problem, candidate).exact
 
 
-def _problem_completion(problem: Problem) -> str:
+def _join(head: str, text: str) -> str:
+    """`head` continued by `text` in the generator's notation: with `=` between them, unless `text` starts with
+    `≈` (only a rounded answer follows) or one of them is empty."""
+    if not head or not text or text.startswith(APPROX):
+        return head + text
+    return head + RELATION + text
+
+
+def problem_completion(problem: Problem | WordProblem) -> str:
+    """The generator's own completion of `problem`: its chain, or for a word problem `x=<expression>=<chain>`."""
+    if problem.kind == WORD:
+        return EQUATION_PREFIX + problem.trace
     return completion_text(problem.chain, problem.approx)
+
+
+def candidate_completion(candidate: Candidate, kind: str = ARITHMETIC) -> str:
+    """The completion a checked sample wrote, in the generator's notation (corrections resolved): its chain, or
+    for a word problem `x=<expression>=<chain>` (the expression empty when the model wrote none)."""
+    chain = completion_text(candidate.chain.segments, candidate.chain.approx)
+    if kind == WORD:
+        return _join(EQUATION_PREFIX + (candidate.chain.expression or ""), chain)
+    return chain
+
+
+@dataclass(frozen=True)
+class _StepView:
+    """What the step-level builders see of one sample: the arithmetic problem its steps answer, and the text its
+    steps follow (`x=<expression>` for a word problem, "" for an arithmetic one)."""
+
+    problem: Problem
+    head: str
+
+
+def _step_view(problem: Problem | WordProblem, candidate: Candidate, granularity: str) -> _StepView | None:
+    """The arithmetic problem `candidate`'s steps answer: `problem` itself, or for a word problem the model's own
+    equation when its value is the known answer's (then its steps can be continued exactly). None for a word
+    sample without an equation, or whose equation is wrong (`wrong_equation`) or cannot be traced."""
+    if problem.kind != WORD:
+        return _StepView(problem, "")
+    expression = candidate.chain.expression
+    if not expression or wrong_equation(problem, candidate):
+        return None
+    if expression == problem.expression:
+        return _StepView(problem.arithmetic, EQUATION_PREFIX + expression)
+    try:
+        return _StepView(trace_expression(expression, granularity), EQUATION_PREFIX + expression)
+    except ExpressionError:
+        return None
+
+
+def wrong_equation(problem: Problem | WordProblem, candidate: Candidate) -> bool:
+    """Whether a word problem's sample wrote an equation (`x=<expression>`) whose exact value is not the known
+    answer's, or that cannot be evaluated: its first wrong step is the equation itself. False for an arithmetic
+    problem, and for a sample that wrote no equation at all (nothing to correct from)."""
+    expression = candidate.chain.expression
+    if problem.kind != WORD or not expression:
+        return False
+    return expression_value(expression) != problem.arithmetic.value
 
 
 def exact_rest(problem: Problem, last_correct: str | None, granularity: str = "decomposed") -> tuple[str, ...]:
@@ -162,26 +238,29 @@ def _usable_error(candidate: Candidate) -> int | None:
 # --------------------------------------------------------------------------------------------- builders
 
 
-def rft_examples(problem: Problem, candidates: Sequence[Candidate]) -> list[SupervisedExample]:
+def rft_examples(problem: Problem | WordProblem, candidates: Sequence[Candidate]) -> list[SupervisedExample]:
     """The distinct correct chains among `candidates` (the K checked samples of `problem.question`), in the order
-    first sampled, de-duplicated by their steps (segments and the `≈` flag)."""
-    seen: set[tuple] = set()
+    first sampled, de-duplicated by their completions (steps, the `≈` flag and, for a word problem, the equation)."""
+    seen: set[str] = set()
     out = []
     for candidate in candidates:
-        key = (candidate.chain.segments, candidate.chain.approx)
-        if key in seen or not is_correct(problem, candidate):
+        completion = candidate_completion(candidate, problem.kind)
+        if completion in seen or not is_correct(problem, candidate):
             continue
-        seen.add(key)
-        out.append(SupervisedExample(problem.question,
-                                     completion_text(candidate.chain.segments, candidate.chain.approx), "rft"))
+        seen.add(completion)
+        out.append(SupervisedExample(problem.question, completion, "rft", problem.kind))
     return out
 
 
-def correction_examples(problem: Problem, candidates: Sequence[Candidate],
+def correction_examples(problem: Problem | WordProblem, candidates: Sequence[Candidate],
                         granularity: str = "decomposed") -> list[SupervisedExample]:
     """One correction per distinct wrong prefix: the model's chain through its first wrong step, then
     `CORRECTION_MARKER`, then the exact rest from the last correct segment (from the question when the first step
-    was wrong). `resolve_corrections` of each completion is a correct chain of `problem`.
+    was wrong). `TraceEncoding.parse` of each completion reads a correct chain of `problem`.
+
+    For a word problem the equation comes first: a wrong one (`wrong_equation`) is corrected right after it,
+    `x=<wrong>@<problem's expression>=<its chain>`; with a right one, a wrong step is corrected as in an arithmetic
+    chain of that equation, `x=<expression>=...<wrong step>@<exact rest>`.
 
     `granularity` is the one the model was trained with (datagen's, default "decomposed"), so the continuation
     uses the steps the model knows. Chains without a usable wrong step (see `_usable_error`) give nothing.
@@ -189,63 +268,79 @@ def correction_examples(problem: Problem, candidates: Sequence[Candidate],
     seen: set[str] = set()
     out = []
     for candidate in candidates:
-        index = _usable_error(candidate)
-        if index is None:
+        if wrong_equation(problem, candidate):
+            wrong = EQUATION_PREFIX + candidate.chain.expression
+            if wrong not in seen:
+                seen.add(wrong)
+                right = problem_completion(problem)[len(EQUATION_PREFIX):]
+                out.append(SupervisedExample(problem.question, wrong + CORRECTION_MARKER + right, "correction",
+                                             WORD))
             continue
-        wrong = _wrong_prefix(candidate.chain, index)
+        view = _step_view(problem, candidate, granularity)
+        index = _usable_error(candidate)
+        if view is None or index is None:
+            continue
+        wrong = _join(view.head, _wrong_prefix(candidate.chain, index))
         if wrong in seen:
             continue
         seen.add(wrong)
-        rest = _rest_or_none(problem, candidate.chain.segments, index, granularity)
+        rest = _rest_or_none(view.problem, candidate.chain.segments, index, granularity)
         if rest is None:
             continue
-        out.append(SupervisedExample(problem.question,
-                                     wrong + CORRECTION_MARKER + _continuation(rest, problem.approx, False),
-                                     "correction"))
+        completion = wrong + CORRECTION_MARKER + _continuation(rest, view.problem.approx, False)
+        out.append(SupervisedExample(problem.question, completion, "correction", problem.kind))
     return out
 
 
-def preference_pairs(problem: Problem, candidates: Sequence[Candidate], granularity: str = "decomposed",
-                     chain_pairs: bool = True, step_pairs: bool = True) -> list[PreferencePair]:
+def preference_pairs(problem: Problem | WordProblem, candidates: Sequence[Candidate],
+                     granularity: str = "decomposed", chain_pairs: bool = True,
+                     step_pairs: bool = True) -> list[PreferencePair]:
     """Preference pairs of one prompt from its K checked samples.
 
     chain pairs: each distinct wrong chain (not `is_correct`; cut off or not, see `rejected_finished`) against a
     correct chain: the sampled correct chains in turn, or the generator's own chain when none was sampled.
-    step pairs: for each distinct wrong prefix (see `correction_examples`), prefix = the correct segments before
-    the first wrong step, chosen = the exact rest from there, rejected = the model's own continuation from its
-    wrong step on; a first step wrong gives no step pair while chain pairs are built (it would repeat one).
+    step pairs: for each distinct wrong prefix (see `correction_examples`), prefix = the correct text before the
+    first wrong step (for a word problem the equation, when it is right), chosen = the exact rest from there,
+    rejected = the model's own continuation from its wrong step on; a wrong first step (a wrong equation) gives
+    no step pair while chain pairs are built (it would repeat one). A word sample without an equation gives no pair.
     """
+    kind = problem.kind
     correct = [c for c in candidates if is_correct(problem, c)]
-    chosen_texts = list(dict.fromkeys(completion_text(c.chain.segments, c.chain.approx) for c in correct))
+    chosen_texts = list(dict.fromkeys(candidate_completion(c, kind) for c in correct))
     if not chosen_texts:
-        chosen_texts = [_problem_completion(problem)]
+        chosen_texts = [problem_completion(problem)]
     out: list[PreferencePair] = []
     seen_chains: set[str] = set()
     seen_steps: set[tuple[str, str]] = set()
     for candidate in candidates:
         if is_correct(problem, candidate) or not any(candidate.chain.segments):
             continue
+        if kind == WORD and not candidate.chain.expression:
+            continue
         finished = candidate.chain.finished
-        rejected = completion_text(candidate.chain.segments, candidate.chain.approx)
+        rejected = candidate_completion(candidate, kind)
         if chain_pairs and rejected not in seen_chains:
             seen_chains.add(rejected)
             chosen = chosen_texts[(len(seen_chains) - 1) % len(chosen_texts)]
-            out.append(PreferencePair(problem.question, "", chosen, rejected, "chain", finished))
+            out.append(PreferencePair(problem.question, "", chosen, rejected, "chain", finished, kind))
+        view = _step_view(problem, candidate, granularity)
         index = _usable_error(candidate)
-        # A first step wrong leaves no shared prefix: that pair is the chain pair already made.
-        if not step_pairs or index is None or (index == 0 and chain_pairs):
+        if not step_pairs or view is None or index is None:
             continue
         segments = candidate.chain.segments
-        prefix = completion_text(segments[:index], False) if index > 0 else ""
-        rest = _rest_or_none(problem, segments, index, granularity)
+        prefix = _join(view.head, completion_text(segments[:index], False) if index > 0 else "")
+        # A first step wrong with nothing before it leaves no shared prefix: that pair is the chain pair already made.
+        if not prefix and chain_pairs:
+            continue
+        rest = _rest_or_none(view.problem, segments, index, granularity)
         if rest is None:
             continue
-        chosen = _continuation(rest, problem.approx, bool(prefix))
+        chosen = _continuation(rest, view.problem.approx, bool(prefix))
         rejected_tail = rejected[len(prefix):]
         if (prefix, rejected_tail) in seen_steps or chosen == rejected_tail:
             continue
         seen_steps.add((prefix, rejected_tail))
-        out.append(PreferencePair(problem.question, prefix, chosen, rejected_tail, "step", finished))
+        out.append(PreferencePair(problem.question, prefix, chosen, rejected_tail, "step", finished, kind))
     return out
 
 
@@ -253,20 +348,20 @@ def preference_pairs(problem: Problem, candidates: Sequence[Candidate], granular
 
 
 def encode_example(question: str, prefix: str, completion: str, tokenizer: Tokenizer,
-                   encoding: TraceEncoding, eos: bool = True) -> tuple[list[int], list[int]]:
-    """(prompt ids, completion ids) of `question=` + `prefix` + `completion`, the way `datamodule.encode_problem`
-    tokenises a trace: BOS, the prompt (`encoding.prompt`) and the encoded `prefix` form the prompt; the encoded
-    `completion` and EOS (unless `eos` is False: a chain cut off before its end) are what a loss scores. `prefix`
-    and `completion` are in the generator's notation; `prefix` ("" for none) must end at a segment boundary
-    (before a separator), so digit reversal and the tokenizer cut the whole text exactly where the parts meet.
+                   encoding: TraceEncoding, eos: bool = True, kind: str = ARITHMETIC) -> tuple[list[int], list[int]]:
+    """(prompt ids, completion ids) of the prompt of `question` then `prefix` + `completion`, the way
+    `datamodule.encode_problem` tokenises a problem: BOS, the prompt (`encoding.prompt(question, kind)`) and the
+    encoded `prefix` form the prompt; the encoded `completion` and EOS (unless `eos` is False: a chain cut off
+    before its end) are what a loss scores. `prefix` and `completion` are in the generator's notation (for a word
+    problem, parts of `x=<expression>=<chain>`); `prefix` ("" for none) must end at a segment boundary (before a
+    separator), so digit reversal and the tokenizer cut the whole text exactly where the parts meet.
 
     Raises ValueError when they do not: the prefix's tokens are then not a prefix of the whole text's tokens.
     """
-    trace = question + RELATION + prefix + completion
-    body = encoding.completion(trace, question)
-    head = encoding.completion(question + RELATION + prefix, question) if prefix else ""
-    prompt = tokenizer.encode(encoding.prompt(question) + head, bos=True)
-    whole = tokenizer.encode(encoding.prompt(question) + body, bos=True, eos=eos)
+    body = encoding.encode_text(prefix + completion, kind)
+    head = encoding.encode_text(prefix, kind) if prefix else ""
+    prompt = tokenizer.encode(encoding.prompt(question, kind) + head, bos=True)
+    whole = tokenizer.encode(encoding.prompt(question, kind) + body, bos=True, eos=eos)
     if not body.startswith(head) or whole[: len(prompt)] != prompt:
-        raise ValueError(f"prefix {prefix!r} does not end at a token boundary of {trace!r}")
+        raise ValueError(f"prefix {prefix!r} does not end at a token boundary of {prefix + completion!r}")
     return prompt, whole[len(prompt):]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from argparse import ArgumentError
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from jsonargparse import ActionConfigFile, ArgumentParser, set_parsing_settings
 
 from mathglm.evaluation.held_out import held_out_problems
 from mathglm.evaluation.report import evaluate_problems, log_to_tensorboard
-from mathglm.improvement.rounds import RoundSettings, TrainSettings, cell_weights, run_round, train_round
+from mathglm.improvement.rounds import RoundSettings, cell_weights, run_round
+from mathglm.improvement.training import TrainSettings, train_round
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
 
 # `--help` shows each dataclass field's docstring (GPTConfig, RoundSettings, ...), not just its type.
@@ -42,12 +44,13 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--rounds", type=int, default=2, help="Rounds to run (>= 1).")
     parser.add_argument("--eval_problems", type=int, default=200,
                         help="Fresh held-out (test split) problems of round.stage evaluated after every round "
-                             "(>= 1); their breakdown by ops x digits weights the next round's draws.")
+                             "(>= 1); their breakdown (ops x digits; word problems: language x template family x "
+                             "operations) weights the next round's draws.")
     parser.add_argument("--eval_seed", type=int, default=0, help="Seed of the held-out problems.")
     parser.add_argument("--device", type=str, default="cpu", help="cpu, cuda, cuda:N, or auto.")
     parser.add_argument("--progress", type=bool, default=True, help="Show progress bars.")
-    parser.add_dataclass_arguments(RoundSettings, "round")
-    parser.add_dataclass_arguments(TrainSettings, "train")
+    parser.add_class_arguments(RoundSettings, "round")
+    parser.add_class_arguments(TrainSettings, "train")
     return parser
 
 
@@ -57,7 +60,7 @@ def _evaluate(bundle, problems, round_settings: RoundSettings, tensorboard_dir: 
     report = evaluate_problems(bundle, None, None, problems, name=name)
     writer = SummaryWriter(str(tensorboard_dir))
     try:
-        log_to_tensorboard(report, writer, step=step, prefix=f"eval/{round_settings.stage}")
+        log_to_tensorboard(report, writer, step=step, prefix=f"eval/{round_settings.label}")
     finally:
         writer.close()
     return report
@@ -77,7 +80,7 @@ def improve(init_from: str, run_dir: str | Path, rounds: int, round_settings: Ro
         raise ValueError("rounds and eval_problems must be >= 1")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    problems = held_out_problems(round_settings.stage, eval_problems, seed=eval_seed)
+    problems = held_out_problems(round_settings.source(), eval_problems, seed=eval_seed)
     bundle = load_for_inference(init_from, device=device)
     initial = run_dir / "eval_initial.json"
     if not initial.is_file():
@@ -95,13 +98,17 @@ def improve(init_from: str, run_dir: str | Path, rounds: int, round_settings: Ro
             # A round's checkpoint was trained with the starting model's tokenizer (a bundle carries its own).
             bundle = load_for_inference(checkpoint, bundle.tokenizer.path, device=device)
         else:
+            round_started = time.monotonic()  # before sampling: train.max_time counts the whole round
             weights = json.loads(previous.read_text())["next_cell_weights"]
             data = run_round(bundle, round_settings, r, run_dir, weights, progress)
-            checkpoint = train_round(bundle, data, round_settings, train, r, run_dir, progress)
+            checkpoint = train_round(bundle, data, round_settings, train, r, run_dir, progress,
+                                     round_started=round_started)
+            training = json.loads((round_dir / "train_summary.json").read_text())
             report = _evaluate(bundle, problems, round_settings, run_dir / "tensorboard" / "eval", f"round_{r}",
                                r + 1)
             evaluation.write_text(json.dumps({"round": r, "accuracy": report.accuracy, "metrics": report.metrics(),
                                               "data": data.summary["examples"], "pairs": data.summary["pairs"],
+                                              "train": training,
                                               "next_cell_weights": cell_weights(report, round_settings.weak_boost)},
                                              indent=1))
         summary = json.loads(evaluation.read_text())

@@ -1,9 +1,13 @@
 """One round of learning from the model's own chains: draw fresh training problems (weak cells more often), sample
-K chains per problem at a temperature, check every step exactly, build data, train.
+K chains per problem at a temperature, check every step exactly, build data (training is `training.train_round`).
 
     settings = RoundSettings(stage="mul", problems=256, samples=8, weights={"rft": 1, "corrections": 1})
     data = run_round(bundle, settings, round_index=0, out_dir="runs/improve", cell_weights_table=None)
     train_round(bundle, data, settings, TrainSettings(method="sft", steps=200), 0, "runs/improve")  # or dpo, simpo
+
+The problems are arithmetic (a datagen stage) or word problems, templated or from a real set (a curriculum mix,
+see `RoundSettings.stage`); a word problem's samples are checked against the equation each one wrote and scored
+by the known answer (`builders.is_correct`).
 
 Determinism and resumption: round r's problems are a pure function of (seed, r, stage, cell weights), drawn with
 `stream_seed(seed, "improve", r)`; sampling runs in chunks of `chunk_size` problems, chunk c with its own
@@ -21,32 +25,26 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-import lightning as L
-import torch
-from torch.utils.data import DataLoader, IterableDataset
-
-from datagen import Problem, sample_problems
-from mathglm.data.curriculum import stream_seed
-from mathglm.data.datamodule import pack_batch
-from mathglm.evaluation.report import EvalReport, describe
+from datagen import Problem
+from datagen.word import WordProblem
+from mathglm.data.curriculum import CurriculumStage, parse_mix, stream_seed
+from mathglm.evaluation.held_out import as_stage
+from mathglm.evaluation.report import EvalReport, describe, operation_count, template_family
 from mathglm.evaluation.scoring import chain_token_budget
 from mathglm.improvement.builders import (
     PreferencePair,
     SupervisedExample,
-    completion_text,
     correction_examples,
-    encode_example,
     is_correct,
     preference_pairs,
+    problem_completion,
     rft_examples,
 )
-from mathglm.improvement.losses import completion_logprobs, dpo_loss, pad_examples, simpo_loss
-from mathglm.inference.checkpoint import InferenceBundle, checkpoint_metadata
+from mathglm.inference.checkpoint import InferenceBundle
 from mathglm.inference.solver import Candidate, Solver
-from mathglm.model.encoding import ParsedChain
-from mathglm.model.gpt import GPT
-from mathglm.training.module import MathGLMModule, weight_decay_groups
+from mathglm.model.encoding import WORD, ParsedChain
 
 BUILDERS = ("rft", "corrections", "preferences")
 # Draws allowed per problem kept. Rejection sampling against the largest cell weight needs about
@@ -59,8 +57,11 @@ MAX_DRAWS_PER_PROBLEM = 1000
 class RoundSettings:
     """What one round samples and builds (the YAML `round:` section of `mathglm.improve` mirrors it)."""
 
-    stage: str = "add_sub"
-    """datagen stage of the fresh training problems (their "train" split)."""
+    stage: str | dict[str, Any] = "add_sub"
+    """Where the round's problems come from (their "train" split; held-out evaluation reads "test"): a datagen
+    stage name (`mul_div`), or a curriculum `mix:` mapping of components to weights, which holds word problems
+    too: `{en: {word: {langs: [en], max_ops: 2}}}` (templated) or `{gsm8k: {real_set: gsm8k}}` (a real set:
+    its training part, and its development part for evaluation)."""
     problems: int = 64
     """Fresh training problems per round."""
     samples: int = 8
@@ -108,42 +109,71 @@ class RoundSettings:
             raise ValueError(f"round.weak_boost: must be >= 0, got {self.weak_boost}")
         if self.max_repeats is not None and self.max_repeats < 1:
             raise ValueError(f"round.max_repeats: must be >= 1 or null, got {self.max_repeats}")
+        self.source()  # a bad stage name or mix fails here, in one line, before any model is loaded
+
+    @property
+    def label(self) -> str:
+        """A name for the source in logs: the stage name, or "mix"."""
+        return self.stage if isinstance(self.stage, str) else "mix"
+
+    def source(self) -> CurriculumStage:
+        """The source as a one-stage curriculum (`mathglm.data.curriculum.parse_mix`), with this granularity.
+        Raises ValueError for an unknown stage name or a bad mix (naming it)."""
+        try:
+            components = parse_mix(self.label, self.stage)
+        except ValueError as err:
+            raise ValueError(f"round.stage: {err}") from None
+        return CurriculumStage(self.label, components, granularity=self.granularity, target_accuracy=None)
 
 
-def cell_of(problem: Problem) -> str:
-    """The breakdown cell of a problem, `ops/digits` (e.g. `*/2`), as `EvalReport.breakdown(("ops", "digits"))`."""
+WORD_CELL_KEYS = ("lang", "family", "num_ops")
+"""A word problem's cell: language, template family (or real set) and number of operations of its equation."""
+
+
+def cell_of(problem: Problem | WordProblem) -> str:
+    """The breakdown cell of a problem: `ops/digits` (e.g. `*/2`) for arithmetic, as
+    `EvalReport.breakdown(("ops", "digits"))`; `lang/family/num_ops` (e.g. `en/buying/2`) for a word problem, as
+    `EvalReport.word_breakdown(WORD_CELL_KEYS)`."""
+    if problem.kind == WORD:
+        return f"{problem.lang}/{template_family(problem)}/{operation_count(problem)}"
     info = describe(problem)
     return f"{info['ops']}/{info['digits']}"
 
 
 def cell_weights(report: EvalReport, boost: float) -> dict[str, float]:
-    """Per cell `ops/digits` of `report`, 1 + boost * (1 - exact accuracy): weak cells weigh more."""
-    return {f"{row['ops']}/{row['digits']}": 1.0 + boost * (1.0 - (row["exact"] or 0.0))
-            for row in report.breakdown(("ops", "digits"))}
+    """Per cell of `report` (see `cell_of`), 1 + boost * (1 - exact accuracy; answer accuracy for word problems):
+    weak cells weigh more."""
+    weights = {f"{row['ops']}/{row['digits']}": 1.0 + boost * (1.0 - (row["exact"] or 0.0))
+               for row in report.breakdown(("ops", "digits"))}
+    weights.update({"/".join(str(row[k]) for k in WORD_CELL_KEYS): 1.0 + boost * (1.0 - (row["answer"] or 0.0))
+                    for row in report.word_breakdown(WORD_CELL_KEYS)})
+    return weights
 
 
-def draw_problems(stage: str, n: int, seed: int, round_index: int,
-                  weights: dict[str, float] | None = None) -> list[Problem]:
-    """`n` distinct training-split problems of `stage` for round `round_index`, a pure function of the arguments.
+def draw_problems(stage: str | CurriculumStage, n: int, seed: int, round_index: int,
+                  weights: dict[str, float] | None = None) -> list[Problem | WordProblem]:
+    """`n` distinct training-split problems of `stage` (a datagen stage name or a stage, see
+    `RoundSettings.source`) for round `round_index`, a pure function of the arguments.
 
     With `weights` (per cell, see `cell_weights`), a problem is kept with probability weight / max weight (cells
     not in the table weigh 1), so weak cells are drawn more often in proportion. Raises ValueError when the
     stream cannot supply `n` distinct problems within MAX_DRAWS_PER_PROBLEM draws each.
     """
-    stream = sample_problems(stream_seed(seed, "improve", round_index), stage=stage, split="train")
+    source = as_stage(stage, "train")
+    rng = random.Random(stream_seed(seed, "improve", round_index))
     accept = random.Random(stream_seed(seed, "improve", round_index, "accept"))
     top = max([1.0, *(weights or {}).values()])
-    out: list[Problem] = []
+    out: list[Problem | WordProblem] = []
     seen: set[str] = set()
     for _ in range(n * MAX_DRAWS_PER_PROBLEM):
-        problem = next(stream)
+        problem, _ = source.sample(rng, "train")
         keep = accept.random() * top < (weights or {}).get(cell_of(problem), 1.0)
         if keep and problem.question not in seen:
             seen.add(problem.question)
             out.append(problem)
             if len(out) == n:
                 return out
-    raise ValueError(f"stage {stage!r} gave only {len(out)} distinct problems of the {n} asked for")
+    raise ValueError(f"stage {source.name!r} gave only {len(out)} distinct problems of the {n} asked for")
 
 
 # ----------------------------------------------------------------------------------------------- sampling
@@ -152,15 +182,16 @@ def draw_problems(stage: str, n: int, seed: int, round_index: int,
 def _candidate_json(candidate: Candidate) -> dict:
     chain = candidate.chain
     return {"segments": list(chain.segments), "approx": chain.approx, "finished": chain.finished,
-            "first_wrong_step": candidate.first_wrong_step, "reason": candidate.wrong_step_reason}
+            "expression": chain.expression, "first_wrong_step": candidate.first_wrong_step,
+            "reason": candidate.wrong_step_reason}
 
 
 def _candidate_from_json(data: dict) -> Candidate:
-    chain = ParsedChain(tuple(data["segments"]), data["approx"], data["finished"])
+    chain = ParsedChain(tuple(data["segments"]), data["approx"], data["finished"], data.get("expression"))
     return Candidate(chain, data["first_wrong_step"], data["reason"])
 
 
-def sample_candidates(bundle: InferenceBundle, problems: Sequence[Problem], settings: RoundSettings,
+def sample_candidates(bundle: InferenceBundle, problems: Sequence[Problem | WordProblem], settings: RoundSettings,
                       round_index: int, samples_dir: Path, progress: bool = True) -> list[list[Candidate]]:
     """K checked chains per problem (`Solver.candidates`), chunk by chunk; a chunk already saved in `samples_dir`
     (by an earlier, interrupted run of this round) is read back instead of sampled again."""
@@ -184,7 +215,8 @@ def sample_candidates(bundle: InferenceBundle, problems: Sequence[Problem], sett
                         batch_size=settings.batch_size, seed=stream_seed(settings.seed, "improve", round_index,
                                                                          "chunk", start // settings.chunk_size),
                         max_new_tokens=chain_token_budget(bundle.tokenizer, bundle.encoding, chunk))
-        groups = solver.candidates([p.question for p in chunk], settings.samples, settings.temperature)
+        groups = solver.candidates([p.question for p in chunk], settings.samples, settings.temperature,
+                                   kinds=[p.kind for p in chunk])
         tmp = path.with_suffix(".tmp")
         tmp.write_text("".join(json.dumps({"question": p.question, "candidates": [_candidate_json(c) for c in g]})
                                + "\n" for p, g in zip(chunk, groups)))
@@ -200,18 +232,19 @@ def sample_candidates(bundle: InferenceBundle, problems: Sequence[Problem], sett
 class RoundData:
     """Everything a round built, and its summary."""
 
-    problems: list[Problem]
+    problems: list[Problem | WordProblem]
     supervised: dict[str, list[SupervisedExample]]
     """Examples per builder ("rft", "corrections"), each list in problem order."""
     pairs: list[PreferencePair]
     summary: dict
 
 
-def build_round_data(problems: Sequence[Problem], candidates: Sequence[Sequence[Candidate]],
+def build_round_data(problems: Sequence[Problem | WordProblem], candidates: Sequence[Sequence[Candidate]],
                      settings: RoundSettings) -> RoundData:
     """Run the selected builders (weight > 0) over every problem's checked samples and summarise what they gave:
     problems, samples, share of correct chains, pass@K, examples per builder, pairs per kind, and per cell
-    (ops/digits) the number of problems and their share of correct chains."""
+    (`cell_of`) the number of problems and their share of correct chains. A round that sampled nothing (no
+    builder selected: plain SFT on fresh traces) gives empty groups and None shares."""
     weights = settings.weights
     supervised: dict[str, list[SupervisedExample]] = {"rft": [], "corrections": []}
     pairs: list[PreferencePair] = []
@@ -251,18 +284,22 @@ def run_round(bundle: InferenceBundle, settings: RoundSettings, round_index: int
     weights and the questions drawn) first and `data_summary.json` last.
 
     Resuming: when `plan.json` exists its cell weights are used (whatever is passed), so the same problems are
-    drawn; saved sample chunks are reused (see the module docstring).
+    drawn; saved sample chunks are reused (see the module docstring). No sample is drawn when every builder's
+    weight is 0.
     """
     round_dir = Path(out_dir) / f"round_{round_index:03d}"
     round_dir.mkdir(parents=True, exist_ok=True)
     plan_path = round_dir / "plan.json"
     if plan_path.is_file():
         cell_weights_table = json.loads(plan_path.read_text())["cell_weights"]
-    problems = draw_problems(settings.stage, settings.problems, settings.seed, round_index, cell_weights_table)
+    problems = draw_problems(settings.source(), settings.problems, settings.seed, round_index, cell_weights_table)
     if not plan_path.is_file():
         plan_path.write_text(json.dumps({"cell_weights": cell_weights_table,
                                          "questions": [p.question for p in problems]}, indent=1))
-    candidates = sample_candidates(bundle, problems, settings, round_index, round_dir / "samples", progress)
+    if any(settings.weights.get(name, 0) > 0 for name in BUILDERS):
+        candidates = sample_candidates(bundle, problems, settings, round_index, round_dir / "samples", progress)
+    else:  # plain SFT on fresh traces: no builder reads samples, so none are drawn (its time goes to training)
+        candidates = [[] for _ in problems]
     data = build_round_data(problems, candidates, settings)
     data.summary["round"] = round_index
     data.summary["cell_weights"] = cell_weights_table
@@ -280,8 +317,7 @@ def supervised_draw(data: RoundData, settings: RoundSettings, seed: int) -> Call
     len(examples) * max_repeats times (the others, or fresh traces when none is left, take its share).
     Deterministic for `seed`."""
     rng = random.Random(seed)
-    fresh = sample_problems(stream_seed(seed, "fresh"), stage=settings.stage, split="train",
-                            granularity=settings.granularity)
+    fresh_rng, stage = random.Random(stream_seed(seed, "fresh")), settings.source()
     sources = [(name, examples) for name, examples in data.supervised.items()
                if examples and settings.weights.get(name, 0) > 0]
     source_weights = [settings.weights[name] for name, _ in sources]
@@ -290,8 +326,8 @@ def supervised_draw(data: RoundData, settings: RoundSettings, seed: int) -> Call
 
     def draw() -> SupervisedExample:
         if not sources or rng.random() < settings.fresh_share:
-            problem = next(fresh)
-            return SupervisedExample(problem.question, completion_text(problem.chain, problem.approx), "fresh")
+            problem = stage.sample(fresh_rng, "train")[0]  # a generator trace, as `mathglm.train` draws it
+            return SupervisedExample(problem.question, problem_completion(problem), "fresh", problem.kind)
         i = rng.choices(range(len(sources)), source_weights)[0]
         examples = sources[i][1]
         example = examples[rng.randrange(len(examples))]
@@ -302,192 +338,3 @@ def supervised_draw(data: RoundData, settings: RoundSettings, seed: int) -> Call
         return example
 
     return draw
-
-
-class _Batches(IterableDataset):
-    """Endless batches from `make_batch()`."""
-
-    def __init__(self, make_batch: Callable[[], dict[str, torch.Tensor]]):
-        self.make_batch = make_batch
-
-    def __iter__(self):
-        while True:
-            yield self.make_batch()
-
-
-def supervised_loader(bundle: InferenceBundle, data: RoundData, settings: RoundSettings, batch_size: int,
-                      window: int | None = None, seed: int = 0) -> DataLoader:
-    """Packed windows (`datamodule.pack_batch`) of the round's supervised mixture (see `supervised_draw`); the
-    window defaults to the model's context."""
-    draw = supervised_draw(data, settings, seed)
-    window = window or bundle.config.block_size
-    return DataLoader(_Batches(lambda: pack_batch(draw, batch_size, window, bundle.tokenizer, bundle.encoding)),
-                      batch_size=None)
-
-
-class PreferenceModule(L.LightningModule):
-    """DPO or SimPO on preference pairs: a trainable policy and, for DPO, a frozen copy as the reference."""
-
-    def __init__(self, model: GPT, loss: str = "dpo", beta: float = 0.1, gamma: float = 1.0,
-                 learning_rate: float = 1e-4, weight_decay: float = 0.0):
-        """
-        Args:
-            model: The policy, trained in place; for DPO its initial weights are copied, frozen, as the reference.
-            loss: "dpo" (Rafailov et al., 2023) or "simpo" (Meng et al., 2024).
-            beta: DPO's KL strength, or SimPO's reward scale (> 0).
-            gamma: SimPO's target reward margin (>= 0); unused by DPO.
-            learning_rate: Constant AdamW learning rate (> 0): a round trains a few hundred steps at most.
-            weight_decay: AdamW weight decay on matrices (>= 0).
-
-        Raises:
-            ValueError: an unknown loss or a value out of range.
-        """
-        if loss not in ("dpo", "simpo"):
-            raise ValueError(f"preference loss must be 'dpo' or 'simpo', got {loss!r}")
-        if beta <= 0 or gamma < 0 or learning_rate <= 0 or weight_decay < 0:
-            raise ValueError("need beta > 0, gamma >= 0, learning_rate > 0 and weight_decay >= 0")
-        super().__init__()
-        self.save_hyperparameters(ignore=["model"])
-        self.model = model
-        self.metadata: dict | None = None  # set by `attach`
-        self.reference = None
-        if loss == "dpo":
-            import copy
-
-            self.reference = copy.deepcopy(model).eval()
-            self.reference.requires_grad_(False)
-
-    def _step(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """`batch` holds 2B rows, the B chosen completions then the B rejected ones (see `preference_loader`)."""
-        hp = self.hparams
-        total, mean = completion_logprobs(self.model, batch)
-        B = total.shape[0] // 2
-        if hp.loss == "dpo":
-            with torch.no_grad():
-                ref, _ = completion_logprobs(self.reference, batch)
-            loss, margins = dpo_loss(total[:B], total[B:], ref[:B], ref[B:], hp.beta)
-        else:
-            loss, margins = simpo_loss(mean[:B], mean[B:], hp.beta, hp.gamma)
-        self.log("train/margin", margins.mean())
-        self.log("train/pair_accuracy", (margins > 0).float().mean())
-        return loss
-
-    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self._step(batch)
-        self.log("train/loss", loss, prog_bar=True)
-        return loss
-
-    def configure_optimizers(self):
-        return torch.optim.AdamW(weight_decay_groups(self.model, self.hparams.weight_decay),
-                                 lr=self.hparams.learning_rate)
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        # What `load_for_inference` needs; the policy's weights are the `model.` ones (the reference is ignored).
-        if self.metadata is not None:
-            checkpoint["mathglm"] = self.metadata
-
-    def attach(self, bundle: InferenceBundle) -> "PreferenceModule":
-        """Record the bundle's encoding and tokenizer for the checkpoint metadata; returns self."""
-        self.metadata = checkpoint_metadata(bundle.config, bundle.encoding, bundle.tokenizer)
-        return self
-
-
-def encode_pairs(pairs: Sequence[PreferencePair], bundle: InferenceBundle) -> dict[str, torch.Tensor]:
-    """A padded batch of 2B rows, chosen completions then rejected ones (a cut-off rejected chain without EOS); only
-    what follows each pair's shared prefix is scored. Raises ValueError when an example exceeds the model's context."""
-    rows = [encode_example(p.question, p.prefix, p.chosen, bundle.tokenizer, bundle.encoding) for p in pairs]
-    rows += [encode_example(p.question, p.prefix, p.rejected, bundle.tokenizer, bundle.encoding,
-                            eos=p.rejected_finished) for p in pairs]
-    return pad_examples(rows, bundle.tokenizer.pad_id, bundle.config.block_size)
-
-
-def preference_loader(bundle: InferenceBundle, pairs: Sequence[PreferencePair], batch_size: int,
-                      seed: int = 0) -> DataLoader:
-    """Endless batches of `batch_size` pairs drawn uniformly (deterministic for `seed`), pairs too long for the
-    context left out. Raises ValueError when no pair fits."""
-    block = bundle.config.block_size
-
-    def fits(pair: PreferencePair) -> bool:
-        # With EOS on both sides: an upper bound for a cut-off rejected chain, which is encoded without one.
-        return all(sum(map(len, encode_example(pair.question, pair.prefix, side, bundle.tokenizer,
-                                               bundle.encoding))) <= block for side in (pair.chosen, pair.rejected))
-
-    usable = [p for p in pairs if fits(p)]
-    if not usable:
-        raise ValueError("no preference pair fits the model's context: sample more problems or build pairs")
-    rng = random.Random(seed)
-    return DataLoader(_Batches(lambda: encode_pairs(rng.choices(usable, k=batch_size), bundle)), batch_size=None)
-
-
-def supervised_module(bundle: InferenceBundle, learning_rate: float, steps: int) -> MathGLMModule:
-    """A MathGLMModule holding `bundle.model`'s weights (trained in place), with a short warm-up and a cosine decay
-    over `steps`."""
-    module = MathGLMModule(bundle.config, reverse_digits=bundle.encoding.reverse_digits,
-                           reverse_question=bundle.encoding.reverse_question, learning_rate=learning_rate,
-                           warmup_steps=min(10, steps // 10), decay_steps=max(1, steps),
-                           tokenizer_path=str(bundle.tokenizer.path))
-    module.model = bundle.model
-    return module
-
-
-METHODS = ("sft", "dpo", "simpo")
-
-
-@dataclass
-class TrainSettings:
-    """How a round trains on what it built (the YAML `train:` section of `mathglm.improve` mirrors it)."""
-
-    method: str = "sft"
-    """"sft": supervised on the builders' examples plus fresh traces (RFT, corrections, or plain SFT when both
-    weights are 0); "dpo" or "simpo": on the preference pairs."""
-    steps: int = 50
-    """Optimizer steps per round."""
-    batch_size: int = 16
-    """Packed windows per step (sft) or pairs per step (dpo, simpo)."""
-    learning_rate: float = 3e-4
-    beta: float = 0.1
-    """DPO's beta or SimPO's beta (SimPO's paper uses 2.0-2.5)."""
-    gamma: float = 1.0
-    """SimPO's target margin."""
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"train.method: must be one of {list(METHODS)}, got {self.method!r}")
-        if self.steps < 1 or self.batch_size < 1 or self.learning_rate <= 0:
-            raise ValueError("train.steps and train.batch_size must be >= 1 and train.learning_rate > 0")
-
-
-def train_round(bundle: InferenceBundle, data: RoundData, settings: RoundSettings, train: TrainSettings,
-                round_index: int, out_dir: str | Path, progress: bool = True) -> Path:
-    """Train `bundle.model` in place on round `round_index`'s data for `train.steps` steps; log to TensorBoard
-    under `out_dir/tensorboard/round_<r>` and save `out_dir/round_<r>/model.ckpt` (loadable by
-    `load_for_inference`, and by the next round). Returns the checkpoint path.
-
-    Raises ValueError for a preference method when the round built no pair (weights["preferences"] is 0, or
-    every sample was correct).
-    """
-    from lightning.pytorch.loggers import TensorBoardLogger
-
-    out_dir = Path(out_dir)
-    seed = stream_seed(settings.seed, "improve", round_index, "train")
-    if train.method == "sft":
-        module = supervised_module(bundle, train.learning_rate, train.steps)
-        loader = supervised_loader(bundle, data, settings, train.batch_size, seed=seed)
-    else:
-        if not data.pairs:
-            raise ValueError(f"round {round_index} built no preference pairs; set round.weights.preferences > 0")
-        module = PreferenceModule(bundle.model, train.method, train.beta, train.gamma,
-                                  train.learning_rate).attach(bundle)
-        loader = preference_loader(bundle, data.pairs, train.batch_size, seed=seed)
-    trainer = L.Trainer(
-        max_steps=train.steps, accelerator=bundle.device.type, devices=1,
-        logger=TensorBoardLogger(out_dir, name="tensorboard", version=f"round_{round_index:03d}"),
-        enable_checkpointing=False, enable_progress_bar=progress, limit_val_batches=0, enable_model_summary=False,
-        log_every_n_steps=max(1, min(10, train.steps)), default_root_dir=out_dir,
-    )
-    bundle.model.train()  # loaded for inference in eval mode; a DPO reference stays in eval mode
-    trainer.fit(module, train_dataloaders=loader)
-    bundle.model.eval()
-    path = out_dir / f"round_{round_index:03d}" / "model.ckpt"
-    trainer.save_checkpoint(path)
-    return path

@@ -51,7 +51,9 @@ def reverse_digit_runs(text: str) -> str:
 CORRECTION_MARKER = "@"
 """Written right after a segment the model recognises as wrong: "discard the segment before me and continue from
 the one before it". `A=B@C=D` therefore means the chain `A=C=D`; with the first step wrong, `B@C=D` means `C=D`
-(the continuation starts from the question). `resolve_corrections` applies this rule.
+(the continuation starts from the question). `resolve_corrections` applies this rule. In a word problem's target
+the equation is a segment too: `x=3+5@3*5=15` corrects the equation (`x=3*5=15`), and a marker in the chain after
+it corrects a step, as in an arithmetic chain.
 
 Why `@`: it is exactly one token of the shipped tokenizer in every context (a byte piece, `<0x40>`, so no learned
 piece can merge it with a neighbour); `datagen.parse` refuses it, so no arithmetic question or chain holds it; it
@@ -122,9 +124,22 @@ class TraceEncoding:
         """What the model learns to write for `problem` (a `datagen.Problem` or `WordProblem`), in its encoding:
         an arithmetic chain after `question=`, or a word problem's `x=<expression>=<chain>`."""
         if problem.kind == WORD:
-            expression = problem.expression
-            return EQUATION_PREFIX + self.prompt(expression) + self.completion(problem.trace, expression)
+            return self.encode_text(EQUATION_PREFIX + problem.trace, WORD)
         return self.completion(problem.trace, problem.question)
+
+    def encode_text(self, text: str, kind: str = ARITHMETIC) -> str:
+        """The model's form of `text`, a target (or a prefix of one) in the generator's notation: an arithmetic
+        completion (the text after `question=`), or a word problem's `x=<expression>=<chain>`, whose expression is
+        written as a question is shown in the prompt and whose chain as an arithmetic completion. Its own inverse:
+        the same call reads model text back. Text of a word target without `x=` is treated as a chain. Raises
+        ValueError for an unknown kind."""
+        if kind == ARITHMETIC:
+            return self.decode_completion(text)
+        _check_kind(kind)
+        if not text.startswith(EQUATION_PREFIX):
+            return self.decode_completion(text)
+        expression, relation, chain = text[len(EQUATION_PREFIX):].partition(RELATION)
+        return EQUATION_PREFIX + self._expression(expression) + relation + self.decode_completion(chain)
 
     def decode_completion(self, text: str) -> str:
         """The chain after `question=` in the generator's notation, from the model's completion text."""
@@ -145,7 +160,8 @@ class TraceEncoding:
             return replace(chain, expression="")
         expression, _, chain = text[len(EQUATION_PREFIX):].partition(RELATION)
         parsed = parse_completion(resolve_corrections(self.decode_completion(chain)), finished)
-        return replace(parsed, expression=self._expression(expression).strip())
+        # `x=<wrong>@<right>=...`: a corrected equation (the marker deletes the equation written before it).
+        return replace(parsed, expression=self._expression(resolve_corrections(expression)).strip())
 
     def _expression(self, expression: str) -> str:
         # Its own inverse: shows a question in the prompt's encoding and reads one back from a completion.

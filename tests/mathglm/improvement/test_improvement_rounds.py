@@ -13,16 +13,14 @@ from mathglm.improvement.builders import PreferencePair, completion_text
 from mathglm.improvement.losses import completion_logprobs
 from mathglm.improvement.rounds import (
     RoundSettings,
-    TrainSettings,
     build_round_data,
     cell_of,
     cell_weights,
     draw_problems,
-    encode_pairs,
     run_round,
     supervised_draw,
-    train_round,
 )
+from mathglm.improvement.training import TrainSettings, encode_pairs, train_round
 from mathglm.inference.checkpoint import InferenceBundle, load_for_inference
 from mathglm.inference.solver import Candidate
 from mathglm.model.encoding import TraceEncoding, parse_completion
