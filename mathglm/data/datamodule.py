@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import lightning as L
 import torch
@@ -68,13 +68,20 @@ class PackedBatch:
 
 
 def pack_batch(
-    draw: Any, batch_size: int, window: int, tokenizer: Tokenizer, encoding: TraceEncoding
+    draw: Any, batch_size: int, window: int, tokenizer: Tokenizer, encoding: TraceEncoding,
+    encode: Callable[[Any], tuple[list[int], list[int]]] | None = None,
 ) -> dict[str, torch.Tensor]:
     """Fill `batch_size` windows of `window` tokens with traces from `draw()` (a zero-argument callable).
 
     Traces are never split across windows: one that does not fit starts the next window, and the tail of a
-    window is padding (its own segment, no targets). A trace longer than a whole window is skipped.
+    window is padding (its own segment, no targets). A trace longer than a whole window is skipped. `encode`
+    turns a drawn item into (prompt ids, scored ids); default `encode_problem` with this tokenizer and encoding
+    (`mathglm.improvement` passes its own, whose prompts may hold unscored steps).
     """
+    if encode is None:
+        def encode(item: Any) -> tuple[list[int], list[int]]:
+            return encode_problem(item, tokenizer, encoding)
+
     idx = torch.full((batch_size, window), tokenizer.pad_id, dtype=torch.long)
     targets = torch.full((batch_size, window), IGNORE_INDEX, dtype=torch.long)
     segment_ids = torch.zeros((batch_size, window), dtype=torch.long)
@@ -84,7 +91,7 @@ def pack_batch(
         t, segment = 0, 0
         while True:
             if pending is None:
-                pending = encode_problem(draw(), tokenizer, encoding)
+                pending = encode(draw())
                 if len(pending[0]) + len(pending[1]) > window:
                     pending = None
                     continue

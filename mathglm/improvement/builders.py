@@ -49,6 +49,10 @@ class SupervisedExample:
     kind: str = ARITHMETIC
     """The question's kind, as `Problem.kind`: "arithmetic", or "word" (then `completion` is the whole target
     `x=<expression>=<chain>` in the generator's notation, the text after the prompt's line break)."""
+    scored_from: int = 0
+    """Where in `completion` the loss starts, unless the round scores every token (`RoundSettings.score_wrong_steps`):
+    a correction's own wrong steps before the marker are shown to the model as context, not taught (LEMA trains on
+    the correction of a mistake, not on the mistake). 0 for every other example."""
 
     @property
     def trace(self) -> str:
@@ -256,7 +260,8 @@ def correction_examples(problem: Problem | WordProblem, candidates: Sequence[Can
                         granularity: str = "decomposed") -> list[SupervisedExample]:
     """One correction per distinct wrong prefix: the model's chain through its first wrong step, then
     `CORRECTION_MARKER`, then the exact rest from the last correct segment (from the question when the first step
-    was wrong). `TraceEncoding.parse` of each completion reads a correct chain of `problem`.
+    was wrong). `TraceEncoding.parse` of each completion reads a correct chain of `problem`; `scored_from` is the
+    marker's index (the wrong steps before it are context, see `SupervisedExample.scored_from`).
 
     For a word problem the equation comes first: a wrong one (`wrong_equation`) is corrected right after it,
     `x=<wrong>@<problem's expression>=<its chain>`; with a right one, a wrong step is corrected as in an arithmetic
@@ -274,7 +279,7 @@ def correction_examples(problem: Problem | WordProblem, candidates: Sequence[Can
                 seen.add(wrong)
                 right = problem_completion(problem)[len(EQUATION_PREFIX):]
                 out.append(SupervisedExample(problem.question, wrong + CORRECTION_MARKER + right, "correction",
-                                             WORD))
+                                             WORD, scored_from=len(wrong)))
             continue
         view = _step_view(problem, candidate, granularity)
         index = _usable_error(candidate)
@@ -288,7 +293,7 @@ def correction_examples(problem: Problem | WordProblem, candidates: Sequence[Can
         if rest is None:
             continue
         completion = wrong + CORRECTION_MARKER + _continuation(rest, view.problem.approx, False)
-        out.append(SupervisedExample(problem.question, completion, "correction", problem.kind))
+        out.append(SupervisedExample(problem.question, completion, "correction", problem.kind, scored_from=len(wrong)))
     return out
 
 
@@ -345,6 +350,16 @@ def preference_pairs(problem: Problem | WordProblem, candidates: Sequence[Candid
 
 
 # --------------------------------------------------------------------------------------------- encoding
+
+
+def encode_supervised(example: SupervisedExample, tokenizer: Tokenizer, encoding: TraceEncoding,
+                      score_wrong_steps: bool = False) -> tuple[list[int], list[int]]:
+    """(prompt ids, scored ids) of a supervised example for `datamodule.pack_batch`: the text before
+    `example.scored_from` joins the prompt (unscored) unless `score_wrong_steps`; an example with `scored_from` 0
+    encodes exactly as `datamodule.encode_problem` encodes its problem. Raises ValueError as `encode_example`."""
+    cut = 0 if score_wrong_steps else example.scored_from
+    return encode_example(example.question, example.completion[:cut], example.completion[cut:], tokenizer, encoding,
+                          kind=example.kind)
 
 
 def encode_example(question: str, prefix: str, completion: str, tokenizer: Tokenizer,

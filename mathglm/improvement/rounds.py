@@ -88,6 +88,10 @@ class RoundSettings:
     or to fresh traces when none is left). None: no cap, so a builder with few examples fills its whole weight's
     share with repeats of them (5 corrections repeated through 100 steps took add_sub from 98.3% to 66.3%;
     benchmarks/RESULTS.md)."""
+    score_wrong_steps: bool = False
+    """Corrections: also train on the model's own wrong steps before the marker. False (the default, as LEMA
+    trains on the correction, not on the mistake): they are in the prompt, as context, and only the marker and the
+    exact continuation are scored."""
     granularity: str = "decomposed"
     """datagen granularity of the model's training traces (continuations of corrections use the same steps)."""
     seed: int = 0

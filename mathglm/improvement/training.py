@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from mathglm.data.curriculum import stream_seed
 from mathglm.data.datamodule import pack_batch
-from mathglm.improvement.builders import PreferencePair, encode_example
+from mathglm.improvement.builders import PreferencePair, SupervisedExample, encode_example, encode_supervised
 from mathglm.improvement.losses import completion_logprobs, dpo_loss, pad_examples, simpo_loss
 from mathglm.improvement.rounds import RoundData, RoundSettings, supervised_draw
 from mathglm.inference.checkpoint import InferenceBundle, checkpoint_metadata
@@ -49,10 +49,15 @@ class _Batches(IterableDataset):
 def supervised_loader(bundle: InferenceBundle, data: RoundData, settings: RoundSettings, batch_size: int,
                       window: int | None = None, seed: int = 0) -> DataLoader:
     """Packed windows (`datamodule.pack_batch`) of the round's supervised mixture (see `supervised_draw`); the
-    window defaults to the model's context."""
+    window defaults to the model's context. A correction's wrong steps are in its prompt, unscored, unless
+    `settings.score_wrong_steps` (`builders.encode_supervised`)."""
     draw = supervised_draw(data, settings, seed)
     window = window or bundle.config.block_size
-    batches = _Batches(lambda: (pack_batch(draw, batch_size, window, bundle.tokenizer, bundle.encoding)
+
+    def encode(example: SupervisedExample) -> tuple[list[int], list[int]]:
+        return encode_supervised(example, bundle.tokenizer, bundle.encoding, settings.score_wrong_steps)
+
+    batches = _Batches(lambda: (pack_batch(draw, batch_size, window, bundle.tokenizer, bundle.encoding, encode)
                                 for _ in itertools.count()))
     return DataLoader(batches, batch_size=None)
 

@@ -25,8 +25,8 @@ merged, so a Chinese problem is one token per character (`王艳 买了 3 台` i
 pieces per character). English is left to the unigram model, which learns words and subwords (`▁apples`).
 
 Vocabulary. Ids 0-3 are `<pad>`, `<s>` (BOS), `</s>` (EOS), `<unk>`; then the 13 symbols, the line break, the single
-characters, 256 byte pieces, and `--learned-pieces` pieces learned from the corpus (3,858 pieces in all today). The number of
-learned pieces was chosen by measurement (`python -m benchmarks.tokenizer_vocab`, table in
+characters, 256 byte pieces, and `--learned-pieces` pieces learned from the corpus (3,858 pieces in all today). The
+number of learned pieces was chosen by measurement (`python -m benchmarks.tokenizer_vocab`, table in
 benchmarks/RESULTS.md): on held-out text, 1,024 learned pieces halve GSM8K problems (286.0 -> 138.5 tokens) and
 cut Chinese ones by 41% (173.4 -> 101.7), arithmetic traces unchanged; 2,048 would save another 7% of GSM8K
 tokens for 1,024 more rows in both the embedding and the output layer, which on the `tiny` preset (width 128)

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 import datagen
 from datagen.strategies import problems
 from datagen.word import LANGUAGES, writable_text
-from mathglm.data.datamodule import encode_problem
+from mathglm.data.datamodule import encode_problem, pack_batch
 from mathglm.improvement.builders import (
     PreferencePair,
     SupervisedExample,
     completion_text,
     correction_examples,
     encode_example,
+    encode_supervised,
     exact_rest,
     preference_pairs,
     rft_examples,
@@ -30,6 +31,7 @@ from mathglm.model.encoding import (
     resolve_corrections,
     reverse_digit_runs,
 )
+from mathglm.model.gpt import IGNORE_INDEX
 from mathglm.model.tokenizer import LINE_BREAK, load_tokenizer
 
 MUL = datagen.trace_expression("37*3066")  # 37*3066=3066*30+3066*7=91980+21462=113442
@@ -115,7 +117,8 @@ def test_correction_at_a_middle_step_continues_the_generators_path():
     wrong = checked(MUL, "3066*30+3066*7=91980+2146=94126")
     assert wrong.first_wrong_step == 1
     [example] = correction_examples(MUL, [wrong, wrong])  # duplicates give one example
-    assert example == SupervisedExample("37*3066", "3066*30+3066*7=91980+2146@91980+21462=113442", "correction")
+    assert example == SupervisedExample("37*3066", "3066*30+3066*7=91980+2146@91980+21462=113442", "correction",
+                                        scored_from=len("3066*30+3066*7=91980+2146"))
 
 
 def test_correction_of_the_first_step_continues_from_the_question():
@@ -214,6 +217,27 @@ def test_encode_example_matches_encode_problem(encoding):
     assert prompt + completion == sum(encode_problem(DIV, tokenizer, encoding), [])
     assert encoding.decode_completion(tokenizer.decode(completion)) == "≈1890.02"
     assert completion[-1] == tokenizer.eos_id and len(completion) == len(tokenizer.encode("≈1890.02")) + 1
+
+
+@pytest.mark.parametrize("encoding", [TraceEncoding(), TraceEncoding(True, True)])
+def test_a_corrections_wrong_steps_are_context_not_targets(encoding):
+    """Only the marker and the exact continuation are scored, unless the round scores the wrong steps too; packed
+    into a window, the scored tokens are exactly those."""
+    tokenizer = load_tokenizer(None)
+    [example] = correction_examples(MUL, [checked(MUL, "3066*30+3066*7=91980+2146=94126")])
+    wrong, scored = example.completion[:example.scored_from], example.completion[example.scored_from:]
+    assert wrong == "3066*30+3066*7=91980+2146" and scored.startswith(CORRECTION_MARKER)
+    prompt, target = encode_supervised(example, tokenizer, encoding)
+    assert (prompt, target) == encode_example(MUL.question, wrong, scored, tokenizer, encoding)
+    assert tokenizer.decode(target[:1]) == CORRECTION_MARKER
+    assert encode_supervised(example, tokenizer, encoding, score_wrong_steps=True) == encode_example(
+        MUL.question, "", example.completion, tokenizer, encoding)
+    fresh = SupervisedExample(MUL.question, completion_text(MUL.chain, False), "fresh")
+    assert encode_supervised(fresh, tokenizer, encoding) == encode_problem(MUL, tokenizer, encoding)
+    batch = pack_batch(lambda: example, 1, len(prompt) + len(target), tokenizer, encoding,
+                       lambda ex: encode_supervised(ex, tokenizer, encoding))
+    counted = batch["targets"][batch["targets"] != IGNORE_INDEX].tolist()
+    assert counted == target
 
 
 def test_encode_example_without_eos_for_a_cut_off_chain():

@@ -63,7 +63,10 @@ def test_corrections_of_the_equation_and_of_a_step():
         "x=12+7*3=12+22@12+21=33",  # the generator's own path
         "x=7*3+12=21+12=34@33",  # the exact trace of the model's own (right) equation
     ]
-    assert all(e.kind == WORD and e.source == "correction" for e in correction_examples(APPLES, samples))
+    examples = correction_examples(APPLES, samples)
+    assert all(e.kind == WORD and e.source == "correction" for e in examples)
+    # What is scored starts at the marker: the wrong equation or step is context.
+    assert [e.completion[:e.scored_from] for e in examples] == ["x=12+7+3", "x=12+7*3=12+22", "x=7*3+12=21+12=34"]
 
 
 def test_preference_pairs_of_a_word_problem():
