@@ -2,6 +2,7 @@
 line."""
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,15 @@ def test_shipped_config_parses():
     config = build_parser().parse_args(["--config", str(DEFAULT_CONFIG)])
     assert config.round.stage == "mul_div" and config.train.method == "sft"
     assert (REPO / config.init_from).exists()
+
+
+def test_word_config_parses_to_word_problems_of_both_languages():
+    parser = build_parser()
+    config = parser.parse_args(["--config", str(REPO / "configs" / "improve" / "word_cpu.yaml")])
+    settings = parser.instantiate(config).round
+    problems = [settings.source().sample(random.Random(i), "train")[0] for i in range(40)]
+    assert {p.kind for p in problems} == {"word"} and {p.lang for p in problems} == {"zh", "en"}
+    assert config.train.max_time == 100
 
 
 @pytest.mark.parametrize("args, message", [
