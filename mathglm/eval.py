@@ -74,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n", type=int, default=500, help="problems per stage or suite entry, distinct questions "
                         "(default 500; a real set's development part may hold fewer)")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test", "extrapolation"),
-                        help="datagen split to draw from (default test); word-heldout-templates always draws the "
-                        "held-out templates and a real-set suite its development part")
+                        help="datagen split to draw from (default test); extrapolation only with --stage full "
+                        "(the longer `extrapolation` stage) or --suite arithmetic; word-heldout-templates always "
+                        "draws the held-out templates and a real-set suite its development part")
     parser.add_argument("--word-config", metavar="MAPPING",
                         help="narrow the templated word suites (word-zh, word-en, word-heldout-templates) to what a "
                         "run trained on: a YAML/JSON mapping of WordConfig keys, inline or a file, e.g. "
@@ -128,6 +129,12 @@ def _main(args: argparse.Namespace) -> int:
     if args.split == "extrapolation" and follows_split:
         return _fail(f"--split extrapolation is arithmetic's; {', '.join(follows_split)} draw from train, "
                      "validation or test", 2)
+    # datagen reads split="extrapolation" of any other stage as that stage's test bucket: the report would call
+    # test problems extrapolation. Only `full` (whose extrapolation is the longer `extrapolation` stage) has one.
+    no_extrapolation = [s for s in stages if s not in WORD_SUITES and s not in ("full", "extrapolation")]
+    if args.split == "extrapolation" and no_extrapolation:
+        return _fail(f"--split extrapolation is the `full` stage's (longer expressions, the `extrapolation` stage); "
+                     f"{', '.join(no_extrapolation)} has none: use --split test, or --stage full", 2)
     word_config = None
     if args.word_config is not None:
         templated = [s for s in stages if s in WORD_SUITES and isinstance(WORD_SUITES[s].source, WordConfig)]

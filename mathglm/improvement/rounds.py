@@ -311,7 +311,7 @@ def run_round(bundle: InferenceBundle, settings: RoundSettings, round_index: int
     return data
 
 
-# --------------------------------------------------------------------------------------------- training
+# ------------------------------------------------------------------------------------- the supervised mix
 
 
 def supervised_draw(data: RoundData, settings: RoundSettings, seed: int) -> Callable[[], SupervisedExample]:
