@@ -14,7 +14,7 @@ training), word (word problems: the WordProblem record, templates, real sets).
 Imports nothing from `mathglm` or `kernels`.
 """
 
-from .chain import APPROX, RELATION, join_chain, split_chain, split_segments
+from .chain import APPROX, RELATION, join_chain, shown_answer, split_chain, split_segments
 from .check import StepError, check_chain, check_trace, first_error
 from .errors import ExpressionError
 from .expr import BinOp, Expr, Group, Neg, Num, Percent, Value, canonical, describe, evaluate, to_text
@@ -42,6 +42,7 @@ __all__ = [
     "MAX_LITERAL_DIGITS", "MAX_NESTING", "MAX_OPERATIONS", "MAX_VALUE_BITS", "Neg", "Num", "Percent", "Problem",
     "SPLITS", "STAGES", "StepError", "Value", "arithmetic", "canonical", "check_chain", "check_trace", "describe",
     "evaluate", "first_error", "format_rounded", "format_value", "get_generator", "get_stage", "join_chain",
-    "list_generators", "parse", "register_generator", "sample_problems", "split_chain", "split_of", "split_segments",
+    "list_generators", "parse", "register_generator", "sample_problems", "shown_answer", "split_chain", "split_of",
+    "split_segments",
     "to_engine", "to_text", "trace_expression", "trace_steps",
 ]

@@ -31,6 +31,11 @@ def join_chain(question: str, chain: Sequence[str], approx: bool) -> str:
     return RELATION.join((question, *chain))
 
 
+def shown_answer(answer: str, approx: bool) -> str:
+    """An answer as a reader sees it: `≈1890.02` for a rounded one, the answer itself otherwise."""
+    return APPROX + answer if approx else answer
+
+
 def split_chain(line: str) -> tuple[str, tuple[str, ...], bool]:
     """(question, chain, approx) of a line `join_chain` wrote; the inverse of `join_chain`.
 

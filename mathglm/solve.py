@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from datagen import APPROX
+from datagen import shown_answer
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
@@ -53,7 +53,7 @@ def format_solution(solution: Solution) -> str:
     if solution.error:
         lines.append(f"error: {solution.error}")
     else:
-        answer = f"answer: {APPROX if solution.approx else ''}{solution.answer}"
+        answer = f"answer: {shown_answer(solution.answer, solution.approx)}"
         if solution.samples > 1:
             count = round((solution.vote_share or 0) * solution.samples)
             answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"

@@ -37,7 +37,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from datagen import Problem, get_stage, parse, trace_expression
+from datagen import Problem, get_stage, parse, shown_answer, trace_expression
 from datagen import describe as datagen_describe
 from datagen.expr import EDGE_KINDS
 from datagen.word import HELDOUT_SPLIT, WordConfig, WordProblem, word_config_from
@@ -851,8 +851,8 @@ def find_counterexamples(
         if tree is not None:
             question = to_text(tree)
             _, problem, candidate = answers[question]
-            found.question, found.expected = question, (("≈" if problem.approx else "") + problem.answer)
-            found.predicted = ("≈" if candidate.chain.approx else "") + candidate.chain.answer
+            found.question, found.expected = question, shown_answer(problem.answer, problem.approx)
+            found.predicted = shown_answer(candidate.chain.answer, candidate.chain.approx)
             found.steps, found.first_wrong_step = list(candidate.chain.segments), candidate.first_wrong_step
         results.append(found)
     return results

@@ -33,7 +33,16 @@ from typing import Iterable, Sequence
 
 import torch
 
-from datagen import APPROX, RELATION, ExpressionError, StepError, evaluate, first_error, join_chain, parse
+from datagen import (
+    RELATION,
+    ExpressionError,
+    StepError,
+    evaluate,
+    first_error,
+    join_chain,
+    parse,
+    shown_answer,
+)
 from datagen.word import EQUATION_PREFIX
 from mathglm.inference.checkpoint import InferenceBundle
 from mathglm.inference.generation import generate_chains, prompt_tokens
@@ -325,7 +334,7 @@ def majority_vote(candidates: Sequence[Candidate], total: int | None = None) -> 
     tally: dict[str, int] = {}
     for key, n in counts.most_common():
         label = first_seen[key].chain.answer
-        tally[(APPROX if first_seen[key].chain.approx else "") + label] = n
+        tally[shown_answer(label, first_seen[key].chain.approx)] = n
     return Vote(first_seen[best], counts[best], total, tally)
 
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datagen import (
-    APPROX, RELATION, Problem, check_trace, join_chain, sample_problems, split_chain, split_segments,
+    APPROX, RELATION, Problem, check_trace, join_chain, sample_problems, shown_answer, split_chain, split_segments,
     trace_expression,
 )
 from datagen.word import WordProblem, sample_word_problems
@@ -29,6 +29,9 @@ def test_join_chain_writes_the_engines_lines():
     assert join_chain(problem.question, problem.chain, problem.approx) == problem.trace == (
         "3468*4046/7424=14031528/7424=1753941/928≈1890.02")
     assert split_chain(problem.trace) == (problem.question, problem.chain, True)
+    # What a reader is shown of the answer is how the line ends.
+    assert problem.trace.endswith(shown_answer(problem.answer, problem.approx)) and shown_answer("3", False) == "3"
+    assert shown_answer(problem.answer, problem.approx) == "≈1890.02"
 
 
 @pytest.mark.parametrize("line", ["", "12", "12=", "=12", "1+1==2", "1/3=1/3≈", "1/3≈0.33"])
