@@ -30,6 +30,8 @@ METHODS = {
     "dpo": ["--round.weights", "{rft: 0, corrections: 0, preferences: 1}", "--train.method", "dpo"],
     "simpo": ["--round.weights", "{rft: 0, corrections: 0, preferences: 1}", "--train.method", "simpo",
               "--train.beta", "2.0"],
+    "dpo+nll": ["--round.weights", "{rft: 0, corrections: 0, preferences: 1}", "--train.method", "dpo",
+                "--train.nll_weight", "1.0"],
 }
 """Each method's flags on top of the shared ones; "sft" is the baseline (fresh generator traces only)."""
 
@@ -55,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", type=int, default=128, help="Fresh training problems per round.")
     parser.add_argument("--eval_problems", type=int, default=300, help="Held-out problems (test split).")
     parser.add_argument("--vote", type=int, default=8, help="Samples of the final vote evaluation (0: none).")
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS),
+                        help="Which to run (default all): " + ", ".join(METHODS) + "; dpo+nll is RPO (DPO plus the "
+                             "chosen chains' NLL).")
     parser.add_argument("--weak_cells", type=int, default=2, help="How many of the start's weakest cells to show.")
     args = parser.parse_args(argv)
 

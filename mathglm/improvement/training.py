@@ -63,10 +63,11 @@ def supervised_loader(bundle: InferenceBundle, data: RoundData, settings: RoundS
 
 
 class PreferenceModule(L.LightningModule):
-    """DPO or SimPO on preference pairs: a trainable policy and, for DPO, a frozen copy as the reference."""
+    """DPO or SimPO on preference pairs: a trainable policy and, for DPO, a frozen copy as the reference; with
+    `nll_weight` > 0, plus that weight times the chosen completions' per-token negative log-likelihood (RPO)."""
 
     def __init__(self, model: GPT, loss: str = "dpo", beta: float = 0.1, gamma: float = 1.0,
-                 learning_rate: float = 1e-4, weight_decay: float = 0.0):
+                 learning_rate: float = 1e-4, weight_decay: float = 0.0, nll_weight: float = 0.0):
         """
         Args:
             model: The policy, trained in place; for DPO its initial weights are copied, frozen, as the reference.
@@ -75,14 +76,18 @@ class PreferenceModule(L.LightningModule):
             gamma: SimPO's target reward margin (>= 0); unused by DPO.
             learning_rate: Constant AdamW learning rate (> 0): a round trains a few hundred steps at most.
             weight_decay: AdamW weight decay on matrices (>= 0).
+            nll_weight: Weight (>= 0) of the chosen completions' negative log-likelihood, averaged per token and
+                over the batch, added to the preference loss: Pang et al., 2024, "Iterative Reasoning Preference
+                Optimization" (DPO + NLL, their alpha = 1), which keeps the probability of the right chains up while
+                the wrong ones are pushed down. 0: the plain preference loss.
 
         Raises:
             ValueError: an unknown loss or a value out of range.
         """
         if loss not in ("dpo", "simpo"):
             raise ValueError(f"preference loss must be 'dpo' or 'simpo', got {loss!r}")
-        if beta <= 0 or gamma < 0 or learning_rate <= 0 or weight_decay < 0:
-            raise ValueError("need beta > 0, gamma >= 0, learning_rate > 0 and weight_decay >= 0")
+        if beta <= 0 or gamma < 0 or learning_rate <= 0 or weight_decay < 0 or nll_weight < 0:
+            raise ValueError("need beta > 0, gamma >= 0, learning_rate > 0, weight_decay >= 0 and nll_weight >= 0")
         super().__init__()
         self.save_hyperparameters(ignore=["model"])
         self.model = model
@@ -105,6 +110,10 @@ class PreferenceModule(L.LightningModule):
             loss, margins = dpo_loss(total[:B], total[B:], ref[:B], ref[B:], hp.beta)
         else:
             loss, margins = simpo_loss(mean[:B], mean[B:], hp.beta, hp.gamma)
+        if hp.nll_weight > 0:
+            nll = -mean[:B].mean()  # the chosen completions' per-token NLL
+            self.log("train/chosen_nll", nll)
+            loss = loss + hp.nll_weight * nll
         self.log("train/margin", margins.mean())
         self.log("train/pair_accuracy", (margins > 0).float().mean())
         return loss
@@ -217,6 +226,9 @@ class TrainSettings:
     """DPO's beta or SimPO's beta (SimPO's paper uses 2.0-2.5)."""
     gamma: float = 1.0
     """SimPO's target margin."""
+    nll_weight: float = 0.0
+    """dpo and simpo: add this weight times the chosen chains' per-token negative log-likelihood to the loss (RPO,
+    Pang et al., 2024, use 1.0); 0: the plain preference loss."""
     max_time: float | None = None
     """Wall-clock seconds one round may spend, sampling and building included; training stops at train.steps or
     when the round has used max_time, whichever comes first (at least one step is always taken). None: steps only.
@@ -227,6 +239,8 @@ class TrainSettings:
             raise ValueError(f"train.method: must be one of {list(METHODS)}, got {self.method!r}")
         if self.steps < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("train.steps and train.batch_size must be >= 1 and train.learning_rate > 0")
+        if not self.nll_weight >= 0:
+            raise ValueError(f"train.nll_weight: must be >= 0, got {self.nll_weight}")
         if self.max_time is not None and not self.max_time > 0:  # `not >` also refuses NaN
             raise ValueError(f"train.max_time: must be > 0 seconds or null, got {self.max_time}")
 
@@ -280,8 +294,8 @@ def train_round(bundle: InferenceBundle, data: RoundData, settings: RoundSetting
     else:
         if not data.pairs:
             raise ValueError(f"round {round_index} built no preference pairs; set round.weights.preferences > 0")
-        module = PreferenceModule(bundle.model, train.method, train.beta, train.gamma,
-                                  train.learning_rate).attach(bundle)
+        module = PreferenceModule(bundle.model, train.method, train.beta, train.gamma, train.learning_rate,
+                                  nll_weight=train.nll_weight).attach(bundle)
         loader = preference_loader(bundle, data.pairs, train.batch_size, seed=seed, max_repeats=settings.max_repeats)
     trainer = L.Trainer(
         # One pass over the loader: an endless one is stopped by max_steps / max_time, a finite one (pairs under

@@ -180,3 +180,34 @@ def test_max_time_must_be_positive(max_time):
         TrainSettings(max_time=max_time)
     assert "\n" not in str(err.value)
     assert TrainSettings(max_time=0.5).max_time == 0.5 and TrainSettings().max_time is None
+
+
+# ---------------------------------------------------------------------------------------------- DPO + NLL
+
+
+@pytest.mark.parametrize("method", ["dpo", "simpo"])
+def test_nll_weight_adds_the_chosen_chains_per_token_nll(method):
+    """RPO's loss is the preference loss plus weight x the chosen completions' mean per-token NLL, computed
+    directly from the log-probabilities (float64); weight 0 is the plain loss."""
+    from mathglm.improvement.losses import completion_logprobs, dpo_loss, simpo_loss
+    from mathglm.improvement.training import PreferenceModule, encode_pairs
+
+    bundle = tiny_bundle()
+    bundle.model.double()
+    batch = encode_pairs(_pairs(3), bundle)
+    plain = PreferenceModule(bundle.model, method, beta=0.5, gamma=0.3)
+    rpo = PreferenceModule(bundle.model, method, beta=0.5, gamma=0.3, nll_weight=0.7)
+    total, mean = completion_logprobs(bundle.model, batch)
+    if method == "dpo":  # the reference is a copy of the initial policy
+        expected, _ = dpo_loss(total[:3], total[3:], total[:3].detach(), total[3:].detach(), 0.5)
+    else:
+        expected, _ = simpo_loss(mean[:3], mean[3:], 0.5, 0.3)
+    assert plain._step(batch).item() == pytest.approx(expected.item(), rel=1e-12)
+    nll = -mean[:3].mean()
+    assert rpo._step(batch).item() == pytest.approx((expected + 0.7 * nll).item(), rel=1e-12)
+    assert nll.item() > 0
+
+
+def test_nll_weight_must_not_be_negative():
+    with pytest.raises(ValueError, match="train.nll_weight"):
+        TrainSettings(nll_weight=-1.0)
