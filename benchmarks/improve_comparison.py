@@ -1,4 +1,4 @@
-"""Plain SFT against learning from the model's own chains, at equal wall time (issue 14's comparison).
+"""Plain SFT against learning from the model's own chains, at equal wall time.
 
 Every method runs `python -m mathglm.improve` from the same checkpoint with the same rounds, problems, samples and
 per-round wall-clock budget (`--train.max_time`: sampling, building and training together; the plain-SFT baseline
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def _cells(report) -> dict[str, tuple[int, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.improve_comparison", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.improve_comparison", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--init_from", required=True, help="Starting checkpoint (.ckpt or bundle).")
     parser.add_argument("--stage", required=True,
                         help="round.stage: a datagen stage name or a YAML curriculum mix (e.g. "
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--round_time", type=float, default=60.0,
                         help="Wall-clock seconds per round (sampling + building + training), every method.")
     parser.add_argument("--problems", type=int, default=128, help="Fresh training problems per round.")
+    parser.add_argument("--samples", type=int, default=8, help="Chains sampled per training problem (K).")
     parser.add_argument("--eval_problems", type=int, default=300, help="Held-out problems (test split).")
     parser.add_argument("--vote", type=int, default=8, help="Samples of the final vote evaluation (0: none).")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS),
@@ -85,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = str(load_for_inference(args.init_from, device="cpu").tokenizer.path)
     start_cells = _cells(start_greedy)
     weakest = sorted(start_cells, key=lambda c: (start_cells[c][1], -start_cells[c][0]))[:args.weak_cells]
+    initial: Path | None = None
     rows = [{"method": "start", "greedy": start_greedy.accuracy,
              "vote": start_vote.accuracy if start_vote else None, "steps": 0, "seconds": 0.0,
              "examples": "", **{f"cell {c}": start_cells[c][1] for c in weakest}}]
@@ -92,12 +96,18 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = out / method
         shared = ["--init_from", args.init_from, "--run_dir", str(run_dir), "--rounds", str(args.rounds),
                   "--eval_problems", str(args.eval_problems), "--progress", "false", "--round.stage", args.stage,
-                  "--round.problems", str(args.problems), "--train.steps", "1000000",
+                  "--round.problems", str(args.problems), "--round.samples", str(args.samples),
+                  "--train.steps", "1000000",
                   "--train.max_time", str(args.round_time)]
+        if initial is not None and not (run_dir / "eval_initial.json").exists():
+            # The start is the same for every method: evaluate it once (outside the rounds' budget anyway).
+            run_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(initial, run_dir / "eval_initial.json")
         started = time.perf_counter()
         if improve(shared + METHODS[method]) != 0:
             raise SystemExit(f"{method}: mathglm.improve failed (see above)")
         seconds = time.perf_counter() - started
+        initial = run_dir / "eval_initial.json"
         last = run_dir / f"round_{args.rounds - 1:03d}"
         greedy, vote = evaluate(last / "model.ckpt", tokenizer)
         cells = _cells(greedy)

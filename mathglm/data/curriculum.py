@@ -190,7 +190,12 @@ def parse_mix(stage_name: str, mix: str | dict[str, Any]) -> list["MixtureCompon
         elif isinstance(value, dict):
             knobs = dict(value)
             weight = _weight(label, knobs.pop("weight", 1.0))
-            components.append(MixtureComponent(label, _resolve_config(knobs), weight))
+            try:
+                config = _resolve_config(knobs)
+            except ValueError as err:
+                raise ValueError(f"mixture component {label!r}: {err} (an inline component is ArithmeticConfig "
+                                 "keys, or one of `word:`, `real_set:`, `shards:`)") from None
+            components.append(MixtureComponent(label, config, weight))
         else:
             components.append(MixtureComponent(label, _resolve_config(label), _weight(label, value)))
     return components

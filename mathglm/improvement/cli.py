@@ -15,6 +15,7 @@ import time
 from argparse import ArgumentError
 from pathlib import Path
 
+import yaml
 from jsonargparse import ActionConfigFile, ArgumentParser, set_parsing_settings
 
 from mathglm.evaluation.held_out import held_out_problems
@@ -39,8 +40,10 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--init_from", type=str, default="models/mathglm-tiny-arith",
                         help="Checkpoint to start from: a .ckpt of mathglm.train or a bundle of mathglm.export.")
     parser.add_argument("--run_dir", type=str, default="runs/improve",
-                        help="Directory of the run: round_<r>/ (plan, samples, data summary, model.ckpt, eval), "
-                             "tensorboard/. A run stopped mid-way is resumed by running the same command again.")
+                        help="Directory of the run: config.yaml, eval_initial.json, round_<r>/ (plan.json, "
+                             "samples/, data_summary.json, train_summary.json, model.ckpt, eval.json), tensorboard/. "
+                             "A run stopped mid-way is resumed by running the same command again (only --rounds, "
+                             "--device and --progress may change).")
     parser.add_argument("--rounds", type=int, default=2, help="Rounds to run (>= 1).")
     parser.add_argument("--eval_problems", type=int, default=200,
                         help="Fresh held-out (test split) problems of round.stage evaluated after every round "
@@ -94,7 +97,8 @@ def improve(init_from: str, run_dir: str | Path, rounds: int, round_settings: Ro
     for r in range(rounds):
         round_dir = run_dir / f"round_{r:03d}"
         checkpoint, evaluation = round_dir / "model.ckpt", round_dir / "eval.json"
-        if checkpoint.is_file() and evaluation.is_file():
+        done = checkpoint.is_file() and evaluation.is_file()
+        if done:
             # A round's checkpoint was trained with the starting model's tokenizer (a bundle carries its own).
             bundle = load_for_inference(checkpoint, bundle.tokenizer.path, device=device)
         else:
@@ -113,9 +117,47 @@ def improve(init_from: str, run_dir: str | Path, rounds: int, round_settings: Ro
                                              indent=1))
         summary = json.loads(evaluation.read_text())
         summaries.append(summary)
-        print(f"round {r}: held-out exact {summary['accuracy']:.1%} ({checkpoint})")
+        print(f"round {r}: held-out exact {summary['accuracy']:.1%} ({checkpoint}{', done before' if done else ''})")
         previous = evaluation
     return summaries
+
+
+# Options a run can be resumed with changed: how many rounds, where and how it runs. Any other change would make
+# the finished rounds and the new ones answer different questions.
+RESUMABLE_WITH_CHANGES = {"rounds", "device", "progress", "run_dir", "config", "__path__"}
+
+
+def _flat(mapping: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict) and key in ("round", "train"):
+            out.update(_flat(value, f"{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def changed_settings(saved: dict, new: dict) -> list[str]:
+    """`name: old -> new` for each setting of `new` that differs from the run's saved `config.yaml` (`saved`),
+    except those a run may be resumed with (RESUMABLE_WITH_CHANGES); a setting the saved file lacks (written by an
+    older version) is not compared."""
+    old, now = _flat(saved), _flat(new)
+    return [f"{key}: {old[key]!r} -> {now[key]!r}" for key in sorted(now)
+            if key in old and key not in RESUMABLE_WITH_CHANGES and old[key] != now[key]]
+
+
+def check_method(round_settings: RoundSettings, train: TrainSettings) -> None:
+    """Refuse a builder whose data the method would not train on, before any sampling. Raises ValueError."""
+    preferences = round_settings.weights.get("preferences", 0) > 0
+    supervised = [name for name in ("rft", "corrections") if round_settings.weights.get(name, 0) > 0]
+    if train.method == "sft" and preferences:
+        raise ValueError("round.weights.preferences builds pairs only train.method dpo or simpo trains on; with sft "
+                         "set it to 0")
+    if train.method != "sft" and not preferences:
+        raise ValueError(f"train.method {train.method} trains on preference pairs: set round.weights.preferences > 0")
+    if train.method != "sft" and supervised:
+        raise ValueError(f"train.method {train.method} trains on preference pairs only: set round.weights "
+                         f"{', '.join(supervised)} to 0 (or train.method sft)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,9 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = parser.parse_args(argv)
         init = parser.instantiate(config)
+        check_method(init.round, init.train)
         run_dir = Path(config.run_dir)
+        saved = run_dir / "config.yaml"
+        if saved.is_file():
+            changes = changed_settings(yaml.safe_load(saved.read_text()) or {},
+                                       yaml.safe_load(parser.dump(config, skip_validation=True)))
+            if changes:
+                raise ValueError(f"{run_dir} holds a run started with other settings ({'; '.join(changes)}); run "
+                                 "the same command to resume it, or choose another --run_dir")
         run_dir.mkdir(parents=True, exist_ok=True)
-        parser.save(config, run_dir / "config.yaml", overwrite=True, skip_validation=True)
+        parser.save(config, saved, overwrite=True, skip_validation=True)
         improve(config.init_from, run_dir, config.rounds, init.round, init.train, config.eval_problems,
                 config.eval_seed, config.device, config.progress)
     except (ArgumentError, ValueError, TypeError, CheckpointError, FileNotFoundError) as err:

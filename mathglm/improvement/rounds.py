@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datagen import Problem
+from datagen import Problem, shown_answer
 from datagen.word import WordProblem
 from mathglm.data.curriculum import CurriculumStage, parse_mix, stream_seed
 from mathglm.evaluation.held_out import as_stage
@@ -41,6 +41,7 @@ from mathglm.improvement.builders import (
     preference_pairs,
     problem_completion,
     rft_examples,
+    wrong_equation,
 )
 from mathglm.inference.checkpoint import InferenceBundle
 from mathglm.inference.solver import Candidate, Solver
@@ -80,8 +81,9 @@ class RoundSettings:
     fresh_share: float = 0.25
     """Share of supervised examples that are fresh generator traces, so nothing already learned is forgotten."""
     weak_boost: float = 2.0
-    """A cell (ops x digits) of exact accuracy a is drawn (1 + weak_boost * (1 - a)) times as often as one the
-    model always gets right; 0 draws problems as the stage does."""
+    """A cell (`cell_of`: ops x digits; language x template family x operations for word problems) of held-out
+    accuracy a is drawn (1 + weak_boost * (1 - a)) times as often as one the model always gets right; a cell the
+    last evaluation did not see weighs 1; 0 draws problems as the stage does."""
     max_repeats: int | None = 8
     """At most this many draws per built example, on average, in one round's supervised mix: a builder whose
     examples have been drawn len(examples) * max_repeats times leaves the mix (its share goes to the other builders,
@@ -93,8 +95,10 @@ class RoundSettings:
     trains on the correction, not on the mistake): they are in the prompt, as context, and only the marker and the
     exact continuation are scored."""
     granularity: str = "decomposed"
-    """datagen granularity of the model's training traces (continuations of corrections use the same steps)."""
+    """datagen granularity of the model's training traces, "decomposed" or "coarse" (continuations of corrections
+    use the same steps)."""
     seed: int = 0
+    """Seed of the round's draws and samples: with the same seed, settings and model a round is the same."""
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(BUILDERS)
@@ -126,7 +130,11 @@ class RoundSettings:
         try:
             components = parse_mix(self.label, self.stage)
         except ValueError as err:
-            raise ValueError(f"round.stage: {err}") from None
+            hint = ""
+            if isinstance(self.stage, str) and self.stage.lstrip().startswith("{"):
+                hint = (" (read as a stage name: a YAML mapping needs a space after each colon, "
+                        "`{x: {real_set: gsm8k}}`)")
+            raise ValueError(f"round.stage: {err}{hint}") from None
         return CurriculumStage(self.label, components, granularity=self.granularity, target_accuracy=None)
 
 
@@ -183,11 +191,22 @@ def draw_problems(stage: str | CurriculumStage, n: int, seed: int, round_index: 
 # ----------------------------------------------------------------------------------------------- sampling
 
 
-def _candidate_json(candidate: Candidate) -> dict:
+def _candidate_json(problem: Problem | WordProblem, candidate: Candidate) -> dict:
+    """A checked sample as saved: its chain, the checker's verdict on its steps (`first_wrong_step`, `reason`: for a
+    word problem against the equation it wrote) and whether it is correct (`builders.is_correct`; for a word
+    problem also `wrong_equation`, whose first wrong step is the equation itself)."""
     chain = candidate.chain
-    return {"segments": list(chain.segments), "approx": chain.approx, "finished": chain.finished,
-            "expression": chain.expression, "first_wrong_step": candidate.first_wrong_step,
-            "reason": candidate.wrong_step_reason}
+    record = {"segments": list(chain.segments), "approx": chain.approx, "finished": chain.finished,
+              "expression": chain.expression, "first_wrong_step": candidate.first_wrong_step,
+              "reason": candidate.wrong_step_reason, "correct": is_correct(problem, candidate)}
+    if problem.kind == WORD:
+        record["wrong_equation"] = wrong_equation(problem, candidate)
+    return record
+
+
+def _known_answer(problem: Problem | WordProblem) -> str:
+    truth = problem.arithmetic if problem.kind == WORD else problem
+    return shown_answer(truth.answer, truth.approx)
 
 
 def _candidate_from_json(data: dict) -> Candidate:
@@ -210,7 +229,7 @@ def sample_candidates(bundle: InferenceBundle, problems: Sequence[Problem | Word
         chunk = problems[start:start + settings.chunk_size]
         path = samples_dir / f"chunk_{start // settings.chunk_size:05d}.jsonl"
         if path.is_file():
-            rows = [json.loads(line) for line in path.read_text().splitlines()]
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
             if [row["question"] for row in rows] != [p.question for p in chunk]:
                 raise ValueError(f"{path} holds other problems than this round draws; remove the round directory")
             out.extend([_candidate_from_json(c) for c in row["candidates"]] for row in rows)
@@ -222,8 +241,9 @@ def sample_candidates(bundle: InferenceBundle, problems: Sequence[Problem | Word
         groups = solver.candidates([p.question for p in chunk], settings.samples, settings.temperature,
                                    kinds=[p.kind for p in chunk])
         tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps({"question": p.question, "candidates": [_candidate_json(c) for c in g]})
-                               + "\n" for p, g in zip(chunk, groups)))
+        tmp.write_text("".join(json.dumps({"question": p.question, "answer": _known_answer(p),
+                                           "candidates": [_candidate_json(p, c) for c in g]}, ensure_ascii=False)
+                               + "\n" for p, g in zip(chunk, groups)), encoding="utf-8")
         tmp.replace(path)  # a chunk is either whole on disk or absent
         out.extend(groups)
     return out
@@ -272,7 +292,7 @@ def build_round_data(problems: Sequence[Problem | WordProblem], candidates: Sequ
     summary = {
         "problems": len(problems), "samples_per_problem": settings.samples, "chains": total,
         "correct_chain_share": correct_chains / total if total else None,
-        "pass_at_k": solved / len(problems) if problems else None,
+        "pass_at_k": solved / len(problems) if total else None,
         "examples": {name: len(examples) for name, examples in supervised.items()},
         "pairs": dict(Counter(p.kind for p in pairs)),
         "cells": {name: {"problems": n, "correct_chain_share": ok / k if k else None}
@@ -295,11 +315,12 @@ def run_round(bundle: InferenceBundle, settings: RoundSettings, round_index: int
     round_dir.mkdir(parents=True, exist_ok=True)
     plan_path = round_dir / "plan.json"
     if plan_path.is_file():
-        cell_weights_table = json.loads(plan_path.read_text())["cell_weights"]
+        cell_weights_table = json.loads(plan_path.read_text(encoding="utf-8"))["cell_weights"]
     problems = draw_problems(settings.source(), settings.problems, settings.seed, round_index, cell_weights_table)
     if not plan_path.is_file():
         plan_path.write_text(json.dumps({"cell_weights": cell_weights_table,
-                                         "questions": [p.question for p in problems]}, indent=1))
+                                         "questions": [p.question for p in problems]}, indent=1, ensure_ascii=False),
+                             encoding="utf-8")
     if any(settings.weights.get(name, 0) > 0 for name in BUILDERS):
         candidates = sample_candidates(bundle, problems, settings, round_index, round_dir / "samples", progress)
     else:  # plain SFT on fresh traces: no builder reads samples, so none are drawn (its time goes to training)
@@ -307,7 +328,8 @@ def run_round(bundle: InferenceBundle, settings: RoundSettings, round_index: int
     data = build_round_data(problems, candidates, settings)
     data.summary["round"] = round_index
     data.summary["cell_weights"] = cell_weights_table
-    (round_dir / "data_summary.json").write_text(json.dumps(data.summary, indent=1))
+    (round_dir / "data_summary.json").write_text(json.dumps(data.summary, indent=1, ensure_ascii=False),
+                                                 encoding="utf-8")
     return data
 
 

@@ -15,6 +15,7 @@ import json
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -307,7 +308,11 @@ def train_round(bundle: InferenceBundle, data: RoundData, settings: RoundSetting
     )
     bundle.model.train()  # loaded for inference in eval mode; a DPO reference stays in eval mode
     fit_started = time.monotonic()
-    trainer.fit(module, train_dataloaders=loader)
+    with warnings.catch_warnings():
+        # Both are by design here: DPO's frozen reference is in eval mode, and a round validates after training.
+        warnings.filterwarnings("ignore", message=r".*module\(s\) in eval mode at the start of training")
+        warnings.filterwarnings("ignore", message=r".*`validation_step` but have no `val_dataloader`")
+        trainer.fit(module, train_dataloaders=loader)
     fit_ended = time.monotonic()
     bundle.model.eval()
     steps, batches = trainer.global_step, loader.dataset.count

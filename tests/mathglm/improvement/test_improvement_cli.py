@@ -85,7 +85,7 @@ def test_word_problem_run(tmp_path):
     by answer; the samples on disk keep each chain's equation."""
     mix = "{en: {word: {langs: [en], max_ops: 1}}}"
     assert main(tiny_args(tmp_path, "--rounds", "1", "--round.stage", mix, "--round.weights",
-                          '{"rft": 1.0, "corrections": 1.0, "preferences": 1.0}')) == 0
+                          '{"rft": 1.0, "corrections": 1.0, "preferences": 0.0}')) == 0
     round_dir = tmp_path / "run" / "round_000"
     summary = json.loads((round_dir / "data_summary.json").read_text())
     assert summary["problems"] == 4 and summary["chains"] == 8
@@ -93,6 +93,11 @@ def test_word_problem_run(tmp_path):
     rows = [json.loads(line) for path in (round_dir / "samples").glob("chunk_*.jsonl")
             for line in path.read_text().splitlines()]
     assert len(rows) == 4 and all("expression" in c for row in rows for c in row["candidates"])
+    # Each saved sample says whether it is correct; a word problem's record holds its known answer.
+    verdicts = [c["correct"] for row in rows for c in row["candidates"]]
+    assert all(isinstance(c["wrong_equation"], bool) for row in rows for c in row["candidates"])
+    assert all(row["answer"] for row in rows)
+    assert sum(verdicts) / len(verdicts) == summary["correct_chain_share"]
     evaluation = json.loads((round_dir / "eval.json").read_text())
     assert all(cell.startswith("en/") for cell in evaluation["next_cell_weights"])
 
@@ -101,8 +106,34 @@ def test_plain_sft_draws_no_samples(tmp_path):
     assert main(tiny_args(tmp_path, "--rounds", "1", "--round.fresh_share", "1.0", "--round.weights",
                           '{"rft": 0, "corrections": 0, "preferences": 0}')) == 0
     round_dir = tmp_path / "run" / "round_000"
-    assert json.loads((round_dir / "data_summary.json").read_text())["chains"] == 0
+    summary = json.loads((round_dir / "data_summary.json").read_text())
+    assert summary["chains"] == 0 and summary["pass_at_k"] is None and summary["correct_chain_share"] is None
     assert not any((round_dir / "samples").glob("*.jsonl")) and (round_dir / "model.ckpt").is_file()
+
+
+def test_resuming_with_other_settings_is_refused_and_more_rounds_are_not(tmp_path, capsys):
+    assert main(tiny_args(tmp_path, "--rounds", "1")) == 0
+    saved = (tmp_path / "run" / "config.yaml").read_text()
+    assert main(tiny_args(tmp_path, "--rounds", "1", "--round.problems", "3")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "round.problems: 4 -> 3" in err and len(err.splitlines()) == 1
+    assert (tmp_path / "run" / "config.yaml").read_text() == saved  # the run's record is left as it was
+    assert main(tiny_args(tmp_path, "--rounds", "2")) == 0
+    out = capsys.readouterr().out
+    assert "round 0: held-out exact" in out and "done before" in out.splitlines()[1]
+    assert (tmp_path / "run" / "round_001" / "model.ckpt").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--round.weights", "{rft: 1, corrections: 0, preferences: 1}"], "only train.method dpo or simpo"),
+    (["--train.method", "dpo"], "set round.weights.preferences > 0"),
+    (["--train.method", "simpo", "--round.weights", "{rft: 1, preferences: 1}"], "set round.weights rft to 0"),
+])
+def test_builders_the_method_would_not_train_on_are_refused_before_any_work(tmp_path, capsys, args, message):
+    assert main(tiny_args(tmp_path, *args)) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "run").exists()
 
 
 def test_shipped_config_parses():

@@ -167,6 +167,8 @@ def test_round_data_and_fresh_traces_of_a_word_mix():
     ("no_such_stage", "round.stage"),
     ({"en": {"word": {"langs": ["xx"]}}}, "round.stage"),
     ({"g": {"real_set": "nope"}}, "unknown real set"),
+    ({"x": {"wurd": {"langs": ["en"]}}}, "mixture component 'x'.*one of `word:`, `real_set:`, `shards:`"),
+    ("{x:{real_set:nope}}", "needs a space after each colon"),
 ])
 def test_bad_sources_are_one_line_errors(stage, message):
     with pytest.raises(ValueError, match=message):
