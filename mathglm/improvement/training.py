@@ -232,8 +232,9 @@ class TrainSettings:
     Pang et al., 2024, use 1.0); 0: the plain preference loss."""
     max_time: float | None = None
     """Wall-clock seconds one round may spend, sampling and building included; training stops at train.steps or
-    when the round has used max_time, whichever comes first (at least one step is always taken). None: steps only.
-    For comparisons at equal wall time (plain SFT samples nothing, so it trains longer)."""
+    when the round has used max_time, whichever comes first (at least one step is always taken; the trainer's setup,
+    the last step and the checkpoint add a second or two). None: steps only. For comparisons at equal wall time
+    (plain SFT samples nothing, so it trains longer)."""
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
