@@ -5,9 +5,28 @@ flags below 1 are named in one line."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import warnings
+
+LIGHTNING_LOGGER = "lightning.pytorch.utilities.rank_zero"
+"""Where Lightning's `rank_zero_info` messages (its progress notes, and its advertisement tips) are logged."""
+
+
+class _DropTips(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("💡 Tip")
+
+
+def quiet_lightning() -> None:
+    """Keep out of a training command's output what nobody can act on: Lightning's "💡 Tip" advertisement (for
+    its cloud logger) and the LeafSpec deprecation Lightning itself triggers inside torch's pytree. Every other
+    Lightning message and warning stays. Idempotent."""
+    logger = logging.getLogger(LIGHTNING_LOGGER)
+    if not any(isinstance(f, _DropTips) for f in logger.filters):
+        logger.addFilter(_DropTips())
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from jsonargparse import ActionConfigFile, ArgumentParser, set_parsing_settings
 
+from mathglm.cli_output import quiet_lightning
 from mathglm.evaluation.held_out import held_out_problems
 from mathglm.evaluation.report import evaluate_problems, log_to_tensorboard
 from mathglm.improvement.rounds import RoundSettings, cell_weights, run_round
@@ -161,6 +162,7 @@ def check_method(round_settings: RoundSettings, train: TrainSettings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_lightning()
     parser = build_parser()
     try:
         config = parser.parse_args(argv)

@@ -21,6 +21,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 
+from mathglm.cli_output import quiet_lightning
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data.datamodule import MathDataModule
 from mathglm.evaluation.stage_table import (
@@ -255,6 +256,7 @@ def held_log_records(name: str):
 def main(argv: list[str] | None = None) -> int:
     default_configs = [str(DEFAULT_CONFIG)] if DEFAULT_CONFIG.is_file() else []
     torch.set_float32_matmul_precision("high")
+    quiet_lightning()
     try:
         with held_log_records("lightning.fabric.utilities.seed"):
             cli = TrainCLI(
