@@ -54,22 +54,6 @@ class SupervisedExample:
     a correction's own wrong steps before the marker are shown to the model as context, not taught (LEMA trains on
     the correction of a mistake, not on the mistake). 0 for every other example."""
 
-    @property
-    def trace(self) -> str:
-        """The arithmetic trace `datamodule.encode_problem` and `pack_batch` read, as `Problem.trace` and
-        `WordProblem.trace` give it: `question=completion`, or for a word problem `expression=chain`."""
-        if self.kind == WORD:
-            return self.completion[len(EQUATION_PREFIX):]
-        return self.question + RELATION + self.completion
-
-    @property
-    def expression(self) -> str:
-        """A word problem's equation as this example writes it (with a correction marker when it corrects one),
-        as `WordProblem.expression`. Raises ValueError for an arithmetic example."""
-        if self.kind != WORD:
-            raise ValueError("an arithmetic example has no equation")
-        return self.trace.partition(RELATION)[0]
-
 
 @dataclass(frozen=True)
 class PreferencePair:

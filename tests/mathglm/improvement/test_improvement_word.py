@@ -16,6 +16,7 @@ from mathglm.improvement.builders import (
     SupervisedExample,
     correction_examples,
     encode_example,
+    encode_supervised,
     is_correct,
     preference_pairs,
     problem_completion,
@@ -86,7 +87,7 @@ def test_word_examples_encode_as_encode_problem_and_split_at_the_prefix(encoding
     tokenizer = load_tokenizer(None)
     example = SupervisedExample(QUESTION, problem_completion(APPLES), "fresh", WORD)
     expected = encode_problem(APPLES, tokenizer, encoding)
-    assert encode_problem(example, tokenizer, encoding) == expected  # the path `pack_batch` takes
+    assert encode_supervised(example, tokenizer, encoding) == expected  # what a round's `pack_batch` uses
     assert encode_example(QUESTION, "", example.completion, tokenizer, encoding, kind=WORD) == expected
     prompt, completion = encode_example(QUESTION, "x=12+7*3", "=12+21=33", tokenizer, encoding, kind=WORD)
     assert prompt + completion == sum(expected, [])
