@@ -37,14 +37,6 @@ METHODS = {
 """Each method's flags on top of the shared ones; "sft" is the baseline (fresh generator traces only)."""
 
 
-def _cells(report) -> dict[str, tuple[int, float]]:
-    """(n, exact) per cell of a report: ops/digits for arithmetic, lang/family for word problems."""
-    cells = {f"{r['ops']}/{r['digits']}": (r["n"], r["exact"] or 0.0) for r in report.breakdown(("ops", "digits"))}
-    cells.update({f"{r['lang']}/{r['family']}": (r["n"], r["answer"] or 0.0)
-                  for r in report.word_breakdown(("lang", "family"))})
-    return cells
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.improve_comparison", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -69,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     from mathglm.evaluation.held_out import held_out_problems
     from mathglm.evaluation.report import evaluate_problems
     from mathglm.improvement.cli import main as improve
-    from mathglm.improvement.rounds import RoundSettings
+    from mathglm.improvement.rounds import RoundSettings, cell_accuracies
     from mathglm.inference.checkpoint import load_for_inference
 
     stage = yaml.safe_load(args.stage)
@@ -86,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start_greedy, start_vote = evaluate(args.init_from, None)
     tokenizer = str(load_for_inference(args.init_from, device="cpu").tokenizer.path)
-    start_cells = _cells(start_greedy)
+    start_cells = cell_accuracies(start_greedy)
     weakest = sorted(start_cells, key=lambda c: (start_cells[c][1], -start_cells[c][0]))[:args.weak_cells]
     initial: Path | None = None
     rows = [{"method": "start", "greedy": start_greedy.accuracy,
@@ -110,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         initial = run_dir / "eval_initial.json"
         last = run_dir / f"round_{args.rounds - 1:03d}"
         greedy, vote = evaluate(last / "model.ckpt", tokenizer)
-        cells = _cells(greedy)
+        cells = cell_accuracies(greedy)
         steps = sum(json.loads((run_dir / f"round_{r:03d}" / "train_summary.json").read_text())["steps"]
                     for r in range(args.rounds))
         built = [json.loads((run_dir / f"round_{r:03d}" / "eval.json").read_text()) for r in range(args.rounds)]

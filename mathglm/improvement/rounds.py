@@ -152,14 +152,20 @@ def cell_of(problem: Problem | WordProblem) -> str:
     return f"{info['ops']}/{info['digits']}"
 
 
+def cell_accuracies(report: EvalReport) -> dict[str, tuple[int, float]]:
+    """(problems, accuracy) per cell of `report` (see `cell_of`): exact accuracy for arithmetic, answer accuracy
+    for word problems."""
+    cells = {f"{row['ops']}/{row['digits']}": (row["n"], row["exact"] or 0.0)
+             for row in report.breakdown(("ops", "digits"))}
+    cells.update({"/".join(str(row[k]) for k in WORD_CELL_KEYS): (row["n"], row["answer"] or 0.0)
+                  for row in report.word_breakdown(WORD_CELL_KEYS)})
+    return cells
+
+
 def cell_weights(report: EvalReport, boost: float) -> dict[str, float]:
-    """Per cell of `report` (see `cell_of`), 1 + boost * (1 - exact accuracy; answer accuracy for word problems):
-    weak cells weigh more."""
-    weights = {f"{row['ops']}/{row['digits']}": 1.0 + boost * (1.0 - (row["exact"] or 0.0))
-               for row in report.breakdown(("ops", "digits"))}
-    weights.update({"/".join(str(row[k]) for k in WORD_CELL_KEYS): 1.0 + boost * (1.0 - (row["answer"] or 0.0))
-                    for row in report.word_breakdown(WORD_CELL_KEYS)})
-    return weights
+    """Per cell of `report` (see `cell_of`), 1 + boost * (1 - its accuracy, `cell_accuracies`): weak cells weigh
+    more."""
+    return {cell: 1.0 + boost * (1.0 - accuracy) for cell, (_, accuracy) in cell_accuracies(report).items()}
 
 
 def draw_problems(stage: str | CurriculumStage, n: int, seed: int, round_index: int,
