@@ -35,6 +35,7 @@ from datagen.word.real_sets import DATA_DIR_ENV, data_path
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.data.curriculum import Curriculum, RealSet
+from mathglm.evaluation.held_out import as_stage
 from mathglm.evaluation.report import (
     SUITE_DOCS,
     SUITES,
@@ -129,12 +130,12 @@ def _main(args: argparse.Namespace) -> int:
     if args.split == "extrapolation" and follows_split:
         return _fail(f"--split extrapolation is arithmetic's; {', '.join(follows_split)} draw from train, "
                      "validation or test", 2)
-    # datagen reads split="extrapolation" of any other stage as that stage's test bucket: the report would call
-    # test problems extrapolation. Only `full` (whose extrapolation is the longer `extrapolation` stage) has one.
-    no_extrapolation = [s for s in stages if s not in WORD_SUITES and s not in ("full", "extrapolation")]
-    if args.split == "extrapolation" and no_extrapolation:
-        return _fail(f"--split extrapolation is the `full` stage's (longer expressions, the `extrapolation` stage); "
-                     f"{', '.join(no_extrapolation)} has none: use --split test, or --stage full", 2)
+    if args.split == "extrapolation":  # the held-out sampler's own rule, checked before any model is loaded
+        for stage in (s for s in stages if s not in WORD_SUITES):
+            try:
+                as_stage(stage, args.split)
+            except ValueError as err:
+                return _fail(f"--split extrapolation: {err}; use --split test, or --stage full", 2)
     word_config = None
     if args.word_config is not None:
         templated = [s for s in stages if s in WORD_SUITES and isinstance(WORD_SUITES[s].source, WordConfig)]

@@ -31,11 +31,16 @@ def as_stage(source: HeldOutSource, split: str = "test", name: str | None = None
 
     Like `datagen.sample_problems`, the "extrapolation" split of the stage "full" is the "extrapolation" stage.
     `name` names the stage and its one component (default: the stage name, "config", "word" or the real set's
-    name); it changes no problem drawn. Raises ValueError for an unknown stage name.
+    name); it changes no problem drawn. Raises ValueError for an unknown stage name, and for the "extrapolation"
+    split of a named stage other than "full" and "extrapolation" (datagen would give that stage's test problems,
+    which a report would then call extrapolation).
     """
     if isinstance(source, CurriculumStage):
         return source
     if isinstance(source, str):
+        if split == "extrapolation" and source not in ("full", "extrapolation"):
+            raise ValueError(f"the extrapolation split is the `full` stage's (longer expressions, the "
+                             f"`extrapolation` stage); {source} has none")
         stage = "extrapolation" if split == "extrapolation" and source == "full" else source
         config, label = get_stage(stage), name or stage
     elif isinstance(source, RealSet):

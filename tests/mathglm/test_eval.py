@@ -468,7 +468,8 @@ def test_real_set_suite_without_its_file_is_one_line_error(word_model, tmp_path,
     (["--suite", "default", "--word-config", "{max_ops: 2}"], "--word-config: it narrows the templated word suites"),
     (["--suite", "word-en", "--word-config", "missing.yaml"], "--word-config: cannot read missing.yaml"),
     (["--suite", "word", "--split", "extrapolation"], "--split extrapolation is arithmetic's; word-zh, word-en draw"),
-    (["--stage", "add_sub", "--split", "extrapolation"], "--split extrapolation is the `full` stage's"),
+    (["--stage", "add_sub", "--split", "extrapolation"], "--split extrapolation: the extrapolation split is the "
+                                                         "`full` stage's"),
 ])
 def test_bad_word_flags_are_one_line_errors(args, message, capsys):
     assert eval_cli.main(["-c", "nowhere", *args]) == 2

@@ -63,6 +63,13 @@ def test_a_named_stage_draws_datagens_own_stream_without_repeats(stage, split, s
     assert [p.question for p in held_out_problems(stage, 30, seed, split)] == [p.question for p in expected]
 
 
+def test_only_full_has_an_extrapolation_split():
+    """datagen would give another stage's test problems for split="extrapolation": the held-out sampler refuses."""
+    with pytest.raises(ValueError, match="the extrapolation split is the `full` stage's.*add_sub has none"):
+        held_out_problems("add_sub", 5, 0, "extrapolation")
+    assert len(held_out_problems("extrapolation", 5, 0, "extrapolation")) == 5
+
+
 def test_a_one_component_curriculum_stage_and_its_datagen_stage_draw_the_same_problems():
     curriculum = Curriculum.from_dict({"stages": [{"name": "sums", "mix": {"add_sub": 1.0}}]})
     from_stage = held_out_problems(curriculum.stages[0], 40, seed=7, split="test")
