@@ -1,4 +1,5 @@
-"""Loaders of the real word-problem sets (Ape210K valid, Math23K train, GSM8K train) as `WordProblem`s.
+"""Loaders of the real word-problem sets (Ape210K valid, Math23K train, GSM8K train, MAWPS + ASDiv-A) as
+`WordProblem`s.
 
     from datagen.word.real_sets import load_ape210k, load_gsm8k, load_report
     next(load_gsm8k()).equation           # 'x=48+48/2' (the first GSM8K problem; its trace ends '=72')
@@ -22,6 +23,14 @@ not give the stated answer; an equation without the `x=` prefix is taken as the 
 one written place that equals the exact value correctly rounded to those places is accepted too and counted
 separately ("rounded_answer"); an integer stated for a non-integer value is not (that is a different question,
 e.g. rounding up a bus count).
+
+MAWPS + ASDiv-A (`mawps_asdiv`, English) is in the Ape210K / Math23K format and read by the same rules, with one
+more: an equation holding a literal with more than FLOAT_LITERAL_PLACES decimal places is dropped as
+"float_literal", and a stated answer with that many places that is not the exact value as "float_answer". Those
+are binary floats the redistribution printed: for fractions (`0.16666666666666666 ton of concrete` for 1/6; their
+sums are not the stated answer exactly, and the few that round to it would teach 17-digit approximations of 1/6 as
+given numbers), and for quotients of questions that ask a count (`how many bags are needed?` 757/65, stated
+`11.646153846153846`). No Ape210K or Math23K problem has either.
 
 GSM8K solutions mark each calculation `<<48/2=24>>`; those are the steps (Cobbe et al., 2021, arXiv:2110.14168).
 Each step's stated result must equal its expression's exact value (else the problem is dropped:
@@ -70,9 +79,10 @@ from ..splits import split_of
 from ..trace import GRANULARITIES
 from .record import WordProblem
 
-REAL_SETS = ("ape210k", "math23k", "gsm8k")
-FILES = {"ape210k": "ape210k_valid.jsonl", "math23k": "math23k_train.jsonl", "gsm8k": "gsm8k_train.jsonl"}
-LANGS = {"ape210k": "zh", "math23k": "zh", "gsm8k": "en"}
+REAL_SETS = ("ape210k", "math23k", "gsm8k", "mawps_asdiv")
+FILES = {"ape210k": "ape210k_valid.jsonl", "math23k": "math23k_train.jsonl", "gsm8k": "gsm8k_train.jsonl",
+         "mawps_asdiv": "mawps_asdiv_a_train.jsonl"}
+LANGS = {"ape210k": "zh", "math23k": "zh", "gsm8k": "en", "mawps_asdiv": "en"}
 REAL_SPLITS = ("train", "dev", "all")
 DATA_DIR_ENV = "MATHGLM_DATA_DIR"
 # How many problem ids a report keeps per reason, to look at.
@@ -92,6 +102,9 @@ _BARE_POINT = re.compile(r"(?<![\d.])\.(\d)")
 _QUESTION_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
 # A stated answer that is one number: 45, -410.0, 72%, 12.5%, (11/20), ((4)/(7)), 23(1/3), 7((2)/(3)).
 _PLAIN_ANSWER = re.compile(r"-?\d+(?:\.\d+)?%?|\d*\((?:\d+/\d+|\(\d+\)/\(\d+\))\)")
+# A literal with more places than any written decimal of the sets: a printed binary float (0.16666666666666666).
+FLOAT_LITERAL_PLACES = 10
+_FLOAT_LITERAL = re.compile(rf"\d\.\d{{{FLOAT_LITERAL_PLACES + 1},}}")
 _CALCULATION = re.compile(r"<<([^<>]*)>>")
 # A calculation written in a solution's prose: `4+6=10`, `$40 − $4 = $36`, `20 x 5 = 100`, `.50-.25 = .25`.
 _PROSE_NUMBER = r"\$?(?:\d[\d,]*(?:\.\d+)?|\.\d+)"
@@ -249,6 +262,8 @@ def _ape_record(name: str, row: dict, where: str, granularity: str, report: Load
         notes.append("no_x_prefix")
     else:
         raise _Drop("unparsable_equation")
+    if _FLOAT_LITERAL.search(expression_text):
+        raise _Drop("float_literal")
     expression_text, rewrites = normalize_ape_notation(expression_text)
     notes.extend(rewrites)
     tree = _parse_or_drop(expression_text, "equation")
@@ -258,6 +273,8 @@ def _ape_record(name: str, row: dict, where: str, granularity: str, report: Load
     answer_text, _ = normalize_ape_notation(stated)
     answer_tree = _parse_or_drop(answer_text, "answer")
     if evaluate(answer_tree) != value:
+        if _FLOAT_LITERAL.search(answer_text):
+            raise _Drop("float_answer")
         if _rounded_to_written_places(answer_text, value):
             notes.append("rounded_answer")
         else:
@@ -465,6 +482,13 @@ def load_gsm8k(path=None, split: str = "train", granularity: str = "decomposed",
                report: LoadReport | None = None) -> Iterator[WordProblem]:
     """GSM8K's training split (Cobbe et al., 2021, arXiv:2110.14168), en; see `load_real_set`."""
     return load_real_set("gsm8k", path, split, granularity, report)
+
+
+def load_mawps_asdiv(path=None, split: str = "train", granularity: str = "decomposed",
+                     report: LoadReport | None = None) -> Iterator[WordProblem]:
+    """MAWPS (Koncel-Kedziorski et al., 2016) + ASDiv-A (Miao et al., 2020) as SVAMP's training file (Patel et al.,
+    2021, NAACL), en; see `load_real_set`."""
+    return load_real_set("mawps_asdiv", path, split, granularity, report)
 
 
 def load_report(name: str, path: str | os.PathLike | None = None, granularity: str = "decomposed") -> LoadReport:

@@ -72,6 +72,7 @@ WORD_SUITES: dict[str, WordSuite] = {
     "ape210k-dev": WordSuite(RealSet("ape210k"), "test", "Ape210K's development part (zh)"),
     "math23k-dev": WordSuite(RealSet("math23k"), "test", "Math23K's development part (zh)"),
     "gsm8k-dev": WordSuite(RealSet("gsm8k"), "test", "GSM8K's development part (en)"),
+    "mawps-asdiv-dev": WordSuite(RealSet("mawps_asdiv"), "test", "MAWPS + ASDiv-A's development part (en)"),
 }
 """The word-problem entries of `--suite`, by name (each is a suite of its own too)."""
 
@@ -87,8 +88,8 @@ SUITES: dict[str, tuple[str, ...]] = {
     "arithmetic": ("full", "extrapolation"),
     # The templated word problems of both languages: seen templates (fresh problems) and unseen ones.
     "word": ("word-zh", "word-en", "word-heldout-templates"),
-    # The development parts of the three real sets.
-    "real-dev": ("ape210k-dev", "math23k-dev", "gsm8k-dev"),
+    # The development parts of the real sets.
+    "real-dev": ("ape210k-dev", "math23k-dev", "gsm8k-dev", "mawps-asdiv-dev"),
     **{name: (name,) for name in WORD_SUITES},
 }
 SUITE_DOCS = {
@@ -96,7 +97,7 @@ SUITE_DOCS = {
     "curriculum": "every training stage in curriculum order, ending with full",
     "arithmetic": "full + extrapolation (11-14 operations, more long operands)",
     "word": "word-zh + word-en + word-heldout-templates",
-    "real-dev": "ape210k-dev + math23k-dev + gsm8k-dev",
+    "real-dev": "ape210k-dev + math23k-dev + gsm8k-dev + mawps-asdiv-dev",
     **{name: suite.doc for name, suite in WORD_SUITES.items()},
 }
 HEATMAP_MAX_ROWS = 16

@@ -221,6 +221,11 @@ def arithmetic_corpus(per_config: int, seed: int = 0) -> Iterator[str]:
                 yield problem.trace
 
 
+TOKENIZER_REAL_SETS = ("ape210k", "math23k", "gsm8k")
+"""The real sets whose training parts the shipped tokenizer was built from; a set added to datagen later (MAWPS +
+ASDiv-A) is not, so that the rebuild keeps giving the shipped bytes."""
+
+
 def word_corpus(per_language: int, seed: int = 0, real_sets: bool = True) -> Iterator[str]:
     """Word-problem text: every string the templated generators can write (`datagen.word.writable_text`), then
     question lines and traces of `per_language` templated training-split problems of each language, then of the
@@ -228,14 +233,14 @@ def word_corpus(per_language: int, seed: int = 0, real_sets: bool = True) -> Ite
     gives one line per paragraph. Raises datagen's RealSetError when a real set's file is missing
     (`MATHGLM_DATA_DIR` points at the data directory)."""
     from datagen.word import LANGUAGES, sample_word_problems, writable_text
-    from datagen.word.real_sets import REAL_SETS, load_real_set
+    from datagen.word.real_sets import load_real_set
 
     for lang in LANGUAGES:
         for text in writable_text(lang):
             yield from (line for line in text.splitlines() if line)
     sources = [itertools.islice(sample_word_problems(seed, lang, split="train"), per_language) for lang in LANGUAGES]
     if real_sets:
-        sources += [load_real_set(name, split="train") for name in REAL_SETS]
+        sources += [load_real_set(name, split="train") for name in TOKENIZER_REAL_SETS]
     for problem in itertools.chain.from_iterable(sources):
         yield from (line for line in problem.question.splitlines() if line)
         yield problem.trace
