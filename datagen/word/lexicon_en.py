@@ -92,3 +92,13 @@ DISTRACTORS: tuple[str, ...] = (
     "The shop down the road sells {d} kinds of ice cream.",
     "Last year {name} planted {d} sunflowers.",
 )
+
+BACKWARD_QUESTIONS: tuple[str, ...] = (
+    "If we know the answer to the above question is {answer}, what is the value of unknown variable x?",
+    "The answer to this question is {answer}. What number does x stand for?",
+    "Suppose the answer comes out to {answer}. Find x.",
+    "Working backward, the answer is {answer}. What must x be?",
+    "Given that the answer is {answer}, what is x?",
+)
+"""Sentences closing a backward question (WordConfig.backward_share): after the question with one given number
+written `x`, the forward answer `{answer}` is stated and x asked for (MetaMath's FOBAR wording first)."""

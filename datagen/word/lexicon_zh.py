@@ -82,3 +82,13 @@ DISTRACTORS: tuple[str, ...] = (
     "路口的红灯要等{d}秒。",
     "{name}昨天读了{d}页课外书。",
 )
+
+BACKWARD_QUESTIONS: tuple[str, ...] = (
+    "如果已知上面这道题的答案是{answer}，那么未知数x的值是多少？",
+    "已知这道题的答案是{answer}，求x。",
+    "这道题算出来的结果是{answer}，x是多少？",
+    "若上题的答案为{answer}，则x等于多少？",
+    "反过来想：答案是{answer}，那么x应该是几？",
+)
+"""Sentences closing a backward question (WordConfig.backward_share): after the question with one given number
+written `x`, the forward answer `{answer}` is stated and x asked for (as Chinese textbooks write 求x)."""

@@ -44,6 +44,13 @@ Splits: the hash split of the question text (`datagen.splits.split_of`), plus wh
 never produced by the train/validation/test streams and the only source of the "heldout_templates" stream, so
 generalisation to unseen phrasings can be measured.
 
+Backward questions (`WordConfig.backward_share`; FOBAR, Jiang et al. 2023, as used by MetaMath, Yu et al. 2023):
+one given number the equation holds once, outside any `^`, is written `x` in the text, the forward answer is stated
+in a closing sentence (`BACKWARD_QUESTIONS` of the language's lexicon), and the chain solves the equation for it,
+undoing one operation at a time (`x*(1-10%)*(1-20%)` answered 50.4 gives `x=50.4/(1-20%)/(1-10%)`, traced to 70).
+The hidden number must not appear elsewhere in the question (the draw stays forward otherwise); `meta` records
+`backward`, the `hidden` slot, the `forward_expression` (with `x`) and the stated `forward_answer`.
+
 Errors: a malformed template raises ValueError naming the template and the problem when its language's registry
 is loaded; a template whose draws violate its conditions too often raises RuntimeError when sampled.
 """
@@ -61,7 +68,8 @@ from fractions import Fraction
 from typing import Iterable, Iterator
 
 from ..errors import ExpressionError
-from ..expr import BinOp, Group, Neg, Percent, Value, evaluate_pair
+from ..expr import BinOp, Group, Neg, Percent, Value, canonical, evaluate_pair, to_text
+from ..expr import Num as ParsedNum
 from ..hashing import text_digest
 from ..numbers import decimal_places, round_text, value_text
 from ..parser import parse
@@ -182,6 +190,11 @@ class WordConfig:
     """Share of problems given one irrelevant sentence holding a number (the language's DISTRACTORS)."""
     shuffle_share: float = 0.0
     """Share of problems whose shufflable sentences (Template.clauses) are shuffled."""
+    backward_share: float = 0.0
+    """Share of problems asked backward (FOBAR, Yu et al. 2023, MetaMath; Jiang et al. 2023): one given number
+    (an integer, decimal or derived slot the equation holds once, outside any `^`) is written `x`, the forward
+    answer is stated, and the chain solves for x. A problem with a rounded answer, or no such slot in its text,
+    stays forward (`meta["backward"]` says which)."""
     include_phrasings: bool = True
     """Include arithmetic asked in words (the PHRASINGS, topic "arithmetic_in_words")."""
     round_decimals: int | None = None
@@ -207,7 +220,7 @@ class WordConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{name} must be an integer, got {value!r}")
-        for name in ("distractor_share", "shuffle_share"):
+        for name in ("distractor_share", "shuffle_share", "backward_share"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
@@ -249,7 +262,7 @@ class WordConfig:
         unknown = [k for k in self.number_kinds if k not in NUMBER_KINDS]
         if unknown:
             raise ValueError(f"unknown number kind(s) {', '.join(unknown)}; valid: {', '.join(NUMBER_KINDS)}")
-        for name in ("distractor_share", "shuffle_share"):
+        for name in ("distractor_share", "shuffle_share", "backward_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.heldout not in ("exclude", "only", "include"):
@@ -526,6 +539,11 @@ class _Compiled:
         self.kinds = tuple(sorted(kinds))
         if t.round_decimals is not None and not (isinstance(t.round_decimals, int) and t.round_decimals >= 0):
             raise ValueError(f"{where}: round_decimals must be None or an integer >= 0")
+        # Backward questions: the slots one may hide (see `_backward_slots`) and the fields of each text variant.
+        self.variant_fields = [frozenset(p.name for s in text for p in s if isinstance(p, _Field))
+                               for text in self.texts]
+        self.equation_slots = frozenset(_FIELD.findall(t.expression))
+        self.backward_slots = _backward_slots(self)
 
     @staticmethod
     def _require_known(expr: str, known: set, where: str) -> None:
@@ -676,6 +694,8 @@ def writable_text(lang: str) -> tuple[str, ...]:
     walk([t.texts for t in templates(lang)])
     walk(words)
     walk(distractors)
+    walk(backward_questions(lang))
+    out.append(_UNKNOWN)
     numerals = ("负点十百千万" + _ZH_DIGITS) if lang == "zh" else " ".join(english_words(n) for n in range(100))
     out.append(numerals)
     return tuple(out)
@@ -881,6 +901,8 @@ def _render_field(f: _Field, shown: dict, words: dict, slot_kinds: dict) -> str:
             return singular[:1].upper() + singular[1:]
         return singular
     text = shown[f.name]
+    if text == _UNKNOWN:  # the hidden number of a backward question, whatever its format
+        return text
     if f.spec == "zh":
         kind = slot_kinds.get(f.name)
         if kind == "fraction":
@@ -949,6 +971,123 @@ class _WordValue(str):
         return obj
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Backward questions (FOBAR: Jiang et al. 2023, "Forward-Backward Reasoning in Large Language Models for
+# Mathematical Verification"; used as training data in MetaMath, Yu et al. 2023)
+
+_UNKNOWN = "x"
+"""How a hidden number is written in a backward question (MetaMath's "unknown variable x"; Chinese problems also
+write x for the unknown)."""
+_HIDDEN_MARK = _MARKER_BASE - 1  # stands for the hidden slot in the forward expression while it is solved
+_NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _marker_path(node, marker: int) -> list | None:
+    """The nodes from `node` down to the Value `marker` (engine tree of slot markers), or None if absent."""
+    t = type(node)
+    if t is Value:
+        return [node] if node.d == 1 and node.n == marker else None
+    for a in ("left", "right", "operand", "inner"):
+        child = getattr(node, a, None)
+        if child is not None:
+            path = _marker_path(child, marker)
+            if path is not None:
+                return [node, *path]
+    return None
+
+
+def _backward_slots(c: "_Compiled") -> tuple:
+    """The slots a backward question may hide: integer, decimal and derived slots written once in the equation,
+    whose path from the root passes only through + - * / and brackets (the equation is then solved for the slot by
+    undoing one operation at a time). Percent and fraction slots stay given: their written form (`15%`, `3/4`) is
+    not the number an `x` would stand for."""
+    t = c.template
+    counts = collections.Counter(_FIELD.findall(t.expression))
+    kinds = {s.name: s.kind for s in c.slots}
+    out = []
+    for name in (*t.nums, *t.derived):
+        if counts[name] != 1 or kinds.get(name, "derived") not in ("integer", "decimal", "derived"):
+            continue
+        path = _marker_path(c.tree, c.marker_of[name])
+        if path and all(type(n) is Group or type(n) is BinOp and n.op in "+-*/" for n in path[:-1]):
+            out.append(name)
+    return tuple(out)
+
+
+def _solved_for(node, target):
+    """The tree of the hidden number where `node` (a parsed tree holding the hidden marker once) must equal
+    `target`: each operation on the path to the marker undone (a+b=T: a=T-b, b=T-a; a-b=T: a=T+b, b=a-T;
+    a*b=T: a=T/b, b=T/a; a/b=T: a=T*b, b=a/T). Brackets come from `canonical`."""
+    t = type(node)
+    if t is ParsedNum:
+        return target
+    if t is Group:
+        return _solved_for(node.inner, target)
+    if t is not BinOp:
+        raise ValueError(f"cannot solve through {node.text!r}")  # _backward_slots admits no other path
+    in_left = _HIDDEN_TEXT in node.left.text
+    other = node.right if in_left else node.left
+    op = node.op
+    if op == "+":
+        rest = BinOp("-", target, other)
+    elif op == "*":
+        rest = BinOp("/", target, other)
+    elif op == "-":
+        rest = BinOp("+", target, other) if in_left else BinOp("-", other, target)
+    else:
+        rest = BinOp("*", target, other) if in_left else BinOp("/", other, target)
+    return _solved_for(node.left if in_left else node.right, rest)
+
+
+_HIDDEN_TEXT = str(_HIDDEN_MARK)
+
+
+def _backward_equation(c: "_Compiled", name: str, written: dict, answer: str, hidden: tuple[int, int]):
+    """(expression text, engine tree) of the hidden slot `name` solved from the forward equation and its stated
+    `answer`, or None when solving divides by zero, breaks a bound, or (a defect) misses the hidden value."""
+    forward, _ = _expression_text(c, {**written, name: _HIDDEN_TEXT})
+    try:
+        target = parse(answer, validate=False)
+        solved = canonical(_solved_for(parse(forward, validate=False), target))
+        text = to_text(solved)
+        tree = to_engine(parse(text))
+        if _bounded_value(tree, {}) != hidden:
+            raise AssertionError(f"{c.template.id}: {text} does not give the hidden {name}")
+    except ExpressionError:
+        return None
+    return text, tree
+
+
+def _spelled(value: tuple[int, int], lang: str) -> tuple[str, ...]:
+    """Spelled forms of an integer a text might write instead of digits (`twelve`, `十二`), for the absence
+    check; one-character Chinese numerals are left out (they are parts of ordinary words: 一共, 三角形)."""
+    n, d = value
+    if d != 1:
+        return ()
+    if lang == "en":
+        return (english_words(abs(n)),) if abs(n) <= 99 else ()
+    spelled = chinese_integer(abs(n))
+    return (spelled,) if len(spelled) > 1 else ()
+
+
+def _absent(question: str, value: tuple[int, int], lang: str) -> bool:
+    """Whether no number of `question` (digits, or spelled) has the magnitude of the hidden `value`."""
+    target = Fraction(abs(value[0]), value[1])
+    if any(Fraction(tok) == target for tok in _NUMBER_TOKEN.findall(question)):
+        return False
+    lowered = question.lower()
+    return not any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", lowered) if lang == "en" else w in question
+                   for w in _spelled(value, lang))
+
+
+def backward_questions(lang: str) -> tuple[str, ...]:
+    """The sentences that turn a question backward (`{answer}`: the stated answer), from the language's lexicon
+    module (`BACKWARD_QUESTIONS`)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; valid: {', '.join(LANGUAGES)}")
+    return tuple(getattr(_optional_module(f"lexicon_{lang}"), "BACKWARD_QUESTIONS", ()))
+
+
 def _answer_places(t: Template, config: WordConfig) -> int | None:
     """The places a non-terminating answer of `t` is rounded to under `config` (None: it must terminate)."""
     if t.round_decimals is not None and config.round_decimals is not None:
@@ -1006,28 +1145,83 @@ def render(t: Template, rng: random.Random, config: WordConfig | None = None, gr
         try:
             problem_expression = expression
             words = _draw_words(c, rng)
-            sentences = [_sentence(s, shown, words, slot_kinds) for s in c.texts[int(rng.random() * len(c.texts))]]
+            variant = int(rng.random() * len(c.texts))
+            sentences = [_sentence(s, shown, words, slot_kinds) for s in c.texts[variant]]
+            order = list(range(len(sentences)))
             shuffled = False
             if t.clauses is not None and config.shuffle_share and rng.random() < config.shuffle_share:
                 a, b = t.clauses
-                middle = sentences[a:b]
-                rng.shuffle(middle)
-                shuffled = middle != sentences[a:b]
-                sentences[a:b] = middle
-            distractor = False
+                middle = order[a:b]
+                rng.shuffle(middle)  # the same draws as shuffling the sentences themselves
+                shuffled = [sentences[i] for i in middle] != sentences[a:b]
+                order[a:b] = middle
+            distractor = None
             if config.distractor_share and rng.random() < config.distractor_share:
                 extra = _distractor(t, rng, words)
                 if extra is not None:
-                    at = len(sentences) - 1 if len(sentences) < 2 else 1 + int(rng.random() * (len(sentences) - 1))
-                    sentences.insert(max(at, 0), extra)
-                    distractor = True
-            question = c.join.join(sentences)
-            meta = {"topic": t.topic, "num_ops": c.num_ops, "kinds": c.kinds, "distractor": distractor,
+                    at = len(order) - 1 if len(order) < 2 else 1 + int(rng.random() * (len(order) - 1))
+                    distractor = (max(at, 0), extra)
+
+            def question_of(texts: list, tail: tuple = ()) -> str:
+                out = [texts[i] for i in order]
+                if distractor is not None:
+                    out.insert(*distractor)
+                return c.join.join([*out, *tail])
+
+            question = question_of(sentences)
+            meta = {"topic": t.topic, "num_ops": c.num_ops, "kinds": c.kinds, "distractor": distractor is not None,
                     "shuffled": shuffled, "number_scale": scale}
+            if config.backward_share:
+                meta["backward"] = False
             tree = _engine_tree(c, problem_expression, in_context)
-            return _traced(question, problem_expression, tree, t, granularity, places, meta)
+            forward = _traced(question, problem_expression, tree, t, granularity, places, meta)
+            if config.backward_share and rng.random() < config.backward_share:
+                asked = _asked_backward(c, variant, forward, written, leaves, words, slot_kinds, shown, rng,
+                                        question_of, granularity, meta)
+                if asked is not None:
+                    return asked
+            return forward
         except ExpressionError:
             continue
+    return None
+
+
+def _asked_backward(c: _Compiled, variant: int, forward: WordProblem, written: dict, leaves: dict, words: dict,
+                    slot_kinds: dict, shown: dict, rng: random.Random, question_of, granularity: str,
+                    meta: dict) -> WordProblem | None:
+    """The backward form of `forward` (see WordConfig.backward_share), or None when it has none: a rounded
+    answer, no hideable slot in its text variant, or every candidate's value also written elsewhere in the
+    question (the hidden number must really be hidden)."""
+    t = c.template
+    if forward.arithmetic.approx:
+        return None
+    fields = c.variant_fields[variant]
+    # Every other number of the equation must be stated by this text, so that the chain uses only given numbers
+    # (a text may leave one implicit: "the next test" for n+1).
+    candidates = [name for name in c.backward_slots if name in fields and c.equation_slots - {name} <= fields]
+    rng.shuffle(candidates)
+    others = {name: leaves[c.marker_of[name]] for name in fields if name in c.marker_of}
+    closings = backward_questions(t.lang)
+    if not candidates or not closings:
+        return None
+    answer = forward.arithmetic.answer
+    closing = closings[int(rng.random() * len(closings))].format(answer=answer)
+    for name in candidates:
+        n, d = value = leaves[c.marker_of[name]]
+        if n == 0 or any(abs(n) * od == abs(on) * d for other, (on, od) in others.items() if other != name):
+            continue
+        solved = _backward_equation(c, name, written, answer, value)
+        if solved is None:
+            continue
+        hidden_shown = {**shown, name: _UNKNOWN}
+        text = question_of([_sentence(s, hidden_shown, words, slot_kinds) for s in c.texts[variant]], (closing,))
+        if not _absent(text, value, t.lang):
+            continue
+        expression, tree = solved
+        forward_with_x, _ = _expression_text(c, {**written, name: _UNKNOWN})
+        backward_meta = {**meta, "num_ops": tree.n_ops, "backward": True, "hidden": name,
+                         "forward_expression": forward_with_x, "forward_answer": answer}
+        return _traced(text, expression, tree, t, granularity, None, backward_meta)
     return None
 
 
@@ -1148,6 +1342,7 @@ def sample_word_problems(
 
 __all__ = [
     "HELDOUT_SPLIT", "NUMBER_KINDS", "OPERATORS", "TOPICS", "WORD_SPLITS", "Num", "Template", "WordConfig",
-    "chinese_integer", "chinese_number", "draw_slots", "english_words", "get_template", "heldout_template_ids",
-    "lexicon", "render", "sample_word_problems", "templates", "word_config_from", "word_problem", "writable_text",
+    "backward_questions", "chinese_integer", "chinese_number", "draw_slots", "english_words", "get_template",
+    "heldout_template_ids", "lexicon", "render", "sample_word_problems", "templates", "word_config_from",
+    "word_problem", "writable_text",
 ]
