@@ -7,10 +7,19 @@ a batch file.
     python -m mathglm.solve --checkpoint bundle/ --input qs.txt --output answers.jsonl
     python -m mathglm.solve --checkpoint bundle/ --samples 8 --temperature 0.7 --verify "3.5*1.2-7/3"
 
+A batch writes its JSON rows as they are answered (`--batch-size` sequences at a time): to stdout, or to
+`OUTPUT.partial`, which is renamed onto `--output` once every line is answered, so an earlier complete output is
+never emptied. Ctrl-C or SIGTERM stops between two writes, every written row whole, and one line says how many
+were written and where (exit status 128 + the signal). Two batches writing one `--output` at once: the second is
+refused (an exclusive lock on `OUTPUT.partial`).
+
+A checkpoint records the kinds of question it was trained on (`InferenceBundle.kinds`); a line of the other
+kind gets an error naming a model that answers it (the shipped `models/mathglm-tiny-arith` is arithmetic-only).
+
 Each line is solved as arithmetic or as a word problem (`mathglm.inference.solver.question_kind`): a line that
 normalises and parses as an expression is arithmetic; otherwise a line holding a letter (a Chinese character, a
-Latin word) is a word problem; anything else is arithmetic and gets its precise error (`3+`, `1/0`). `--kind
-arithmetic|word` forces one kind for every line.
+Latin word) that is not inside a number is a word problem; anything else is arithmetic and gets its precise error
+(`3+`, `1/0`, `1e5+1`). `--kind arithmetic|word` forces one kind for every line.
 
 Every generated chain is checked step by step with datagen's exact engine (`first_wrong_step`: the 0-based index
 of the first step whose value differs from the question's, null when all hold). A word problem's chain is
@@ -28,16 +37,18 @@ or plain vote), never instead of it; for a word problem it cannot catch a wrong 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
 from datagen import shown_answer
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
-from mathglm.cli_output import cli_output, count_below_one
+from mathglm.cli_output import StopSignals, Stopped, cli_output, count_below_one
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
-from mathglm.inference.solver import AUTO, SOLVE_KINDS, Solution, Solver
+from mathglm.inference.solver import AUTO, SEED_RANGE, SOLVE_KINDS, Solution, Solver, temperature_problem
 from mathglm.model.encoding import WORD
 
 # ------------------------------------------------------------------------------------------------------ CLI
@@ -90,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "With a QUESTION: print its chain and answer. With --input: a batch, one question a line, one "
                     "JSON object a line out. With neither: interactive, one question a line, quit on EOF (Ctrl-D).",
         epilog="How a line's kind is decided (--kind auto): a line that normalises and parses as an expression is "
-               "arithmetic; otherwise a line holding a letter (a Chinese character, a Latin word) is a word "
-               "problem; anything else is arithmetic and gets its precise error (3+, 1/0, 2**3). "
+               "arithmetic; otherwise a line holding a letter (a Chinese character, a Latin word) that is not "
+               "inside a number is a word problem; anything else is arithmetic and gets its precise error (3+, "
+               "1/0, 2**3, 1e5+1). A line of a kind the model was not trained on is refused, naming a model "
+               "that answers it. "
                "Arithmetic questions may end with '=' or not; spaces, ×, ÷, full-width digits and brackets, "
                "superscript exponents (2²) and leading-dot decimals (.5) are accepted; other non-ASCII characters "
                "(½, ①, ...) and commas (1,234) are refused, since reading them could change the question. "
@@ -109,7 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kind", choices=SOLVE_KINDS, default=AUTO,
                         help="solve every line as arithmetic or as a word problem (default auto: an expression is "
                              "arithmetic, a line with a letter a word problem; see below)")
-    parser.add_argument("--output", "-o", help="batch mode: JSONL file to write (default: stdout)")
+    parser.add_argument("--output", "-o", help="batch mode: JSONL file to write (default: stdout); rows go to "
+                        "OUTPUT.partial as they are answered, which replaces OUTPUT once every line is; stopped "
+                        "early (Ctrl-C, SIGTERM), OUTPUT is left as it was and the answered rows stay in "
+                        "OUTPUT.partial. A second solve writing the same OUTPUT is refused")
     add_checkpoint_flags(parser)
     sampling = add_sampling_flags(parser, batch_size=64)
     sampling.add_argument("--max-new-tokens", type=int, default=None, help="cap on generated tokens per chain "
@@ -148,6 +164,10 @@ def _interactive(solver: Solver, as_json: bool) -> int:
         _emit(solver.solve([line.rstrip("\n")])[0], as_json, sys.stdout)
 
 
+PARTIAL_SUFFIX = ".partial"
+"""A batch writes `OUTPUT.partial` as it answers and renames it onto OUTPUT when every line is answered."""
+
+
 def _batch(solver: Solver, args: argparse.Namespace) -> int:
     try:
         if args.input == "-":
@@ -157,18 +177,76 @@ def _batch(solver: Solver, args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as err:
         return _fail(f"cannot read {args.input}: {err}")
     if not args.output:
-        solutions = solver.solve(lines, progress=not args.no_progress)
-        sys.stdout.write("".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions))
-        return 0
-    try:  # opened before any decoding: an unwritable path fails at once, not after the whole batch
-        out = open(args.output, "w", encoding="utf-8")
+        return _write_rows(solver, lines, sys.stdout, args, where="stdout")
+    output = Path(args.output)
+    if output.is_dir():
+        return _fail(f"cannot write {output}: it is a directory")
+    partial = output.with_name(output.name + PARTIAL_SUFFIX)
+    try:  # opened and locked before any decoding: an unwritable path or a second writer fails at once
+        handle = _open_locked(partial)
+    except BlockingIOError:
+        return _fail(f"another process is writing {output} (it holds the lock on {partial}); wait for it to "
+                     "finish or choose another --output")
     except OSError as err:
-        return _fail(f"cannot write {args.output}: {err}")
-    with out:
-        solutions = solver.solve(lines, progress=not args.no_progress)
-        out.write("".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions))
-    failed = sum(s.error is not None for s in solutions)
-    print(f"wrote {len(solutions)} answers to {args.output} ({failed} lines with errors)", file=sys.stderr)
+        return _fail(f"cannot write {output}: {err}")
+    with handle:
+        code = _write_rows(solver, lines, handle, args, where=str(output), partial=partial)
+        if code == 0:
+            try:
+                os.replace(partial, output)  # still under the lock: a second writer waits for the name to be free
+            except OSError as err:
+                return _fail(f"cannot write {output}: {err} (the answers are in {partial})")
+    return code
+
+
+def _open_locked(path: Path) -> TextIO:
+    """`path` opened for writing (emptied), under an exclusive `flock`; BlockingIOError when another process holds
+    it. fcntl.flock on the file being written, rather than the filelock package, because filelock locks a separate
+    file, which would stay beside every output; this lock goes with the descriptor, and the file is renamed onto
+    the output at the end. Not truncated before the lock is held: that would empty another writer's file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "w", encoding="utf-8")
+
+
+def _write_rows(solver: Solver, lines: list[str], out: TextIO, args: argparse.Namespace, where: str,
+                partial: Path | None = None) -> int:
+    """Solve `lines` a chunk at a time (`--batch-size` sequences), writing each chunk's JSON rows whole as soon as
+    it is answered. SIGINT or SIGTERM stops between two chunks: one line says how many rows were written and
+    where, and the exit status is 128 + the signal."""
+    from tqdm.auto import tqdm
+
+    chunk_size = max(1, args.batch_size // args.samples)
+    written = failed = 0
+    bar = tqdm(total=len(lines), unit="question", desc="solving", file=sys.stderr,
+               disable=args.no_progress or not sys.stderr.isatty())
+    try:
+        with StopSignals() as signals:
+            for solutions in solver.solve_in_chunks(lines, chunk_size):
+                with signals.writing():
+                    out.write("".join(json.dumps(s.to_json(), ensure_ascii=False) + "\n" for s in solutions))
+                    out.flush()
+                written += len(solutions)
+                failed += sum(s.error is not None for s in solutions)
+                bar.update(len(solutions))
+    except Stopped as stop:
+        bar.close()
+        if partial is None:
+            kept = f"their {written} answers were written to {where}"
+        else:
+            before = "is left as it was" if Path(where).exists() else "was not written"
+            kept = f"their {written} answers are in {partial}; {where} {before}"
+        print(f"error: stopped by {stop} after {written} of {len(lines)} questions: {kept}; run the command again "
+              "to answer all", file=sys.stderr)
+        return stop.exit_code
+    bar.close()
+    if partial is not None:
+        print(f"wrote {written} answers to {where} ({failed} lines with errors)", file=sys.stderr)
     return 0
 
 
@@ -182,10 +260,16 @@ def _main(args: argparse.Namespace) -> int:
     problem = count_below_one(args, ("--samples", "--batch-size", "--top-k", "--max-new-tokens"))
     if problem:
         return _fail(problem, 2)
-    if args.temperature is not None and args.temperature < 0:
-        return _fail("--temperature must be >= 0", 2)
+    if args.temperature is not None and temperature_problem(args.temperature):
+        return _fail(f"--temperature {temperature_problem(args.temperature)}", 2)
+    if SEED_RANGE.problem(args.seed):
+        return _fail(f"--seed {SEED_RANGE.problem(args.seed)}", 2)
     if args.question and args.input:
         return _fail("give either a QUESTION or --input, not both", 2)
+    if args.output and not args.input:
+        return _fail("--output writes the answers of an --input batch; give --input too", 2)
+    if args.output and args.input and args.input != "-" and _same_file(args.input, args.output):
+        return _fail(f"--output {args.output} is the --input file; write the answers to another file", 2)
     try:
         bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
     except CheckpointError as err:
@@ -200,6 +284,14 @@ def _main(args: argparse.Namespace) -> int:
         _emit(solution, args.json, sys.stdout)
         return 1 if solution.error else 0
     return _interactive(solver, args.json)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths `a` and `b` name one file (through links too); False when either cannot be looked at."""
+    try:
+        return Path(a).resolve() == Path(b).resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from datagen.trace import GRANULARITIES
 from datagen.word import WordConfig, WordProblem, sample_word_problems, word_config_from
 from datagen.word.real_sets import REAL_SETS, RealSetError, load_real_set
 from mathglm.config_checks import Range
+from mathglm.model.encoding import ARITHMETIC, KINDS, WORD
 
 T = TypeVar("T")
 # What a curriculum's `word:` component may set: every WordConfig field but `heldout`, which the split chooses.
@@ -215,6 +216,11 @@ class MixtureComponent:
     shards: ShardSampler | None = None
     """Where its training problems are read from, when they come from datagen shards instead of the generator."""
 
+    @property
+    def kind(self) -> str:
+        """The kind of question it gives: "arithmetic" (an ArithmeticConfig) or "word" (templates, a real set)."""
+        return ARITHMETIC if isinstance(self.config, ArithmeticConfig) else WORD
+
     def sample(self, rng: random.Random, split: str, granularity: str) -> Problem | WordProblem:
         """One problem of this component whose question belongs to `split`.
 
@@ -383,6 +389,12 @@ class Curriculum:
 
     def __len__(self) -> int:
         return len(self.stages)
+
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of question ("arithmetic", "word", in that order) its stages train on: what a checkpoint of a
+        run on it records (`checkpoint_metadata`'s `kinds`)."""
+        present = {component.kind for stage in self.stages for component in stage.mix}
+        return tuple(k for k in KINDS if k in present)
 
     def stage(self, index: int) -> CurriculumStage:
         return self.stages[min(index, len(self.stages) - 1)]

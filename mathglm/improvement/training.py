@@ -135,7 +135,7 @@ class PreferenceModule(L.LightningModule):
 
     def attach(self, bundle: InferenceBundle) -> PreferenceModule:
         """Record the bundle's encoding and tokenizer for the checkpoint metadata; returns self."""
-        self.metadata = checkpoint_metadata(bundle.config, bundle.encoding, bundle.tokenizer)
+        self.metadata = checkpoint_metadata(bundle.config, bundle.encoding, bundle.tokenizer, bundle.kinds)
         return self
 
 

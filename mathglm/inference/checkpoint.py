@@ -2,9 +2,11 @@
 run's starting weights (`load_initial_weights`, `python -m mathglm.train --init_from`).
 
 A Lightning `.ckpt` written by `mathglm.train` holds, next to Lightning's own keys, `checkpoint["mathglm"]`:
-the model config, the trace encoding and the fingerprint of the tokenizer it was trained with, so that solve and
-eval rebuild exactly the model that was trained and refuse a tokenizer that does not match it. Model weights
-are under `state_dict` with the prefix `model.` (the LightningModule's `self.model`).
+the model config, the trace encoding, the fingerprint of the tokenizer it was trained with, and the kinds of
+question it was trained on (`kinds`: "arithmetic" and/or "word", from the run's curriculum), so that solve and
+eval rebuild exactly the model that was trained, refuse a tokenizer that does not match it, and refuse a question
+of a kind the model never saw (`trained_kinds`). Model weights are under `state_dict` with the prefix `model.`
+(the LightningModule's `self.model`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import pickle
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Sequence
 
 import torch
 
 from datagen.hashing import file_sha256
-from mathglm.model.encoding import TraceEncoding
+from mathglm.model.encoding import ARITHMETIC, KINDS, TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import Tokenizer
 
@@ -32,15 +35,57 @@ def model_config_dict(config: GPTConfig) -> dict:
     return {k: v for k, v in asdict(config).items() if k in init_names}
 
 
-def checkpoint_metadata(config: GPTConfig, encoding: TraceEncoding, tokenizer: Tokenizer) -> dict:
-    """The `checkpoint["mathglm"]` entry: everything inference needs to rebuild the trained model."""
-    return {
+def checkpoint_metadata(config: GPTConfig, encoding: TraceEncoding, tokenizer: Tokenizer,
+                        kinds: Sequence[str] | None = None) -> dict:
+    """The `checkpoint["mathglm"]` entry: everything inference needs to rebuild the trained model, and `kinds`,
+    the kinds of question it was trained on (KINDS order; left out when None: loading then infers them, see
+    `trained_kinds`).
+
+    Raises:
+        ValueError: a kind outside `mathglm.model.encoding.KINDS`, or an empty `kinds`.
+    """
+    metadata = {
         "format_version": FORMAT_VERSION,
         "model_config": model_config_dict(config),
         "encoding": asdict(encoding),
         "tokenizer_sha256": file_sha256(tokenizer.path),  # two tokenizers match when their bytes do
         "tokenizer_vocab_size": tokenizer.vocab_size,
     }
+    if kinds is not None:
+        unknown = sorted(set(kinds) - set(KINDS))
+        if unknown or not kinds:
+            raise ValueError(f"kinds must be a non-empty subset of {', '.join(KINDS)}, got {list(kinds)}")
+        metadata["kinds"] = [k for k in KINDS if k in kinds]
+    return metadata
+
+
+def tokenizer_has_letters(tokenizer: Tokenizer) -> bool:
+    """Whether any piece of `tokenizer` holds a letter (byte and control pieces aside): the arithmetic-only
+    tokenizer (284 pieces: digits, operators, bytes) has none, so text reaches a model trained with it only as
+    byte pieces it never saw."""
+    sp = tokenizer.sp
+    return any(any(c.isalpha() for c in sp.id_to_piece(i)) for i in range(tokenizer.vocab_size)
+               if not (sp.is_byte(i) or sp.is_control(i) or sp.is_unknown(i)))
+
+
+def trained_kinds(metadata: dict, tokenizer: Tokenizer) -> tuple[str, ...]:
+    """The kinds of question ("arithmetic", "word") the model of `metadata` was trained on.
+
+    A checkpoint records them (`kinds`, from its run's curriculum). One written before that field existed is
+    taken as arithmetic-only when its tokenizer has no letter pieces (`tokenizer_has_letters`: the old
+    arithmetic-only tokenizer, which cannot have carried a word problem), and as trained on both otherwise: its
+    curriculum is not recorded, and refusing a kind it may know would be worse than answering one it may not.
+
+    Raises:
+        CheckpointError: a recorded `kinds` that is not a non-empty list of known kinds.
+    """
+    recorded = metadata.get("kinds")
+    if recorded is None:
+        return KINDS if tokenizer_has_letters(tokenizer) else (ARITHMETIC,)
+    if not isinstance(recorded, list) or not recorded or not set(recorded) <= set(KINDS):
+        raise CheckpointError(f"bad kinds {recorded!r} in {metadata.get('source', 'the checkpoint')}: expected a "
+                              f"non-empty list of {', '.join(KINDS)}")
+    return tuple(k for k in KINDS if k in recorded)
 
 
 # ------------------------------------------------------------------------------------------------- loading
@@ -64,6 +109,9 @@ class InferenceBundle:
     config: GPTConfig
     metadata: dict
     """The checkpoint's `mathglm` entry (or the bundle's config.yaml), plus `source`: the path it was loaded from."""
+
+    kinds: tuple[str, ...] = KINDS
+    """The kinds of question the model was trained on (`trained_kinds`)."""
 
     @property
     def device(self) -> torch.device:
@@ -202,6 +250,10 @@ def _read_bundle(directory: Path) -> tuple[dict, dict]:
 
 
 def _check_tokenizer(tokenizer_path: Path, metadata: dict, source: Path) -> Tokenizer:
+    if tokenizer_path.is_dir():
+        inside = tokenizer_path / BUNDLE_TOKENIZER
+        hint = f" (such as {inside})" if inside.is_file() else ""
+        raise CheckpointError(f"tokenizer {tokenizer_path} is a directory; give the tokenizer model file{hint}")
     if not tokenizer_path.is_file():
         raise CheckpointError(f"tokenizer {tokenizer_path} does not exist")
     expected = metadata.get("tokenizer_sha256")
@@ -255,16 +307,33 @@ def _check_format_version(metadata: dict, path: Path) -> None:
                               f"<= {FORMAT_VERSION})")
 
 
+# Device types a model can generate on. `meta` (shapes without data) and the rest torch names are refused: a model
+# moved there fails later, inside generation, with a traceback.
+RUNNABLE_DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """"auto" (CUDA when available, else CPU) or any torch device string; an unusable device is a CheckpointError."""
+    """"auto" (CUDA when available, else CPU), or a device string of a type in `RUNNABLE_DEVICE_TYPES`.
+
+    Raises:
+        CheckpointError: a string torch does not read as a device, another device type (`meta`, `xla`, ...),
+            CUDA or MPS asked for where it is not available, or a CUDA index beyond the visible devices.
+    """
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         device = torch.device(device)
-    except (RuntimeError, TypeError) as err:
+    except (RuntimeError, TypeError, ValueError) as err:
         raise CheckpointError(f"bad device {device!r}: {_one_line(err)}") from None
+    if device.type not in RUNNABLE_DEVICE_TYPES:
+        raise CheckpointError(f"device {device} cannot run a model; use {', '.join(RUNNABLE_DEVICE_TYPES)} or auto")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise CheckpointError(f"device {device} requested but CUDA is not available")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise CheckpointError(f"device {device} requested but only {torch.cuda.device_count()} CUDA devices are "
+                              "visible")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise CheckpointError(f"device {device} requested but MPS is not available")
     return device
 
 
@@ -301,9 +370,11 @@ def load_for_inference(
         raise CheckpointError(f"{path}: bad encoding: {_one_line(err)}") from None
     if config.vocab_size < tokenizer.vocab_size:
         raise CheckpointError(f"{path}: model vocab {config.vocab_size} < tokenizer vocab {tokenizer.vocab_size}")
-    model.to(target).eval()
     metadata = {**metadata, "source": str(path)}
-    return InferenceBundle(model=model, tokenizer=tokenizer, encoding=encoding, config=config, metadata=metadata)
+    kinds = trained_kinds(metadata, tokenizer)
+    model.to(target).eval()
+    return InferenceBundle(model=model, tokenizer=tokenizer, encoding=encoding, config=config, metadata=metadata,
+                           kinds=kinds)
 
 
 # ------------------------------------------------------------------------------- starting a run from weights

@@ -24,12 +24,13 @@ whose steps hold) cannot catch a wrong equation.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import torch
 
@@ -44,6 +45,7 @@ from datagen import (
     shown_answer,
 )
 from datagen.word import EQUATION_PREFIX
+from mathglm.config_checks import Range
 from mathglm.inference.checkpoint import InferenceBundle
 from mathglm.inference.generation import generate_chains, prompt_tokens
 from mathglm.model.encoding import ARITHMETIC, KINDS, WORD, ParsedChain
@@ -66,6 +68,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 # (the Chinese training text uses full-width punctuation, `，` `？`).
 _FULL_WIDTH_DIGITS = {0xFF10 + d: str(d) for d in range(10)}
 DEFAULT_SAMPLING_TEMPERATURE = 0.7
+SEED_RANGE = Range(low=0, high=2**64 - 1, integer=True)
+"""Seeds of the sampling generator: what `torch.Generator.manual_seed` takes (it also reads negatives, as their
+two's complement; refused here so that one seed has one spelling)."""
 # ExpressionError kinds of a well-formed question whose value cannot be computed (the rest are syntax errors).
 _EVALUATION_ERRORS = {"division_by_zero", "exponent_out_of_range", "number_out_of_range", "value_out_of_range"}
 # ExpressionError kinds of a question over datagen's size limits (MAX_OPERATIONS, MAX_NESTING).
@@ -92,6 +97,9 @@ _OPERAND_ENDS = set("0123456789)]%abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST
 _AFTER_SUPERSCRIPT_REFUSED = set("0123456789.^%")
 
 _NUMBER_CHARS = "0123456789."
+# A run of ASCII letters: inside a number (`1e5`, `2x3`) it is a typo in an expression. Other scripts' letters
+# after a digit are text (`3个苹果`).
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 # A decimal point with no digit before it (`.5`, `3*.25`, `(-.5)`); `5.` and `1..2` stay for parse to refuse.
 _LEADING_DOT = re.compile(r"(?<![0-9.])\.(?=[0-9])")
 
@@ -218,12 +226,17 @@ def question_kind(line: str) -> str:
     """"arithmetic" or "word": how `Solver(kind="auto")` solves `line`.
 
     Arithmetic when `normalize_question` and `datagen.parse` accept the line; otherwise a word problem when it
-    holds a letter (any Unicode category L*: a Chinese character, a Latin word, `x`); otherwise arithmetic, so that
-    a malformed expression without letters (`3+`, `1/0`, `2**3`, `1+½`) gets its precise arithmetic error. Never
-    raises.
+    holds a letter (any Unicode category L*: a Chinese character, a Latin word, `x`), unless its only letters are
+    ASCII ones inside numbers (each run right after a digit or a decimal point: `1e5+1`, `2x3`); otherwise
+    arithmetic, so that a malformed expression (`3+`, `1/0`, `2**3`, `1+½`, `1e5+1`) gets its precise arithmetic
+    error. Never raises.
     """
-    # A line without a letter is arithmetic under both branches; only one with a letter needs the parse.
+    # A line without a letter is arithmetic under both branches; only one with a letter needs the parse. So is one
+    # whose every letter sits inside a number (`1e5+1`, `2x3`): an expression with a typo, not a text.
     if not any(c.isalpha() for c in line):  # str.isalpha is exactly the Unicode categories L*
+        return ARITHMETIC
+    if all(c.isascii() for c in line if c.isalpha()) and all(
+            m.start() > 0 and line[m.start() - 1] in _NUMBER_CHARS for m in _LATIN_RUN.finditer(line)):
         return ARITHMETIC
     try:
         parse(normalize_question(line))
@@ -419,11 +432,37 @@ def _equation(chain: ParsedChain) -> str | None:
     return EQUATION_PREFIX + chain.expression if chain.expression else None
 
 
+def temperature_problem(temperature: float) -> str | None:
+    """`"must be a finite number >= 0, got nan"` for a sampling temperature that is not one (NaN or infinity would
+    sample garbage, or nothing), None for a good one."""
+    if not (math.isfinite(temperature) and temperature >= 0):
+        return f"must be a finite number >= 0, got {temperature!r}"
+    return None
+
+
+# For each kind, a model that answers it, named when a model trained only on the other kind is asked one.
+_MODEL_FOR_KIND = {
+    ARITHMETIC: "models/mathglm-tiny-arith, or any run of configs/default.yaml",
+    WORD: "a model trained on word problems, such as a run of configs/text_cpu.yaml",
+}
+
+
+def untrained_kind_error(kind: str, trained: Sequence[str]) -> str | None:
+    """One line for a question of `kind` put to a model trained only on `trained` kinds; None when it knows it."""
+    if kind in trained:
+        return None
+    question = "a word problem" if kind == WORD else "an arithmetic question"
+    return (f"this model was trained on {' and '.join(trained)} only and cannot answer {question}; "
+            f"use {_MODEL_FOR_KIND[kind]}")
+
+
 class Solver:
     """Lines in, checked (and optionally voted and verified) solutions out; decoding is batched.
 
-    `kind` is "auto" (each line by `question_kind`), "arithmetic" or "word" (every line as that kind).
-    Raises ValueError for samples < 1, a negative temperature or an unknown kind.
+    `kind` is "auto" (each line by `question_kind`), "arithmetic" or "word" (every line as that kind). A line of
+    a kind the model was not trained on (`bundle.kinds`) gets an error naming a model that can answer it.
+    Raises ValueError for samples < 1, a temperature that is not a finite number >= 0, a seed outside
+    `SEED_RANGE`, or an unknown kind.
     """
 
     def __init__(
@@ -442,10 +481,13 @@ class Solver:
             raise ValueError("samples must be >= 1")
         if temperature is None:
             temperature = DEFAULT_SAMPLING_TEMPERATURE if samples > 1 else 0.0
-        if temperature < 0:
-            raise ValueError("temperature must be >= 0")
+        problem = temperature_problem(temperature)
+        if problem:
+            raise ValueError(f"temperature {problem}")
         if kind not in SOLVE_KINDS:
             raise ValueError(f"unknown kind {kind!r}; valid: {', '.join(SOLVE_KINDS)}")
+        if SEED_RANGE.problem(seed):
+            raise ValueError(f"seed {SEED_RANGE.problem(seed)}")
         self.bundle, self.samples, self.temperature, self.top_k = bundle, samples, temperature, top_k
         self.verify, self.batch_size, self.seed, self.max_new_tokens = verify, batch_size, seed, max_new_tokens
         self.kind = kind
@@ -459,12 +501,16 @@ class Solver:
         solved as `kind` (default: `kind_of(line)`).
 
         Every bad line ends here with a one-line message, never an exception, so a batch goes on past it:
-        arithmetic, an unsupported character, a syntax or size error, a value that cannot be computed; a word
-        problem, a control character or an empty text; either, a prompt that leaves the chain no room in the
+        a kind the model was not trained on (`untrained_kind_error`); arithmetic, an unsupported character, a
+        syntax or size error, a value that cannot be computed; a word problem, a control character or an empty
+        text; either, a prompt that leaves the chain no room in the
         context (counted in tokens, with room for the shortest chain: an answer and EOS, after `x=0=` for a word
         problem).
         """
         kind = self.kind_of(line) if kind is None else kind
+        untrained = untrained_kind_error(kind, self.bundle.kinds)
+        if untrained:
+            return None, untrained
         if kind == WORD:
             try:
                 question = word_question(line)
@@ -501,15 +547,16 @@ class Solver:
         return None
 
     def candidates(self, questions: Sequence[str], samples: int, temperature: float,
-                   progress: bool = False, kinds: Sequence[str] | None = None) -> list[list[Candidate]]:
+                   progress: bool = False, kinds: Sequence[str] | None = None,
+                   generator: torch.Generator | None = None) -> list[list[Candidate]]:
         """`samples` checked chains for each (valid) question; `kinds` gives each one's kind (default: all
-        arithmetic). Word and arithmetic questions are decoded together, in one `generate_chains` call."""
+        arithmetic). Word and arithmetic questions are decoded together, in one `generate_chains` call. Sampling
+        draws from `generator` (default: a new one seeded with `seed`)."""
         if not questions:
             return []
         bundle = self.bundle
-        generator = None
-        if temperature > 0:
-            generator = torch.Generator(device=bundle.device).manual_seed(self.seed)
+        if temperature > 0 and generator is None:
+            generator = self._generator()
         kinds = [ARITHMETIC] * len(questions) if kinds is None else list(kinds)
         if len(kinds) != len(questions):
             raise ValueError(f"{len(kinds)} kinds for {len(questions)} questions")
@@ -525,9 +572,31 @@ class Solver:
             out.append([Candidate.checked(question, c) for c in group])
         return out
 
+    def _generator(self) -> torch.Generator:
+        return torch.Generator(device=self.bundle.device).manual_seed(self.seed)
+
     def solve(self, lines: Iterable[str], progress: bool = False) -> list[Solution]:
         """One Solution per line, in order, each solved as `kind_of(line)`; a bad line gets its `error` and the
         others go on."""
+        lines = list(lines)
+        return [s for chunk in self.solve_in_chunks(lines, max(1, len(lines)), progress) for s in chunk]
+
+    def solve_in_chunks(self, lines: Sequence[str], chunk_size: int, progress: bool = False
+                        ) -> Iterator[list[Solution]]:
+        """`solve` of `lines` `chunk_size` at a time, yielding each chunk's solutions as soon as they are made, so
+        that a caller can write them before the next chunk is decoded. Sampling draws from one generator through
+        all the chunks: the same lines and chunk size give the same answers.
+
+        Raises ValueError for a chunk_size below 1.
+        """
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        generator = self._generator() if self.temperature > 0 else None
+        for start in range(0, len(lines), chunk_size):
+            yield self._solve_chunk(lines[start:start + chunk_size], progress, generator)
+
+    def _solve_chunk(self, lines: Sequence[str], progress: bool, generator: torch.Generator | None
+                     ) -> list[Solution]:
         solutions, valid = [], []
         for line in lines:
             kind = self.kind_of(line)
@@ -537,7 +606,7 @@ class Solver:
             if error is None:
                 valid.append(len(solutions) - 1)
         groups = self.candidates([solutions[i].normalized for i in valid], self.samples, self.temperature, progress,
-                                 kinds=[solutions[i].kind for i in valid])
+                                 kinds=[solutions[i].kind for i in valid], generator=generator)
         block = self.bundle.config.block_size
         for i, group in zip(valid, groups):
             solution = solutions[i]

@@ -210,7 +210,10 @@ class MathGLMModule(L.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         # The curriculum's progress is the data module's state (`MathDataModule.state_dict`), which Lightning
         # saves and restores with the checkpoint: one copy.
-        checkpoint["mathglm"] = checkpoint_metadata(self.model.config, self.encoding, self.tokenizer)
+        # `kinds` (what solve may ask this model) comes from the run's curriculum, whenever a data module has one.
+        curriculum = getattr(getattr(self._trainer, "datamodule", None), "curriculum", None)
+        kinds = curriculum.kinds() if curriculum is not None else None
+        checkpoint["mathglm"] = checkpoint_metadata(self.model.config, self.encoding, self.tokenizer, kinds)
 
     def on_train_batch_start(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         # Analytic training FLOPs of this batch, read by Lightning's ThroughputMonitor for FLOP/s and MFU.

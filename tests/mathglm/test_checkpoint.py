@@ -7,10 +7,16 @@ import torch
 from tiny_checkpoints import TRAINED_QUESTIONS, random_checkpoint, trained_checkpoint, write_checkpoint
 
 from mathglm import export
-from mathglm.inference.checkpoint import CheckpointError, load_for_inference
+from mathglm.inference.checkpoint import (
+    CheckpointError,
+    checkpoint_metadata,
+    load_for_inference,
+    tokenizer_has_letters,
+)
 from mathglm.inference.generation import generate_chains
 from mathglm.model.gpt import GPT, GPTConfig
-from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
+from mathglm.model.encoding import TraceEncoding
+from mathglm.model.tokenizer import DEFAULT_MODEL_PATH, load_tokenizer
 
 
 def _chains(bundle, questions):
@@ -106,3 +112,54 @@ def test_cuda_requested_without_cuda():
     if torch.cuda.is_available():
         pytest.skip("CUDA is available")
     _expect_error(random_checkpoint(), "CUDA is not available", device="cuda")
+
+
+def test_export_force_replaces_only_its_own_files_and_never_its_source(tmp_path, capsys):
+    """Issue 24: --force once deleted the whole directory, the checkpoint being exported included, or a file."""
+    target = tmp_path / "bundle"
+    target.mkdir()
+    (target / "README.md").write_text("model card\n")
+    (target / "config.yaml").write_text("old: config\n")
+    assert export.main([str(random_checkpoint()), str(target), "--force"]) == 0
+    assert sorted(p.name for p in target.iterdir()) == ["README.md", "config.yaml", "model.safetensors",
+                                                          "tokenizer.model"]
+    assert (target / "README.md").read_text() == "model card\n"
+    assert load_for_inference(target).metadata["kinds"] == ["arithmetic", "word"]  # inferred: a text tokenizer
+    capsys.readouterr()
+
+    (tmp_path / "run").mkdir()
+    ckpt = shutil.copyfile(random_checkpoint(), tmp_path / "run" / "last.ckpt")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    for out in (tmp_path / "run", tmp_path):  # the checkpoint's own directory, and one above it
+        assert export.main([str(ckpt), str(out), "--force"]) == 1
+        err = capsys.readouterr().err
+        assert err == f"error: {out} holds the checkpoint being exported ({ckpt}); export to another directory\n"
+    assert export.main([str(target), str(target), "--force"]) == 1  # a bundle onto itself
+    assert "holds the checkpoint being exported" in capsys.readouterr().err
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me\n")
+    assert export.main([str(ckpt), str(a_file), "--force"]) == 1
+    assert capsys.readouterr().err == f"error: {a_file} exists and is not a directory; export writes a bundle directory\n"
+    assert a_file.read_text() == "keep me\n" and ckpt.is_file()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(before + ["notes.txt"])
+
+
+def test_a_checkpoint_records_the_kinds_it_was_trained_on(tmp_path):
+    model = GPT(GPTConfig(n_layer=1, n_head=2, n_embd=32, block_size=32, attention_impl="reference"))
+    arithmetic = write_checkpoint(tmp_path / "arith.ckpt", model)
+    checkpoint = torch.load(arithmetic, weights_only=False)
+    checkpoint["mathglm"] = checkpoint_metadata(model.config, TraceEncoding(), load_tokenizer(), kinds=["arithmetic"])
+    torch.save(checkpoint, arithmetic)
+    assert load_for_inference(arithmetic).kinds == ("arithmetic",)
+    checkpoint["mathglm"]["kinds"] = ["word", "arithmetic"]
+    torch.save(checkpoint, tmp_path / "both.ckpt")
+    assert load_for_inference(tmp_path / "both.ckpt").kinds == ("arithmetic", "word")
+    checkpoint["mathglm"]["kinds"] = ["poetry"]
+    torch.save(checkpoint, tmp_path / "bad.ckpt")
+    _expect_error(tmp_path / "bad.ckpt", "bad kinds")
+    with pytest.raises(ValueError, match="non-empty subset"):
+        checkpoint_metadata(model.config, TraceEncoding(), load_tokenizer(), kinds=[])
+    # Written before the field: arithmetic-only with the arithmetic-only tokenizer (no letter pieces), else both.
+    assert load_for_inference(random_checkpoint()).kinds == ("arithmetic", "word")
+    assert load_for_inference("models/mathglm-tiny-arith").kinds == ("arithmetic",)
+    assert not tokenizer_has_letters(load_tokenizer("models/mathglm-tiny-arith/tokenizer.model"))

@@ -203,3 +203,15 @@ def test_a_real_set_trains_on_its_training_part_and_validates_on_its_dev_part(tm
         assert all(p.arithmetic.value == int(p.question.split()[2]) * 2 + 2 for p in dev)
     finally:
         curriculum_module._real_set_part.cache_clear()
+
+
+def test_a_curriculum_names_the_kinds_of_question_it_trains_on():
+    arithmetic = Curriculum.from_dict({"stages": [{"name": "a", "mix": {"add_sub": 1.0}}]})
+    assert arithmetic.kinds() == ("arithmetic",)
+    mixed = Curriculum.from_dict({"stages": [
+        {"name": "words", "mix": {"zh": {"word": {"langs": ["zh"]}}}},
+        {"name": "sums", "mix": {"add_sub": 1.0}},
+    ]})
+    assert mixed.kinds() == ("arithmetic", "word")
+    words = Curriculum.from_dict({"stages": [{"name": "w", "mix": {"en": {"word": {"langs": ["en"]}}}}]})
+    assert words.kinds() == ("word",)
