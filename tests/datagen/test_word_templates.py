@@ -45,7 +45,7 @@ from datagen.word.templates import (
 
 ALL = [t for lang in LANGUAGES for t in templates(lang)]
 TEMPLATES_MODULE = importlib.import_module("datagen.word.templates")  # `datagen.word.templates` is also a function
-PINNED_DIGESTS = {"en": "3ec83cef8c53bb2b", "zh": "d0080db3f9bf63f6"}
+PINNED_DIGESTS = {"en": "d0a1c7667c2ba28b", "zh": "e9913b8f62852cf0"}
 """sha256 (16 hex) of the first 300 train problems of seed 7 per language: see test_streams_without_the_knobs."""
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -186,7 +186,7 @@ def test_question_text_is_in_its_language(lang):
         if lang == "zh":
             assert cjk >= 4 and cjk >= 2 * latin, p.question
         else:
-            assert cjk == 0 and latin >= 6, p.question
+            assert cjk == 0 and latin >= 5, p.question  # the shortest: "Add 82.8 to 3.41."
 
 
 # --------------------------------------------------------------------------------------------------------------
