@@ -1004,7 +1004,44 @@ MULTI_STEP = (
         conditions=("{cups}*{price} > {lemons}*{pl}+{sugar}",), clauses=(0, 2)),
 )
 
+# Situations frequent in the training parts of MAWPS/ASDiv-A and GSM8K that had no template: joining and separating
+# (some more arrive, some are eaten), a start to find from what was given away and what is left, equal groups put
+# together, and the percent saved against a plan.
+EVERYDAY = (
+    _t("sharing_grouping", "gave_then_got", "{a}-{b}+{c}", (
+        "{name} had {a} {item.pl}. {name} gave {b} of them to {name2} and then bought {c} more. How many {item.pl} "
+        "does {name} have now?",
+        "There were {a} {item.pl} in a jar. {name} took out {b}, and later {name2} put in {c}. How many {item.pl} "
+        "are in the jar now?",
+    ), {"a": Num(10, 200), "b": Num(2, 90), "c": Num(2, 90)}, words={"name": "names", "name2": "names",
+                                                                    "item": "stickers"},
+        conditions=("{a} > {b}",)),
+    _t("sharing_grouping", "started_with", "{b}+{c}", (
+        "{name} gave away {b} {item.pl} and has {c} left. How many {item.pl} did {name} have at first?",
+        "After selling {b} {item.pl}, a bakery still had {c}. How many {item.pl} did the bakery have to start with?",
+    ), {"b": Num(2, 300), "c": Num(2, 300)}, words={"name": "names", "item": "snacks"}),
+    _t("sharing_grouping", "groups_total", "{n}*{k}", (
+        "There are {n} {box.pl} with {k} {item.pl} in each. How many {item.pl} are there in total?",
+        "{name} put {k} {item.pl} into each of {n} {box.pl}. How many {item.pl} did {name} pack altogether?",
+    ), {"n": Num(2, 40), "k": Num(2, 60)}, words={"name": "names", "box": "containers", "item": "fruits"}),
+    _t("comparison", "in_all", "{a}+{b}", (
+        "There are {a} red {flower.pl} and {b} yellow {flower.pl} in a garden. How many {flower.pl} are there in all?",
+        "{name1} has {a} {item.pl} and {name2} has {b}. How many {item.pl} do they have altogether?",
+    ), {"a": Num(2, 500), "b": Num(2, 500)}, words={"name1": "names", "name2": "names", "item": "stickers",
+                                                   "flower": "flowers"}),
+    _t("comparison", "eaten_left", "{a}-{b}", (
+        "{name} baked {a} {item.pl}. The family ate {b} of them. How many {item.pl} are left?",
+        "A farmer had {a} {animal.pl}. {b} were sold at the market. How many {animal.pl} does the farmer still have?",
+    ), {"a": Num(10, 300), "b": Num(2, 200)}, words={"name": "names", "item": "snacks", "animal": "animals"},
+        conditions=("{a} > {b}",)),
+    _t("discount_percent", "percent_saved", "({a}-{b})/{a}*100", (
+        "A family planned to spend ${a} on groceries this month but spent only ${b}. What percent of the planned "
+        "amount did they save?",
+        "{name}'s budget for a trip was ${a}. The trip cost ${b}. What percent of the budget did {name} not spend?",
+    ), {"a": Num(100, 2000, 20), "p": Num(5, 40, 5)}, derived={"b": "{a}*(100-{p})/100"}, words=_NAME),
+)
+
 TEMPLATES: tuple[Template, ...] = (
     BUYING + UNIT_PRICE + DISCOUNT_PERCENT + INTEREST + SPEED_TIME_DISTANCE + WORK_RATE + RATIO_FRACTION
-    + SHARING_GROUPING + AVERAGE + AGES + GEOMETRY + UNIT_CONVERSION + COMPARISON + MULTI_STEP
+    + SHARING_GROUPING + AVERAGE + AGES + GEOMETRY + UNIT_CONVERSION + COMPARISON + MULTI_STEP + EVERYDAY
 )

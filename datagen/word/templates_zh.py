@@ -973,7 +973,36 @@ _MULTI = [
         words={"school": "schools"}, conditions=("{l} > {w}",)),
 ]
 
+# Situations frequent in the training parts of Math23K and Ape210K that had no template: 原来有多少 (the start from
+# what was given away and what is left), 开走了…又开来了, 节约了/降低了百分之几, 增加了百分之几, equal groups put
+# together (每班…人，一共).
+_EVERYDAY = [
+    _t("comparison", "at_first", "{b}+{c}", (
+        "{name}送给{name2}{b}张邮票后，还剩{c}张，{name}原来有多少张邮票？",
+        "{shop}卖出{b}千克{fruit}后，还剩{c}千克，原来有{fruit}多少千克？",
+    ), {"b": Num(2, 300), "c": Num(2, 300)},
+        words={"name": "names", "name2": "names", "shop": "fruit_shops", "fruit": "fruits"}),
+    _t("comparison", "gone_then_come", "{a}-{b}+{c}", (
+        "停车场原来停着{a}辆车，开走了{b}辆，又开来了{c}辆，现在停车场有多少辆车？",
+        "图书角原有{a}本书，借出{b}本，又还回{c}本，现在图书角有多少本书？",
+    ), {"a": Num(20, 200), "b": Num(2, 90), "c": Num(2, 90)}, conditions=("{a} > {b}",)),
+    _t("discount_percent", "saved_percent", "({a}-{b})/{a}*100", (
+        "{factory}原计划用煤{a}吨，实际用煤{b}吨，节约了百分之几？",
+        "一种商品原价{a}元，现价{b}元，降价了百分之几？",
+    ), {"a": Num(100, 2000, 20), "p": Num(5, 40, 5)}, derived={"b": "{a}*(100-{p})/100"},
+        words={"factory": "factories"}),
+    _t("discount_percent", "increase_percent", "({b}-{a})/{a}*100", (
+        "{school}去年有学生{a}人，今年有{b}人，今年比去年增加了百分之几？",
+        "{factory}上月生产{a}台机器，本月生产{b}台，本月比上月增产百分之几？",
+    ), {"a": Num(100, 2000, 20), "p": Num(5, 60, 5)}, derived={"b": "{a}*(100+{p})/100"},
+        words={"school": "schools", "factory": "factories"}),
+    _t("sharing_grouping", "groups_total", "{n}*{k}", (
+        "{school}有{n}个班，每班{k}人，一共有多少人？",
+        "一箱{drink}有{k}瓶，{n}箱一共有多少瓶？",
+    ), {"n": Num(2, 40), "k": Num(6, 50)}, words={"school": "schools", "drink": "drinks"}),
+]
+
 TEMPLATES: tuple[Template, ...] = tuple(
     _BUYING + _UNIT_PRICE + _DISCOUNT + _INTEREST + _SPEED + _WORK + _RATIO + _SHARING + _AVERAGE + _AGES
-    + _GEOMETRY + _UNITS + _COMPARISON + _MULTI
+    + _GEOMETRY + _UNITS + _COMPARISON + _MULTI + _EVERYDAY
 )
