@@ -530,16 +530,30 @@ def add_cli_parser(commands) -> None:
                         help="trace granularity of the records (counts do not depend on it; default: %(default)s)")
     parser.add_argument("--examples", action="store_true",
                         help="also list up to 5 problem ids (GSM8K: line numbers) per reason and note")
+    parser.add_argument("--varied", action="store_true",
+                        help="instead: how many training-part problems can be varied (fresh numbers, the "
+                        "properties kept; datagen.word.variation), by reason, and how many draws variation 0 took")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the variations (--varied; default: %(default)s)")
 
 
 def run_cli(args) -> None:
     """`python -m datagen realsets`: print the table (and examples) for the sets asked for to stdout."""
+    if args.varied:
+        from .variation import format_variation_table, variation_report  # it imports this module
+
+        print(format_variation_table([
+            variation_report(name, load_real_set(name, _cli_path(args, name), "train", args.granularity), args.seed)
+            for name in args.sets or REAL_SETS]))
+        return
     reports = []
     for name in args.sets or REAL_SETS:
-        path = Path(args.data_dir) / FILES[name] if args.data_dir else None
-        reports.append(load_report(name, path, args.granularity))
+        reports.append(load_report(name, _cli_path(args, name), args.granularity))
     print(format_report_table(reports))
     if args.examples:
         for report in reports:
             for key, ids in sorted(report.examples.items()):
                 print(f"{report.name} {key}: {' '.join(ids)}")
+
+
+def _cli_path(args, name: str) -> Path | None:
+    return Path(args.data_dir) / FILES[name] if args.data_dir else None

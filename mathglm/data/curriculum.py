@@ -7,9 +7,13 @@ A curriculum is an ordered list of stages. Each stage is a mixture of problem so
     disk: {shards: DIR, weight: 1}                     a directory written by `python -m datagen shards`
     zh: {word: {langs: [zh], max_ops: 2}, weight: 0.4}  templated word problems (WordConfig keys)
     gsm8k: {real_set: gsm8k, weight: 0.2}              a real problem set: its training part
+    m23: {real_set: math23k, varied: 0.5}              ... half of the draws a fresh variation (new numbers)
 
 Validation and test problems of a real set come from its development part (`datagen.word.real_sets`: a hash
-split of the questions), never trained on; a templated component's from the validation / test hash buckets of
+split of the questions), never trained on, and are always the original problems; `varied` is the share of its
+training draws that are a fresh variation of the drawn problem (`datagen.word.variation`: the same text with new
+numbers of the same kind and size, the original's properties kept; a problem that cannot be varied is drawn as
+it is); a templated component's from the validation / test hash buckets of
 its templates (and "heldout_templates" from the templates no training stream uses).
 
 A stage ends when its own validation problems, answered by generation, reach `target_accuracy` (after at least
@@ -40,6 +44,7 @@ from datagen.stages import CONFIG_FIELDS
 from datagen.trace import GRANULARITIES
 from datagen.word import WordConfig, WordProblem, sample_word_problems, word_config_from
 from datagen.word.real_sets import REAL_SETS, RealSetError, load_real_set
+from datagen.word.variation import VariationPlan, plan_variation, vary
 from mathglm.config_checks import Range
 from mathglm.model.encoding import ARITHMETIC, KINDS, WORD
 
@@ -54,6 +59,9 @@ STAGE_RANGES: dict[str, Range] = {
     "max_steps": Range(low=1, integer=True, optional=True),
 }
 WEIGHT_RANGE = Range(low=0, low_open=True)
+# A real-set component's share of varied draws.
+SHARE_RANGE = Range(low=0, high=1)
+REAL_SET_OPTIONS = ("varied",)
 # Below 1: at replay_share 1 the current stage would never be drawn.
 REPLAY_SHARE_RANGE = Range(low=0, high=1, high_open=True)
 
@@ -108,10 +116,16 @@ def _source_component(label: str, knobs: dict) -> "MixtureComponent":
         name = knobs.pop("real_set")
         if name not in REAL_SETS:
             raise ValueError(f"mixture component {label!r}: unknown real set {name!r}; valid: {', '.join(REAL_SETS)}")
-        source = RealSet(name)
+        options = {key: knobs.pop(key) for key in REAL_SET_OPTIONS if key in knobs}
+        for key, value in options.items():
+            if problem := SHARE_RANGE.problem(value):
+                raise ValueError(f"mixture component {label!r}: {key} {problem}")
+        source = RealSet(name, **options)
     if knobs:
+        allowed = "`weight`" if isinstance(source, WordConfig) else "`weight`, " + ", ".join(
+            f"`{k}`" for k in REAL_SET_OPTIONS)
         raise ValueError(f"mixture component {label!r}: a word or real_set component takes only that key and "
-                         f"`weight`, not {sorted(knobs)}")
+                         f"{allowed}, not {sorted(knobs)}")
     return MixtureComponent(label, source, weight)
 
 
@@ -136,10 +150,40 @@ class RealSet:
 
     name: str
     """One of datagen.word.real_sets.REAL_SETS."""
+    varied: float = 0.0
+    """Share of training draws that are a fresh variation of the drawn problem (new numbers, properties kept)."""
 
     def problems(self, split: str, granularity: str) -> tuple[WordProblem, ...]:
         """The kept problems of the part `split` reads: "train" for training, "dev" for any other split."""
         return _real_set_part(self.name, "train" if split == "train" else "dev", granularity)
+
+    def sample(self, rng: random.Random, split: str, granularity: str) -> WordProblem:
+        """One problem of the part `split` reads; a training draw is a variation at share `varied` (variation
+        index from `rng`, so a batch's seed decides it), the original when the problem cannot be varied."""
+        problems = self.problems(split, granularity)
+        i = int(rng.random() * len(problems))
+        if split != "train" or not self.varied or rng.random() >= self.varied:
+            return problems[i]
+        index = rng.getrandbits(32)
+        plan = _variation_plan(self.name, granularity, i)
+        varied = vary(problems[i], VARIATION_SEED, index, plan, granularity) if plan is not None else None
+        return varied if varied is not None else problems[i]
+
+
+# Variations in training are (VARIATION_SEED, problem, index) with the index drawn from the batch's generator.
+VARIATION_SEED = 0
+_PLANS: dict[tuple[str, str, str], VariationPlan | None] = {}
+
+
+def _variation_plan(name: str, granularity: str, i: int) -> VariationPlan | None:
+    """The variation plan of training problem `i` of a real set (None: not variable), made once per process and
+    question (keyed by the text, so a set re-read from another file never meets a stale plan)."""
+    problem = _real_set_part(name, "train", granularity)[i]
+    key = (name, granularity, problem.question)
+    if key not in _PLANS:
+        plan = plan_variation(problem)
+        _PLANS[key] = None if isinstance(plan, str) else plan
+    return _PLANS[key]
 
 
 @functools.lru_cache(maxsize=None)
@@ -234,8 +278,7 @@ class MixtureComponent:
             return next(sample_word_problems(rng, self.config, split, granularity))
         if split not in ("train", "validation", "test"):
             raise ValueError(f"real set {self.config.name!r} has no {split!r} split")
-        problems = self.config.problems(split, granularity)
-        return problems[int(rng.random() * len(problems))]
+        return self.config.sample(rng, split, granularity)
 
 
 @dataclass

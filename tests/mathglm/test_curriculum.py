@@ -173,6 +173,9 @@ def test_word_components_train_on_their_templates_and_hold_out_by_question_hash(
     ({"w": {"word": {}, "max_digits": 2}}, "not ['max_digits']"),
     ({"w": {"word": ["zh"]}}, "`word` maps WordConfig keys to values"),
     ({"r": {"real_set": "svamp"}}, "unknown real set 'svamp'"),
+    ({"r": {"real_set": "math23k", "varied": 1.5}}, "mixture component 'r': varied must be a number in [0, 1]"),
+    ({"r": {"real_set": "math23k", "vary": 0.5}}, "takes only that key and `weight`, `varied`, not ['vary']"),
+    ({"w": {"word": {}, "varied": 0.5}}, "takes only that key and `weight`, not ['varied']"),
 ])
 def test_bad_word_components_name_the_problem(mix, message):
     with pytest.raises(ValueError) as err:
@@ -201,6 +204,42 @@ def test_a_real_set_trains_on_its_training_part_and_validates_on_its_dev_part(tm
         assert dev and all(split_of_real(p.question) == "dev" for p in dev)
         assert len({p.question for p in dev}) == len(dev)
         assert all(p.arithmetic.value == int(p.question.split()[2]) * 2 + 2 for p in dev)
+    finally:
+        curriculum_module._real_set_part.cache_clear()
+
+
+def test_no_development_problem_or_variation_of_one_in_a_training_stream(tmp_path, monkeypatch):
+    """A real set with varied draws: the training stream holds originals and variations of training-part problems
+    only (by id and by text), validation is the original development problems."""
+    import json
+
+    from datagen.word.real_sets import DATA_DIR_ENV, load_real_set, split_of_real
+    from mathglm.data import curriculum as curriculum_module
+
+    rows = [{"id": str(n), "original_text": f"小明有{n}个苹果，又买了{n + 7}个，现在一共有多少个苹果？",
+             "equation": f"x={n}+{n + 7}", "ans": str(2 * n + 7)} for n in range(13, 313)]
+    (tmp_path / "math23k_train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    curriculum_module._real_set_part.cache_clear()
+    try:
+        dev = list(load_real_set("math23k", split="dev"))
+        assert dev
+        dev_ids, dev_questions = {p.template for p in dev}, {p.question for p in dev}
+        mix = {"m": {"real_set": "math23k", "varied": 0.8}}
+        stage = Curriculum.from_dict({"stages": [{"name": "m", "mix": mix}]}).stages[0]
+        rng = random.Random(0)
+        trained = [stage.sample(rng, "train")[0] for _ in range(600)]
+        varied = [p for p in trained if "varied_from" in p.arithmetic.meta]
+        assert 400 < len(varied) < 560  # about 80%: every problem here can be varied
+        for p in trained:
+            assert p.template not in dev_ids and p.question not in dev_questions
+            assert split_of_real(p.question) == "train"
+        assert all(p.arithmetic.value == int(p.expression.split("+")[0]) * 2 + 7 or "varied_from" in
+                   p.arithmetic.meta for p in trained)
+        held = [p for p, _ in stage.held_out(20, seed=0, split="validation")]
+        assert held and all(p.question in dev_questions and "varied_from" not in p.arithmetic.meta for p in held)
+        again = random.Random(0)
+        assert [stage.sample(again, "train")[0] for _ in range(600)] == trained  # same seed, same stream
     finally:
         curriculum_module._real_set_part.cache_clear()
 
