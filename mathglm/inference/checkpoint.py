@@ -214,6 +214,21 @@ def _check_training_tokenizer(path: Path, metadata: dict, tokenizer: Tokenizer, 
                               f"run's {tokenizer.path} (sha256 {actual[:12]}); {advice}")
 
 
+def saved_global_step(path: str | Path) -> int:
+    """The optimizer step a mathglm.train `.ckpt` was saved at (Lightning's `global_step`).
+
+    Raises:
+        CheckpointError: a missing, damaged or foreign file, or one that records no step.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint file {path}")
+    step = _load_checkpoint(path).get("global_step")
+    if not isinstance(step, int):
+        raise CheckpointError(f"{path} records no global_step")
+    return step
+
+
 def check_training_checkpoint(path: str | Path, tokenizer: Tokenizer | None = None) -> None:
     """Raise CheckpointError (one line) unless `path` is a readable mathglm training checkpoint made with
     `tokenizer` (when given), so that resuming from a missing, damaged or foreign file, or one trained with

@@ -1,8 +1,10 @@
-"""Side effects of training: curriculum advancement, throughput and data-wait logging."""
+"""Side effects of training: curriculum advancement, progress display, checkpoints, throughput and data-wait
+logging."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.callbacks import (
     ModelCheckpoint,
+    ProgressBar,
     ThroughputMonitor,
     TQDMProgressBar,
 )
@@ -66,6 +69,45 @@ class CurriculumProgressBar(TQDMProgressBar):
         if "stage" in metrics:
             metrics["stage"] = int(metrics["stage"])
         return metrics
+
+
+class LineProgress(ProgressBar):
+    """Progress as one plain line every `every_s` seconds of training (`step 120/1750 (7%) stage=1 train/loss=0.84
+    ...`), for output that is not a terminal: a log file or a pipe gets no carriage returns or cursor codes."""
+
+    def __init__(self, every_s: float = 30.0):
+        super().__init__()
+        self.every_s = every_s
+        self._enabled = True
+        self._last: float | None = None
+
+    def disable(self) -> None:
+        self._enabled = False
+
+    def enable(self) -> None:
+        self._enabled = True
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        self._last = time.monotonic()
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        now = time.monotonic()
+        if not self._enabled or not trainer.is_global_zero or now - (self._last or now) < self.every_s:
+            return
+        self._last = now
+        metrics = {k: v for k, v in self.get_metrics(trainer, pl_module).items() if k != "v_num"}
+        shown = " ".join(f"{k}={int(v) if k == 'stage' else (f'{v:.4g}' if isinstance(v, float) else v)}"
+                         for k, v in metrics.items())
+        step, total = trainer.global_step, trainer.max_steps
+        done = f"{step}/{total} ({step / total:.0%})" if total > 0 else str(step)
+        print(f"step {done} {shown}".rstrip(), flush=True)
+
+
+def progress_bar(stream=None) -> ProgressBar:
+    """The run's progress display: the curriculum's tqdm bar on a terminal, `LineProgress` on anything else
+    (`stream`, default sys.stdout, where Lightning's bar writes)."""
+    stream = sys.stdout if stream is None else stream
+    return CurriculumProgressBar() if stream.isatty() else LineProgress()
 
 
 class RunCheckpoint(ModelCheckpoint):

@@ -7,6 +7,7 @@ import contextlib
 import inspect
 import logging
 import re
+import signal
 import sys
 from argparse import ArgumentError
 from pathlib import Path
@@ -19,7 +20,7 @@ from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info
-from lightning.pytorch.utilities.exceptions import MisconfigurationException
+from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 from mathglm.cli_output import quiet_lightning
 from mathglm.config_checks import Range, check_ranges
@@ -33,12 +34,18 @@ from mathglm.inference.checkpoint import CheckpointError, check_training_checkpo
 from mathglm.model.gpt import GPTConfig
 from mathglm.training.callbacks import (
     CurriculumCallback,
-    CurriculumProgressBar,
     DataWaitMonitor,
     RunCheckpoint,
     TokenThroughputMonitor,
+    progress_bar,
 )
 from mathglm.training.module import MathGLMModule, NonFiniteLossError, schedule_problem
+from mathglm.training.run_end import RunDirError, end_notes, lock_run_dir, stopped_message, time_guard
+
+TRAIN_DESCRIPTION = ("Pretrain a mathglm model through a staged curriculum: model (--model.*), data and curriculum "
+                     "(--data.*) and Lightning Trainer (--trainer.*) options, from configs/default.yaml unless "
+                     "--config names another run config. The resolved config is saved in --run_dir beside the "
+                     "checkpoints and TensorBoard events; a stopped run says how to resume it.")
 
 # `--help` shows each dataclass field's docstring (GPTConfig, RoundSettings, ...), not just its type.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
@@ -183,6 +190,10 @@ class TrainCLI(LightningCLI):
         # encoding known, which data.window must fit.
         self.datamodule.check_window(self.model)
         run_dir = Path(self._get(self.config, "run_dir"))
+        try:  # held until the process ends: a second train on this run_dir is refused, not run beside this one
+            self.run_lock = lock_run_dir(run_dir)
+        except RunDirError as err:
+            raise SystemExit(f"error: {err}") from None
         ckpt_path = self._get(self.config, "ckpt_path")
         checkpoints = run_dir / "checkpoints"
         if ckpt_path is None and checkpoints.is_dir() and any(checkpoints.iterdir()):
@@ -202,7 +213,7 @@ class TrainCLI(LightningCLI):
         # Lightning refuses a progress bar callback when the bar is disabled, and a second one beside the user's.
         if trainer_config.get("enable_progress_bar") is not False and \
                 not any(isinstance(c, ProgressBar) for c in callbacks):
-            callbacks.append(CurriculumProgressBar())
+            callbacks.append(progress_bar())  # a plain line every so often when stdout is not a terminal
         run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
         kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])
         try:
@@ -265,7 +276,10 @@ def main(argv: list[str] | None = None) -> int:
                 run=False,
                 args=argv,
                 # Errors are raised, not printed with the whole usage: main() reports them on one line.
-                parser_kwargs={"default_config_files": default_configs, "exit_on_error": False},
+                parser_kwargs={"default_config_files": default_configs, "exit_on_error": False,
+                               # An abbreviated option (--model.learning_rat) is an error, not another option.
+                               "allow_abbrev": False, "prog": "python -m mathglm.train",
+                               "description": TRAIN_DESCRIPTION},
                 save_config_kwargs={"overwrite": True, "config_filename": "config.yaml"},
                 auto_configure_optimizers=False,  # the module's own AdamW + schedule, set under --model.*
             )
@@ -283,8 +297,19 @@ def main(argv: list[str] | None = None) -> int:
     except NonFiniteLossError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except SystemExit as stop:  # Lightning ends a run stopped by SIGTERM or Ctrl-C with SystemExit
+        if not trainer.interrupted and not isinstance(stop, SIGTERMException):
+            raise
+        signum = signal.SIGTERM if isinstance(stop, SIGTERMException) else signal.SIGINT
+        print(stopped_message(f"stopped by {signum.name}", trainer.global_step, trainer.max_steps, run_dir),
+              file=sys.stderr)
+        return 128 + signum
     if not trainer.is_global_zero:
         return 0
+    if trainer.global_step == 0:  # nothing trained, nothing saved: no table, no checkpoint path
+        why = "trainer.max_time ran out" if time_guard(trainer) is not None else "the run ended"
+        print(f"error: {why} before the first training step: nothing was trained or saved", file=sys.stderr)
+        return 1
     n = cli.config["final_eval_problems"]
     last = run_dir / "checkpoints" / "last.ckpt"
     if n > 0:
@@ -295,7 +320,11 @@ def main(argv: list[str] | None = None) -> int:
         experiment = trainer.logger.experiment if trainer.logger is not None else None
         save_stage_reports(reports, run_dir / "final_eval", experiment, trainer.global_step)
         print(f"per-stage reports and heatmaps: {run_dir / 'final_eval'}")
-    print(f"\ncheckpoint:  {last}")
+    notes = end_notes(trainer, datamodule.curriculum, datamodule.state)
+    if notes:
+        print("\n" + "\n".join(f"note: {line}" for line in notes))
+    if last.is_file():
+        print(f"\ncheckpoint:  {last}")
     print(f"tensorboard: tensorboard --logdir {run_dir}")
     return 0
 

@@ -2,8 +2,11 @@
 
 import json
 import math
+import re
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import fields
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,13 +18,14 @@ import yaml
 from lightning.pytorch.callbacks import Timer, TQDMProgressBar
 
 from datagen.word.real_sets import DATA_DIR_ENV, REAL_SETS, data_path
-from mathglm.data.curriculum import Curriculum
+from mathglm.data.curriculum import Curriculum, CurriculumState
 from mathglm.data.datamodule import MathDataModule
 from mathglm.inference.checkpoint import model_config_dict
 from mathglm.model.gpt import GPTConfig
-from mathglm.training.callbacks import CurriculumProgressBar
+from mathglm.training.callbacks import CurriculumProgressBar, LineProgress, progress_bar
 from mathglm.training.cli import main, run_trainer_kwargs
 from mathglm.training.module import MathGLMModule
+from mathglm.training.run_end import end_notes
 
 REPO = Path(__file__).resolve().parents[2]
 # Without edge values: the pipeline tests measure that training works on the distribution their thresholds were set
@@ -401,3 +405,138 @@ def test_schedule_can_finish_its_decay_within_max_time():
     assert _schedule(False, [timer])(110) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 0.1)))
     with pytest.raises(ValueError, match="needs trainer.max_time"):
         _schedule(True, [])
+
+
+# ------------------------------------------------- one process per run_dir, a stopped run, odd run_dirs (issue 24)
+
+def _train_command(config: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "mathglm.train", "--config", str(config), *extra]
+
+
+def _wait_for(path: Path, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"no {path} after {timeout} s"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_a_second_trainer_is_refused_and_sigterm_stops_with_a_checkpoint_to_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    config = tmp_path / "run.yaml"
+    settings_ = _small_run_config(run_dir, max_steps=100000)
+    settings_.update(checkpoint_every_n_steps=2, final_eval_problems=0)
+    settings_["model"]["model_config"].update(n_layer=1, n_embd=32, n_head=2)
+    config.write_text(yaml.safe_dump(settings_))
+    first = subprocess.Popen(_train_command(config), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last = run_dir / "checkpoints" / "last.ckpt"
+    try:
+        _wait_for(last, first)
+        saved_config = (run_dir / "config.yaml").read_text()
+        second = subprocess.run(_train_command(config), capture_output=True, text=True, timeout=120)
+        assert second.returncode != 0
+        assert second.stderr.splitlines()[-1] == (f"error: another train process is using {run_dir} (it holds "
+                                                  f"{run_dir / '.lock'}); wait for it to finish, or choose another "
+                                                  "--run_dir")
+        assert "Traceback" not in second.stderr
+        assert (run_dir / "config.yaml").read_text() == saved_config
+        assert sorted(p.name for p in last.parent.iterdir()) == ["last.ckpt"]  # no last-v1.ckpt beside it
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 128 + signal.SIGTERM
+    line = err.splitlines()[-1]
+    saved = torch.load(last, map_location="cpu", weights_only=False)["global_step"]
+    assert re.fullmatch(
+        rf"error: stopped by SIGTERM at step (\d+) of 100000; saved: {re.escape(str(last))} \(step {saved}; later "
+        rf"steps are trained again\); resume with: python -m mathglm.train --config "
+        rf"{re.escape(str(run_dir / 'config.yaml'))} --ckpt_path last", line), line
+    assert int(re.search(r"at step (\d+)", line).group(1)) >= saved > 0
+    # The command it prints resumes from what was saved (here for three more steps).
+    resumed = subprocess.run(_train_command(run_dir / "config.yaml", "--ckpt_path", "last", "--trainer.max_steps",
+                                            str(saved + 3)), capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    resumed_ckpt = torch.load(last, map_location="cpu", weights_only=False)
+    assert resumed_ckpt["global_step"] == saved + 3
+    assert resumed_ckpt["mathglm"]["kinds"] == ["arithmetic"]  # from the run's curriculum
+    assert f"checkpoint:  {last}" in resumed.stdout
+    assert "\r" not in resumed.stdout  # not a terminal: plain progress lines, no bar redraws
+
+
+@pytest.mark.parametrize("where, message", [
+    ("a_file", "is a file, not a directory"),
+    ("/proc/no/such/dir", "cannot be used"),
+])
+def test_a_run_dir_that_cannot_be_used_is_one_line(where, message, tmp_path, capsys):
+    if where == "a_file":
+        where = tmp_path / "a_file"
+        where.write_text("not a run\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--run_dir", str(where), "--trainer.max_steps", "1"])
+    assert str(exit_.value.code).startswith(f"error: --run_dir {where} ") and message in str(exit_.value.code)
+    assert "\n" not in str(exit_.value.code)
+
+
+def test_a_run_that_trains_no_step_fails_and_names_no_checkpoint(tmp_path, capsys):
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump(_small_run_config(tmp_path / "run", max_time="00:00:00:00")))
+    assert main(["--config", str(config)]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines()[-1] == ("error: trainer.max_time ran out before the first training step: nothing was "
+                                    "trained or saved")
+    assert "checkpoint:" not in out and not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
+
+
+def test_an_abbreviated_option_is_refused(tmp_path, capsys):
+    assert main(["--run_dir", str(tmp_path), "--model.learning_rat", "0.001"]) == 2
+    assert "--model.learning_rat" in capsys.readouterr().err
+
+
+def test_help_names_the_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m mathglm.train") and "Lightning Trainer command line tool" not in out
+
+
+def test_end_notes_say_what_did_not_go_as_planned():
+    curriculum = Curriculum.from_dict({"stages": [
+        {"name": "tables", "mix": {"add_sub": 1.0}, "target_accuracy": 0.95, "max_steps": 200},
+        {"name": "full", "mix": {"full": 1.0}, "target_accuracy": 0.9},
+    ]})
+    state = CurriculumState(stage_index=1, stage_start_step=200,
+                            history=[{"stage": "tables", "steps": 200, "accuracy": 0.035, "reason": "budget"}])
+    timer = Timer(duration="00:00:00:01")
+    timer.time_remaining = lambda stage=None: -1.0
+    trainer = SimpleNamespace(global_step=628, max_steps=1750, callbacks=[timer],
+                              callback_metrics={"val/acc": torch.tensor(0.524)})
+    assert end_notes(trainer, curriculum, state) == [
+        "time guard: trainer.max_time ended the run after 628 of 1750 planned steps (a slower or busier machine "
+        "trains fewer steps in the same time; see README)",
+        "stage 'tables' ended at its step cap (200 steps) at 3.5%, below its target 95%",
+        "stage 'full' (2 of 2) had not reached its target 90% when the run ended: 52.4% at its last check",
+    ]
+    state.finished = True
+    state.history.append({"stage": "full", "steps": 300, "accuracy": 0.93, "reason": "target"})
+    trainer.callbacks, trainer.global_step = [], 1750
+    assert end_notes(trainer, curriculum, state) == [
+        "stage 'tables' ended at its step cap (200 steps) at 3.5%, below its target 95%"]
+
+
+def test_progress_is_a_plain_line_when_output_is_not_a_terminal(capsys):
+    class Stream:
+        def __init__(self, tty):
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    assert isinstance(progress_bar(Stream(True)), CurriculumProgressBar)
+    plain = progress_bar(Stream(False))
+    assert isinstance(plain, LineProgress)
+    plain.every_s = 0.0
+    plain.get_metrics = lambda trainer, module: {"stage": 1.0, "train/loss": 0.8421, "v_num": 0}
+    plain.on_train_start(None, None)
+    plain.on_train_batch_end(SimpleNamespace(is_global_zero=True, global_step=120, max_steps=1750), None, None, None, 0)
+    assert capsys.readouterr().out == "step 120/1750 (7%) stage=1 train/loss=0.8421\n"
