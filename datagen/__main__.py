@@ -227,7 +227,9 @@ def _shards(args: argparse.Namespace) -> None:
         lang=args.lang or "en",
     )
     print(
-        f"{summary.directory}: {summary.written} shards written, {summary.skipped} already there, "
+        f"{summary.directory}: {summary.written} shards written"
+        + (f" ({summary.rewritten} of them rewritten: changed since they were written)" if summary.rewritten else "")
+        + f", {summary.skipped} already there, "
         f"{args.n_shards * args.per_shard:,} traces in all",
         file=sys.stderr,
     )

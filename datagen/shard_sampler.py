@@ -40,7 +40,13 @@ def manifest_config(spec: ShardSpec) -> ArithmeticConfig:
 
 
 class ShardSampler:
-    """Uniform random draws of traces from a complete shard directory."""
+    """Uniform random draws of traces from a complete shard directory.
+
+    Raises ShardError (one line) for a directory without a readable manifest, a shard missing, a shard whose size
+    is not the one its manifest records (cut short, emptied: only sizes are compared here, as hashing every shard
+    would read the whole data set; the shards command's rerun compares SHA-256 too), or one written by another
+    version of the generator.
+    """
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
@@ -51,6 +57,13 @@ class ShardSampler:
         if missing:
             raise ShardError(f"{self.directory} is incomplete ({len(missing)} of {len(self.paths)} shards missing, "
                              f"first {missing[0]}); rerun the same `python -m datagen shards` command to finish it")
+        records = manifest.get("shards", {})  # absent in directories written before sizes were recorded
+        for path in self.paths:
+            expected = records.get(path.name, {}).get("bytes")
+            if expected is not None and path.stat().st_size != expected:
+                raise ShardError(f"{path} is {path.stat().st_size} bytes, but its manifest records {expected}: it "
+                                 "was changed or cut short since it was written; rerun the same `python -m datagen "
+                                 "shards` command to rewrite it")
         if manifest.get("probe_sha256") != probe_digest(self.spec):
             raise ShardError(f"{self.directory} was written by another version of the generator (its manifest probe "
                              "digest differs from today's traces); write the shards again into a new directory")

@@ -11,7 +11,12 @@ Each shard's content is a pure function of (seed, shard index, stage, split, gra
 from its own `random.Random`, seeded by a SHA-256 of those values (not `hash()`, which is salted per process).
 So shards can be written in any order, by any number of processes, and a rerun after a kill writes exactly
 the missing ones. A shard is written to a temporary file and renamed into place (`os.replace`, atomic on
-POSIX), so a shard file that exists is complete; leftover temporary files are deleted on the next run.
+POSIX), so a shard file that exists was complete when written; leftover temporary files are deleted on the next
+run. The manifest records each written shard's size and SHA-256 (`shards`: name -> {bytes, sha256}), so a shard
+changed since (cut short, emptied, edited) is noticed: a rerun reads every shard and rewrites any that does not
+match its record, and `ShardSampler` refuses a shard whose size differs from its record. Records are saved every
+few seconds and at the end (also on Ctrl-C); a shard file without one (written just before a SIGKILL, or by a
+datagen from before the records) is recorded as found on the next run, being whole when it was renamed.
 
 The manifest holds no timestamps or paths, so the whole directory is a pure function of the arguments (and
 of the generator code: a digest of the first traces of shard 0 is stored, and a rerun whose generator now
@@ -42,12 +47,13 @@ import multiprocessing
 import os
 import random
 import signal
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from datagen import ArithmeticConfig, sample_problems
-from datagen.hashing import stable_seed
+from datagen.hashing import file_sha256, stable_seed
 
 KINDS = ("arithmetic", "word")
 
@@ -57,6 +63,8 @@ LOCK_NAME = ".lock"
 COMPRESSIONS = ("none", "gzip")
 # How many traces of shard 0 the manifest fingerprints, to notice a changed generator on resume.
 PROBE_TRACES = 64
+# How often (seconds) the manifest's shard records are saved while shards are being written, besides at the end.
+_RECORD_EVERY_S = 2.0
 # Traces joined per write call: bounds memory for huge shards while keeping writes large.
 _WRITE_BATCH = 4096
 
@@ -140,6 +148,7 @@ class ShardSummary:
     written: int  # shards written by this call
     skipped: int  # shards already complete from an earlier call
     traces_written: int
+    rewritten: int = 0  # of `written`, shards that were there but did not match their manifest record
 
 
 def shard_seed(spec: ShardSpec, index: int) -> int:
@@ -202,16 +211,33 @@ def write_shards(
 
     with _exclusive_lock(directory):
         _remove_temporary_files(directory)
-        _check_or_write_manifest(directory, spec, probe)
-        missing = [i for i in range(n_shards) if not (directory / spec.shard_name(i)).exists()]
+        manifest = _check_or_write_manifest(directory, spec, probe)
+        records = dict(manifest.get("shards", {}))
+        missing, rewritten = [], 0
+        for i in range(n_shards):
+            path = directory / spec.shard_name(i)
+            if path.name not in records and path.is_file():
+                # Renamed into place whole, but not yet recorded (the writer was killed within _RECORD_EVERY_S of
+                # writing it, or wrote the directory before shards were recorded): recorded as it is.
+                records[path.name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+            if not _matches_record(path, records.get(path.name)):
+                missing.append(i)
+                rewritten += path.exists()
+                records.pop(path.name, None)
         skipped = n_shards - len(missing)
         bar = _progress_bar(spec, skipped, enabled=progress)
+        saved = time.monotonic()
         try:
-            for _ in _run(spec, directory, missing, workers):
+            for index, size, digest in _run(spec, directory, missing, workers):
+                records[spec.shard_name(index)] = {"bytes": size, "sha256": digest}
                 bar.update(per_shard)
+                if time.monotonic() - saved > _RECORD_EVERY_S:
+                    _write_manifest(directory, manifest, records)
+                    saved = time.monotonic()
         finally:
             bar.close()
-    return ShardSummary(directory, len(missing), skipped, len(missing) * per_shard)
+            _write_manifest(directory, manifest, records)  # also after a kill: finished shards are not rewritten
+    return ShardSummary(directory, len(missing), skipped, len(missing) * per_shard, rewritten)
 
 
 def load_manifest(directory: str | os.PathLike) -> dict[str, Any]:
@@ -288,8 +314,9 @@ def _worker_setup(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _write_shard(spec: ShardSpec, directory: Path, index: int) -> int:
-    """Write one shard atomically: a temporary file, fsync, then rename onto the final name."""
+def _write_shard(spec: ShardSpec, directory: Path, index: int) -> tuple[int, int, str]:
+    """Write one shard atomically (a temporary file, fsync, then rename onto the final name); return its index,
+    size in bytes and SHA-256."""
     final = directory / spec.shard_name(index)
     temporary = final.with_name(f"{final.name}.tmp.{os.getpid()}")
     traces = shard_traces(spec, index)
@@ -302,11 +329,27 @@ def _write_shard(spec: ShardSpec, directory: Path, index: int) -> int:
             sink.close()
         raw.flush()
         os.fsync(raw.fileno())
+    size, digest = temporary.stat().st_size, file_sha256(temporary)
     os.replace(temporary, final)
-    return index
+    return index, size, digest
 
 
-def _check_or_write_manifest(directory: Path, spec: ShardSpec, probe: str) -> None:
+def _matches_record(path: Path, record: dict | None) -> bool:
+    """Whether shard file `path` exists with the size and SHA-256 its manifest record holds."""
+    if record is None or not path.is_file() or path.stat().st_size != record.get("bytes"):
+        return False
+    return file_sha256(path) == record.get("sha256")
+
+
+def _write_manifest(directory: Path, manifest: dict[str, Any], records: dict[str, dict]) -> None:
+    """The manifest with the shard records in name order (so the same shards give the same bytes)."""
+    manifest = {**manifest, "shards": dict(sorted(records.items()))}
+    _atomic_write_text(directory / MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def _check_or_write_manifest(directory: Path, spec: ShardSpec, probe: str) -> dict[str, Any]:
+    """The directory's manifest (written now when there is none); ShardError when it was written with other
+    arguments or by a generator that now writes other traces."""
     manifest = {
         "format": SHARD_FORMAT,
         "arguments": spec.arguments(),
@@ -318,8 +361,8 @@ def _check_or_write_manifest(directory: Path, spec: ShardSpec, probe: str) -> No
     if not path.exists():
         if any(directory.glob("shard-*")):
             raise ShardError(f"{directory} holds shard files but no {MANIFEST_NAME}; use an empty --out directory")
-        _atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        return
+        _write_manifest(directory, manifest, {})
+        return {**manifest, "shards": {}}
     existing = load_manifest(directory)
     old, new = existing.get("arguments", {}), manifest["arguments"]
     differences = [f"{k}={old.get(k)!r} there, {new[k]!r} now" for k in new if old.get(k) != new[k]]
@@ -333,6 +376,7 @@ def _check_or_write_manifest(directory: Path, spec: ShardSpec, probe: str) -> No
             f"the generator now produces different traces than the one that wrote {directory} "
             "(manifest probe digest differs); write to a new --out directory"
         )
+    return existing
 
 
 def probe_digest(spec: ShardSpec) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 import datagen
 from datagen import shards
+from datagen.shard_sampler import ShardSampler
 from datagen.shards import ShardError, ShardSpec, read_shards, shard_paths, shard_traces, write_shards
 
 ARGS = dict(n_shards=4, per_shard=30, seed=11, stage="full")
@@ -182,3 +183,28 @@ def test_unknown_stage_split_or_granularity_touch_nothing(tmp_path):
         with pytest.raises(ValueError):
             write(tmp_path / "x", **bad)
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "edit"])
+def test_a_changed_shard_is_rewritten_by_the_same_command_and_refused_by_the_sampler(tmp_path, reference, damage):
+    """Issue 24: a shard cut short or emptied after it was written was reported as already there."""
+    command = [sys.executable, "-m", "datagen", "shards", "--out", str(tmp_path), "--no-progress", "--workers", "1",
+               "--n-shards", "4", "--per-shard", "30", "--seed", "11", "--stage", "full"]
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run(command, capture_output=True, cwd=root, timeout=120).returncode == 0
+    assert contents(tmp_path) == reference
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    shard = tmp_path / "shard-00002.txt"
+    assert manifest["shards"][shard.name] == {"bytes": shard.stat().st_size,
+                                              "sha256": shards.file_sha256(shard)}
+    data = shard.read_bytes()
+    shard.write_bytes({"truncate": data[: len(data) // 2], "empty": b"",
+                       "edit": data.replace(b"=", b"+", 1)}[damage])
+    if damage != "edit":  # same size: only the shards command's hash check sees an edit
+        with pytest.raises(ShardError, match=r"shard-00002.txt is \d+ bytes, but its manifest records \d+"):
+            ShardSampler(tmp_path)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=root, timeout=120)
+    assert result.returncode == 0
+    assert "1 shards written (1 of them rewritten: changed since they were written), 3 already there" in result.stderr
+    assert contents(tmp_path) == reference
+    assert len(ShardSampler(tmp_path)) == 120
