@@ -47,6 +47,7 @@ from mathglm.evaluation.report import (
 )
 from mathglm.evaluation.stage_table import FINAL_EVAL_SEED, evaluate_curriculum, format_stage_table, save_stage_reports
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
+from mathglm.inference.solver import temperature_problem
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +117,8 @@ def _main(args: argparse.Namespace) -> int:
         return _fail(problem, 2)
     if not args.hypothesis_seconds > 0:
         return _fail("--hypothesis-seconds must be > 0", 2)
+    if args.temperature is not None and temperature_problem(args.temperature):
+        return _fail(f"--temperature {temperature_problem(args.temperature)}", 2)
     if args.hypothesis:
         # A project dependency, but an environment may still lack it: say so before any work, in one line.
         try:
@@ -126,6 +129,9 @@ def _main(args: argparse.Namespace) -> int:
         return _evaluate_curriculum_file(args)
     args.seed = 0 if args.seed is None else args.seed
     stages = list(SUITES[args.suite]) if args.suite else [args.stage or "full"]
+    if args.hypothesis and all(s in WORD_SUITES for s in stages):
+        return _fail(f"--hypothesis property-tests arithmetic stages with datagen's strategies; {', '.join(stages)} "
+                     f"{'is a word suite' if len(stages) == 1 else 'are word suites'}", 2)
     follows_split = [s for s in stages if s in WORD_SUITES and WORD_SUITES[s].split is None]
     if args.split == "extrapolation" and follows_split:
         return _fail(f"--split extrapolation is arithmetic's; {', '.join(follows_split)} draw from train, "
@@ -210,7 +216,10 @@ def load_curriculum(path: str) -> Curriculum:
         raise ValueError(f"cannot read {path}: {err.strerror or err}") from None
     except yaml.YAMLError as err:
         raise ValueError(f"{path} is not YAML: {' '.join(str(err).split())}") from None
-    if isinstance(spec, dict) and isinstance(spec.get("data"), dict) and "curriculum" in spec["data"]:
+    if not isinstance(spec, dict):  # a text file parses as one YAML string, which must not be read as a path
+        raise ValueError(f"{path} is not a curriculum: expected a mapping with `stages` (or a run config with "
+                         f"data.curriculum), found {type(spec).__name__ if spec is not None else 'nothing'}")
+    if isinstance(spec.get("data"), dict) and "curriculum" in spec["data"]:
         spec = spec["data"]["curriculum"]
     try:
         return Curriculum.load(spec)

@@ -593,3 +593,25 @@ def test_end_of_run_table_and_eval_cli_agree_on_word_suites(word_model, tmp_path
                                  encoding=word_model.bundle.encoding, _val_correct=defaultdict(lambda: [0, 0]))
         MathGLMModule.validation_step(module, batch, 0)
         assert module._val_correct[stage.name] == [sum(r.exact for r in report.records), report.n]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--temperature", "nan"], "error: --temperature must be a finite number >= 0, got nan"),
+    (["--temperature", "inf", "--samples", "2"], "error: --temperature must be a finite number >= 0, got inf"),
+    (["--suite", "word-zh", "--hypothesis"], "error: --hypothesis property-tests arithmetic stages with datagen's "
+                                             "strategies; word-zh is a word suite"),
+    (["--device", "meta"], "error: device meta cannot run a model"),
+])
+def test_cli_odd_values_are_one_line_errors(flags, message, tmp_path, capsys):
+    code = eval_cli.main(["-c", str(random_checkpoint()), "--n", "2", "--out", str(tmp_path), *flags])
+    err = capsys.readouterr().err
+    assert code != 0 and err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_cli_curriculum_that_is_not_yaml_names_the_file(tmp_path, capsys):
+    text = tmp_path / "notes.txt"
+    text.write_text("just some notes, not a curriculum\n")
+    code = eval_cli.main(["-c", str(random_checkpoint()), "--curriculum", str(text), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err == (f"error: --curriculum: {text} is not a curriculum: expected a mapping with `stages` "
+                                 "(or a run config with data.curriculum), found str\n")
