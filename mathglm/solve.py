@@ -24,7 +24,12 @@ Latin word) that is not inside a number is a word problem; anything else is arit
 Every generated chain is checked step by step with datagen's exact engine (`first_wrong_step`: the 0-based index
 of the first step whose value differs from the question's, null when all hold). A word problem's chain is
 `x=<equation>=<steps>`: its steps are checked exactly against the model's own equation, but the equation itself
-cannot be checked without the true answer; the output says so (`"equation_checked": false`).
+cannot be checked without the true answer; the output says so (`"equation_checked": false`). Beside the chain's
+answer, a word problem's output gives the exact engine's value of the model's equation (`equation_value`, and the
+chain's own `chain_answer`) and says when the two differ (`equation_difference`: "arithmetic" when a step of the
+chain was computed wrong, "approximate" when the answer is the value rounded, "unfinished"). `--answer-from
+equation` answers with the engine's value instead (tool-integrated mode, as PoT / ToRA, for comparison; the
+default, `chain`, is the model's own answer).
 
 Self-consistency (Wang et al., 2023, "Self-Consistency Improves Chain of Thought Reasoning"): `--samples K`
 samples K chains at `--temperature` and takes the majority answer, reporting its vote share. `--verify` keeps
@@ -48,7 +53,20 @@ from datagen import shown_answer
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
 from mathglm.cli_output import StopSignals, Stopped, cli_output, count_below_one
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
-from mathglm.inference.solver import AUTO, SEED_RANGE, SOLVE_KINDS, Solution, Solver, temperature_problem
+from mathglm.inference.solver import (
+    ANSWER_SOURCES,
+    APPROXIMATE,
+    ARITHMETIC_MISTAKE,
+    AUTO,
+    CHAIN,
+    EQUATION,
+    SEED_RANGE,
+    SOLVE_KINDS,
+    UNFINISHED,
+    Solution,
+    Solver,
+    temperature_problem,
+)
 from mathglm.model.encoding import WORD
 
 # ------------------------------------------------------------------------------------------------------ CLI
@@ -56,7 +74,8 @@ from mathglm.model.encoding import WORD
 
 def format_solution(solution: Solution) -> str:
     """Human-readable lines for one solution: the chain (a word problem's starts with its equation `x=...`), the
-    answer, the step check, and for a word problem a line saying that its equation is unchecked."""
+    answer, the step check, and for a word problem the exact engine's value of its equation beside the chain's
+    answer (whether they agree, or why they differ) and a line saying that its equation is unchecked."""
     if solution.error and not solution.steps:
         return f"error: {solution.error}"
     word = solution.kind == WORD
@@ -65,10 +84,14 @@ def format_solution(solution: Solution) -> str:
         lines.append(f"error: {solution.error}")
     else:
         answer = f"answer: {shown_answer(solution.answer, solution.approx)}"
+        if word and solution.answer_from == EQUATION:
+            answer += "  (the exact engine's value of the model's equation: --answer-from equation)"
         if solution.samples > 1:
             count = round((solution.vote_share or 0) * solution.samples)
             answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"
         lines.append(answer)
+    if word and solution.equation:
+        lines.append(_equation_value_line(solution))
     # A word problem's steps answer the model's own equation, not the text: the check line names it.
     against = f" for the model's own equation {solution.equation}" if word and solution.equation else ""
     if solution.first_wrong_step is None:
@@ -92,6 +115,24 @@ def format_solution(solution: Solution) -> str:
             lines.append(f"verified (calculator-assisted upper bound{caveat}): {solution.verified_answer}  "
                          f"({solution.verified_share:.0%} of the samples hold)")
     return "\n".join(lines)
+
+
+# What the equation value line says about the chain's answer, by `Solution.equation_difference`.
+_DIFFERENCES = {
+    None: "agrees",
+    ARITHMETIC_MISTAKE: "differs: the chain made an arithmetic mistake",
+    APPROXIMATE: "differs: it is approximate (the value rounded)",
+}
+
+
+def _equation_value_line(solution: Solution) -> str:
+    """`equation value: 15 (exact engine); the chain's answer 14 differs: ...`, for a word problem's equation."""
+    if solution.equation_value is None:
+        return f"equation value: none (the exact engine cannot evaluate {solution.equation})"
+    line = f"equation value: {solution.equation_value} (exact engine); "
+    if solution.equation_difference == UNFINISHED or solution.chain_answer is None:
+        return line + "the chain did not finish"
+    return line + f"the chain's answer {solution.chain_answer} {_DIFFERENCES[solution.equation_difference]}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kind", choices=SOLVE_KINDS, default=AUTO,
                         help="solve every line as arithmetic or as a word problem (default auto: an expression is "
                              "arithmetic, a line with a letter a word problem; see below)")
+    parser.add_argument("--answer-from", choices=ANSWER_SOURCES, default=CHAIN,
+                        help="a word problem's answer: 'chain' (default), the answer the model computed step by "
+                             "step; 'equation', the exact engine's value of the equation the model wrote "
+                             "(tool-integrated mode, as program-of-thought and ToRA: the model reads, the engine "
+                             "computes; for comparison). Either way the output shows both: the equation value "
+                             "line (JSON: equation_value, chain_answer) says whether the chain's answer agrees, or "
+                             "why it differs (equation_difference: 'arithmetic', a step computed wrong; "
+                             "'approximate', the value rounded; 'unfinished'). With --samples, 'equation' votes "
+                             "over the equations' values. Arithmetic lines are unaffected")
     parser.add_argument("--output", "-o", help="batch mode: JSONL file to write (default: stdout); rows go to "
                         "OUTPUT.partial as they are answered, which replaces OUTPUT once every line is; stopped "
                         "early (Ctrl-C, SIGTERM), OUTPUT is left as it was and the answered rows stay in "
@@ -276,7 +326,7 @@ def _main(args: argparse.Namespace) -> int:
         return _fail(str(err))
     solver = Solver(bundle, samples=args.samples, temperature=args.temperature, top_k=args.top_k,
                     verify=args.verify, batch_size=args.batch_size, seed=args.seed,
-                    max_new_tokens=args.max_new_tokens, kind=args.kind)
+                    max_new_tokens=args.max_new_tokens, kind=args.kind, answer_from=args.answer_from)
     if args.input:
         return _batch(solver, args)
     if args.question:

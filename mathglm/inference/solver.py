@@ -19,11 +19,15 @@ arithmetic, so that `3+`, `1/0` or `2**3` gets its precise arithmetic error. `So
 forces one kind for every line. A word problem's chain is `x=<equation>=<steps>` (see `mathglm.model.encoding`):
 its steps are checked exactly against the model's own equation, but the equation itself cannot be checked without
 the true answer, so a solution says so (`Solution.equation_checked` is False) and verification (which keeps chains
-whose steps hold) cannot catch a wrong equation.
+whose steps hold) cannot catch a wrong equation. Beside the chain's answer a word solution carries the exact
+engine's value of the model's equation (`equation_value`) and why the two differ when they do
+(`equation_difference`: an arithmetic mistake in the chain, or a rounded answer); `Solver(answer_from="equation")`
+answers with that value instead (tool-integrated, as program-of-thought and ToRA), for comparison.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -40,6 +44,8 @@ from datagen import (
     StepError,
     evaluate,
     first_error,
+    format_rounded,
+    format_value,
     join_chain,
     parse,
     shown_answer,
@@ -57,6 +63,15 @@ _SHORTEST_EQUATION = EQUATION_PREFIX + "0" + RELATION
 AUTO = "auto"
 SOLVE_KINDS = (AUTO, *KINDS)
 """What `Solver(kind=...)` accepts: "auto" decides per line (`question_kind`); the others force one kind."""
+CHAIN, EQUATION = "chain", "equation"
+ANSWER_SOURCES = (CHAIN, EQUATION)
+"""What `Solver(answer_from=...)` accepts: a word problem's headline answer is its chain's (the model computed it)
+or the exact engine's value of the model's equation (tool-integrated, as program-of-thought, Chen et al. 2022, and
+ToRA, Gou et al. 2023, hand the computation to an interpreter)."""
+EQUATION_ROUND_DECIMALS = 2
+"""Places of the engine's answer for a non-terminating equation value (`≈`): datagen's word chains round to 2."""
+# Why a chain's answer is not the engine's value of its own equation (`Solution.equation_difference`).
+ARITHMETIC_MISTAKE, APPROXIMATE, UNFINISHED = "arithmetic", "approximate", "unfinished"
 # Control characters a word problem may hold as white space: line breaks become spaces (the prompt separator is a
 # line break), and so does a tab. Every other control character is refused.
 _WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c\x85")
@@ -294,6 +309,31 @@ def _vote_key(chain: ParsedChain) -> tuple:
     return (chain.approx, value) if value is not None else ("text", chain.answer)
 
 
+def equation_answer(value: Fraction) -> tuple[str, bool]:
+    """(answer text, approx) of an equation's exact value as datagen's word chains end: the integer, terminating
+    decimal, or the value rounded to EQUATION_ROUND_DECIMALS places after `≈` (approx True)."""
+    text, terminating = format_value(value)
+    return (text, False) if terminating else (format_rounded(value, EQUATION_ROUND_DECIMALS), True)
+
+
+def equation_difference(chain: ParsedChain, value: Fraction | None) -> str | None:
+    """Why the chain's answer is not `value`, the exact engine's value of the chain's own equation: None when it
+    is (or there is no value to compare: no equation, or one the engine cannot evaluate); "unfinished" when the
+    chain has no final answer; "approximate" when the answer is `value` rounded to the answer's own places (a
+    non-terminating value: `7/3≈2.33`); "arithmetic" otherwise (a step of the chain computed wrong)."""
+    if value is None:
+        return None
+    if not chain.finished or not chain.answer:
+        return UNFINISHED
+    answer = answer_value(chain.answer)
+    if answer == value and not chain.approx:
+        return None
+    places = len(chain.answer.partition(".")[2])
+    if (chain.approx or not format_value(value)[1]) and format_rounded(value, places) == chain.answer:
+        return APPROXIMATE
+    return ARITHMETIC_MISTAKE
+
+
 @dataclass
 class Candidate:
     """One generated chain and its exact check."""
@@ -306,6 +346,12 @@ class Candidate:
     @property
     def holds(self) -> bool:
         return self.chain.finished and self.first_wrong_step is None
+
+    @functools.cached_property
+    def equation_value(self) -> Fraction | None:
+        """The exact engine's value of the chain's equation (a word problem); None without one, or when the engine
+        cannot evaluate it."""
+        return expression_value(self.chain.expression) if self.chain.expression else None
 
     @classmethod
     def checked(cls, question: str, chain: ParsedChain) -> "Candidate":
@@ -329,25 +375,39 @@ class Vote:
         return self.count / self.total if self.total else 0.0
 
 
-def majority_vote(candidates: Sequence[Candidate], total: int | None = None) -> Vote:
+def majority_vote(candidates: Sequence[Candidate], total: int | None = None, answer_from: str = CHAIN) -> Vote:
     """The most frequent answer among finished chains (by value); ties go to the answer sampled first.
 
     Unfinished chains (cut off by the context) do not vote unless no chain finished. The share is counted out of
-    `total` (default: all candidates), so an answer that won 3 of 8 samples has share 0.375.
+    `total` (default: all candidates), so an answer that won 3 of 8 samples has share 0.375. With
+    `answer_from="equation"` the chains whose equation the engine evaluates vote with that exact value instead
+    (program-of-thought self-consistency); the others vote only when none has one.
     """
     total = len(candidates) if total is None else total
-    voters = [c for c in candidates if c.chain.finished and c.chain.answer] or list(candidates)
+    if answer_from == EQUATION and any(c.equation_value is not None for c in candidates):
+        voters = [c for c in candidates if c.equation_value is not None]
+
+        def key(c: Candidate) -> tuple:
+            return ("equation", c.equation_value)
+
+        def label(c: Candidate) -> str:
+            return shown_answer(*equation_answer(c.equation_value))
+    else:
+        voters = [c for c in candidates if c.chain.finished and c.chain.answer] or list(candidates)
+
+        def key(c: Candidate) -> tuple:
+            return _vote_key(c.chain)
+
+        def label(c: Candidate) -> str:
+            return shown_answer(c.chain.answer, c.chain.approx)
     if not voters:
         return Vote(None, 0, total)
-    counts = Counter(_vote_key(c.chain) for c in voters)
+    counts = Counter(key(c) for c in voters)
     first_seen = {}
     for c in voters:
-        first_seen.setdefault(_vote_key(c.chain), c)
+        first_seen.setdefault(key(c), c)
     best = max(counts, key=lambda k: (counts[k], -voters.index(first_seen[k])))
-    tally: dict[str, int] = {}
-    for key, n in counts.most_common():
-        label = first_seen[key].chain.answer
-        tally[shown_answer(label, first_seen[key].chain.approx)] = n
+    tally = {label(first_seen[k]): n for k, n in counts.most_common()}
     return Vote(first_seen[best], counts[best], total, tally)
 
 
@@ -389,6 +449,19 @@ class Solution:
     on error, or when the chain does not start with `x=`. Its steps are checked against it; it is unchecked."""
     verified_equation: str | None = None
     """With --verify, a word problem: the equation of the verified chain (unchecked, like `equation`)."""
+    answer_from: str = CHAIN
+    """A word problem: where `answer` comes from, "chain" (the model's own chain) or "equation" (the exact engine's
+    value of the model's equation, `equation_answer`; tool-integrated mode)."""
+    chain_answer: str | None = None
+    """A word problem: the chain's own answer as a reader sees it (`≈` before a rounded one); null when the chain
+    did not finish."""
+    equation_value: str | None = None
+    """A word problem: the exact engine's value of the model's equation (integer, decimal or `p/q`); null without
+    an equation or when the engine cannot evaluate it."""
+    equation_difference: str | None = None
+    """A word problem: why the chain's answer is not `equation_value` ("arithmetic": a step computed wrong;
+    "approximate": the value rounded; "unfinished": no final answer); null when they agree or there is no value
+    (see `equation_difference`)."""
 
     @property
     def equation_checked(self) -> bool | None:
@@ -410,13 +483,17 @@ class Solution:
 
     def to_json(self) -> dict:
         """The batch JSON object: the arithmetic keys, then `kind`, `equation` and `equation_checked` (False for a
-        word problem: the equation is unverified), and the vote and --verify keys when they apply."""
+        word problem: the equation is unverified), a word problem's `answer_from`, `chain_answer`, `equation_value`
+        and `equation_difference`, and the vote and --verify keys when they apply."""
         data = {
             "question": self.question, "normalized": self.normalized, "answer": self.answer,
             "approx": self.approx, "steps": self.steps, "error": self.error,
             "first_wrong_step": self.first_wrong_step, "wrong_step_reason": self.wrong_step_reason,
             "kind": self.kind, "equation": self.equation, "equation_checked": self.equation_checked,
         }
+        if self.kind == WORD:
+            data.update(answer_from=self.answer_from, chain_answer=self.chain_answer,
+                        equation_value=self.equation_value, equation_difference=self.equation_difference)
         if self.samples > 1:
             data.update(samples=self.samples, vote_share=self.vote_share, votes=self.votes)
         if self.verified_steps is not None or self.verified_share is not None:
@@ -476,6 +553,7 @@ class Solver:
         seed: int = 0,
         max_new_tokens: int | None = None,
         kind: str = AUTO,
+        answer_from: str = CHAIN,
     ):
         if samples < 1:
             raise ValueError("samples must be >= 1")
@@ -486,11 +564,13 @@ class Solver:
             raise ValueError(f"temperature {problem}")
         if kind not in SOLVE_KINDS:
             raise ValueError(f"unknown kind {kind!r}; valid: {', '.join(SOLVE_KINDS)}")
+        if answer_from not in ANSWER_SOURCES:
+            raise ValueError(f"unknown answer_from {answer_from!r}; valid: {', '.join(ANSWER_SOURCES)}")
         if SEED_RANGE.problem(seed):
             raise ValueError(f"seed {SEED_RANGE.problem(seed)}")
         self.bundle, self.samples, self.temperature, self.top_k = bundle, samples, temperature, top_k
         self.verify, self.batch_size, self.seed, self.max_new_tokens = verify, batch_size, seed, max_new_tokens
-        self.kind = kind
+        self.kind, self.answer_from = kind, answer_from
 
     def kind_of(self, line: str) -> str:
         """"arithmetic" or "word": the forced kind, or `question_kind(line)` under "auto"."""
@@ -610,7 +690,7 @@ class Solver:
         block = self.bundle.config.block_size
         for i, group in zip(valid, groups):
             solution = solutions[i]
-            vote = majority_vote(group)
+            vote = majority_vote(group, answer_from=self.answer_from if solution.kind == WORD else CHAIN)
             winner = vote.winner
             solution.steps = list(winner.chain.segments)
             solution.approx = winner.chain.approx
@@ -624,6 +704,8 @@ class Solver:
                                   "(--max-new-tokens)"
                                   if self.max_new_tokens else
                                   f"the chain did not finish within the model's {block}-token context")
+            if solution.kind == WORD:
+                self._answer_equation(solution, winner)
             if self.samples > 1:
                 solution.vote_share, solution.votes = vote.share, vote.tally
             if self.verify:
@@ -634,3 +716,22 @@ class Solver:
                 solution.verified_steps = list(verified.winner.chain.segments) if verified.winner else []
                 solution.verified_equation = _equation(verified.winner.chain) if verified.winner else None
         return solutions
+
+    def _answer_equation(self, solution: Solution, winner: Candidate) -> None:
+        """A word problem's chain answer beside the exact engine's value of its equation; with
+        answer_from="equation", that value becomes the answer (even when the chain did not finish), and a chain
+        with no equation the engine evaluates gets an error instead."""
+        chain, value = winner.chain, winner.equation_value
+        solution.answer_from = self.answer_from
+        solution.chain_answer = shown_answer(chain.answer, chain.approx) if chain.finished and chain.answer else None
+        solution.equation_value = format_value(value)[0] if value is not None else None
+        solution.equation_difference = equation_difference(chain, value)
+        if self.answer_from != EQUATION:
+            return
+        if value is None:
+            solution.answer, solution.approx = None, False
+            why = (f"the engine cannot evaluate the model's equation {solution.equation}" if solution.equation
+                   else "the model wrote no equation")
+            solution.error = f"no answer from the equation: {why}"
+        else:
+            (solution.answer, solution.approx), solution.error = equation_answer(value), None

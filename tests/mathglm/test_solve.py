@@ -610,6 +610,7 @@ def test_word_problem_human_output_and_interactive(monkeypatch, capsys):
     assert out.splitlines() == [
         "x=3+5=8",
         "answer: 8",
+        "equation value: 8 (exact engine); the chain's answer 8 agrees",
         "check: the step holds for the model's own equation x=3+5",
         "equation: x=3+5 is unchecked: whether it is the equation the problem asks for cannot be known without "
         "the true answer",
@@ -668,6 +669,91 @@ def test_planted_word_chains(monkeypatch, capsys, completion, equation, steps, w
     assert out.splitlines()[0] == (f"{equation}={'='.join(steps)}" if equation else "=".join(steps))
     if wrong is not None:
         assert f"check: step {wrong + 1} of {len(steps)} is wrong" in out
+
+
+@pytest.mark.parametrize("completion, value, difference, chain_answer, engine_answer", [
+    ("x=3*5-1=15-1=14", "14", None, "14", ("14", False)),  # the chain is right
+    ("x=3*5-1=15-1=13", "14", "arithmetic", "13", ("14", False)),  # its last step is wrong
+    ("x=3*5-1=16-1=15", "14", "arithmetic", "15", ("14", False)),
+    ("x=7/3=7/3≈2.33", "7/3", "approximate", "≈2.33", ("2.33", True)),  # rounded: approximate, not wrong
+    ("x=7/3=7/3≈2.34", "7/3", "arithmetic", "≈2.34", ("2.33", True)),  # rounded wrong
+    ("x=7/3=2.33", "7/3", "approximate", "2.33", ("2.33", True)),  # rounded without saying so
+    ("x=3/4=0.75", "0.75", None, "0.75", ("0.75", False)),
+    ("x=3/0=1", None, None, "1", None),  # the engine cannot evaluate it
+    ("8", None, None, "8", None),  # no equation
+])
+def test_equation_value_beside_the_chain_answer(monkeypatch, capsys, completion, value, difference, chain_answer,
+                                                engine_answer):
+    """Planted chains: the engine's value of the model's own equation, the chain's answer, and why they differ;
+    `--answer-from equation` answers with the engine's value (or an error when there is none)."""
+    _plant(monkeypatch, {ZH_APPLES: [completion]})
+    ckpt = str(random_checkpoint())
+    code, out, _ = _run(["-c", ckpt, "--json", ZH_APPLES], capsys)
+    row = json.loads(out)
+    assert code == 0 and row["answer_from"] == "chain"
+    assert (row["equation_value"], row["equation_difference"], row["chain_answer"]) == (
+        value, difference, chain_answer)
+    assert solve_shown(row) == chain_answer  # the headline is the chain's
+    code, out, _ = _run(["-c", ckpt, ZH_APPLES], capsys)
+    _assert_equation_never_claimed_verified(out)
+    value_lines = [line for line in out.splitlines() if line.startswith("equation value:")]
+    if completion.startswith("x="):
+        assert len(value_lines) == 1
+        if value is None:
+            assert "cannot evaluate x=3/0" in value_lines[0]
+        else:
+            assert value_lines[0].startswith(f"equation value: {value} (exact engine); the chain's answer "
+                                             f"{chain_answer} ")
+            assert value_lines[0].endswith({None: "agrees", "arithmetic": "arithmetic mistake",
+                                            "approximate": "approximate (the value rounded)"}[difference])
+    else:
+        assert value_lines == []
+
+    code, out, _ = _run(["-c", ckpt, "--json", "--answer-from", "equation", ZH_APPLES], capsys)
+    row = json.loads(out)
+    assert row["answer_from"] == "equation" and row["chain_answer"] == chain_answer
+    if engine_answer is None:
+        assert code == 1 and row["answer"] is None and row["error"].startswith("no answer from the equation")
+    else:
+        assert code == 0 and row["error"] is None and (row["answer"], row["approx"]) == engine_answer
+        assert row["equation_difference"] == difference
+        _, out, _ = _run(["-c", ckpt, "--answer-from", "equation", ZH_APPLES], capsys)
+        assert f"answer: {'≈' * engine_answer[1]}{engine_answer[0]}  (the exact engine's value" in out
+
+
+def solve_shown(row: dict) -> str:
+    return ("≈" if row["approx"] else "") + row["answer"]
+
+
+def test_answer_from_equation_votes_over_equation_values_and_leaves_arithmetic_alone(monkeypatch, capsys):
+    _plant(monkeypatch, {
+        # chain answers: 8 three times; equation values: 9 twice (3+6), 8 twice (3+5), -2 once
+        ZH_APPLES: ["x=3+6=8", "x=3+5=8", "x=3+6=9", "x=3-5=-2", "x=3+5=8"],
+        "2+3": ["5", "6", "5", "5", "6"],
+    })
+    ckpt = str(random_checkpoint())
+    args = ["-c", ckpt, "--samples", "5", "--json"]
+    _, out, _ = _run([*args, ZH_APPLES], capsys)
+    assert json.loads(out)["votes"] == {"8": 3, "9": 1, "-2": 1}
+    code, out, _ = _run([*args, "--answer-from", "equation", ZH_APPLES], capsys)
+    row = json.loads(out)
+    # 9 and 8 tie at two equation values each: the first sampled (x=3+6) wins; its chain made a mistake.
+    assert code == 0 and (row["answer"], row["equation"], row["vote_share"]) == ("9", "x=3+6", 0.4)
+    assert row["votes"] == {"9": 2, "8": 2, "-2": 1}
+    assert (row["chain_answer"], row["equation_value"], row["equation_difference"]) == ("8", "9", "arithmetic")
+    code, out, _ = _run([*args, "--answer-from", "equation", "2+3"], capsys)
+    row = json.loads(out)
+    assert code == 0 and row["answer"] == "5" and "answer_from" not in row
+
+
+def test_answer_from_is_explained_and_checked():
+    text = " ".join(re.sub(r"-\n\s*", "-", solve.build_parser().format_help()).split())
+    assert "--answer-from {chain,equation}" in text
+    assert "the exact engine's value of the equation the model wrote (tool-integrated mode" in text
+    assert "'arithmetic', a step computed wrong; 'approximate', the value rounded" in text
+    bundle = load_for_inference(random_checkpoint())
+    with pytest.raises(ValueError, match="unknown answer_from 'tool'; valid: chain, equation"):
+        solver.Solver(bundle, answer_from="tool")
 
 
 def _assert_equation_never_claimed_verified(out: str):
