@@ -223,6 +223,7 @@ class TrainSettings:
     batch_size: int = 16
     """Packed windows per step (sft) or pairs per step (dpo, simpo)."""
     learning_rate: float = 3e-4
+    """Constant AdamW learning rate (> 0) of every round."""
     beta: float = 0.1
     """DPO's beta or SimPO's beta (SimPO's paper uses 2.0-2.5)."""
     gamma: float = 1.0

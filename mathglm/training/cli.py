@@ -19,7 +19,7 @@ from lightning.pytorch import Trainer
 from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
-from lightning.pytorch.utilities import rank_zero_info
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 from mathglm.cli_output import quiet_lightning
@@ -190,10 +190,8 @@ class TrainCLI(LightningCLI):
         # encoding known, which data.window must fit.
         self.datamodule.check_window(self.model)
         run_dir = Path(self._get(self.config, "run_dir"))
-        try:  # held until the process ends: a second train on this run_dir is refused, not run beside this one
-            self.run_lock = lock_run_dir(run_dir)
-        except RunDirError as err:
-            raise SystemExit(f"error: {err}") from None
+        if run_dir.exists():  # another train in it is named as such, before what it holds is judged
+            self._lock_run_dir(run_dir)
         ckpt_path = self._get(self.config, "ckpt_path")
         checkpoints = run_dir / "checkpoints"
         if ckpt_path is None and checkpoints.is_dir() and any(checkpoints.iterdir()):
@@ -217,9 +215,22 @@ class TrainCLI(LightningCLI):
         run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
         kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])
         try:
-            return super().instantiate_trainer(**kwargs)
+            trainer = super().instantiate_trainer(**kwargs)
         except (MisconfigurationException, ValueError, TypeError) as err:
             raise ValueError(trainer_error(err)) from None
+        if not run_dir.exists():  # created only once every option is known good
+            self._lock_run_dir(run_dir)
+        return trainer
+
+    def _lock_run_dir(self, run_dir: Path) -> None:
+        """Hold `run_dir`'s lock until the process ends (a second train on it is refused, not run beside this
+        one), or exit with its one-line error. Only the launching process locks: DDP's other ranks run this script
+        again, into the same run_dir."""
+        if rank_zero_only.rank == 0:
+            try:
+                self.run_lock = lock_run_dir(run_dir)
+            except RunDirError as err:
+                raise SystemExit(f"error: {err}") from None
 
     def _init_weights(self, init_from: str | None, ckpt_path: str | None) -> None:
         """Load `init_from`'s model weights into the module (nothing else), or say why they are not loaded.

@@ -3,6 +3,7 @@ line."""
 
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,12 @@ def test_help_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "mathglm.improve", "--help"], capture_output=True, text=True,
                          cwd=REPO, check=True).stdout
     assert "--round.weights" in out and "--train.method" in out
+
+
+def test_every_option_in_help_has_a_description():
+    """Issue 24: --train.learning_rate showed only its type and default."""
+    text = build_parser().format_help()
+    # `  --name METAVAR  description`, the description on the next lines when the option is long
+    options = re.findall(r"\n  (--[\w.]+)(?: (?:[A-Z_]+|\{[^}]*\}|\[=\w+\]))?\s*(.*?)(?=\n  -|\Z)", text, re.S)
+    assert len(options) > 20
+    assert [name for name, body in options if " ".join(body.split()).startswith("(type:")] == []
