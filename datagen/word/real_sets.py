@@ -533,11 +533,21 @@ def add_cli_parser(commands) -> None:
     parser.add_argument("--varied", action="store_true",
                         help="instead: how many training-part problems can be varied (fresh numbers, the "
                         "properties kept; datagen.word.variation), by reason, and how many draws variation 0 took")
+    parser.add_argument("--backward", action="store_true",
+                        help="instead: how many training-part problems can be asked backward (one stated number "
+                        "hidden as x, the answer stated; datagen.word.real_backward), by reason")
     parser.add_argument("--seed", type=int, default=0, help="seed of the variations (--varied; default: %(default)s)")
 
 
 def run_cli(args) -> None:
     """`python -m datagen realsets`: print the table (and examples) for the sets asked for to stdout."""
+    if args.backward:
+        from .real_backward import backward_report, format_backward_table  # it imports this module
+
+        print(format_backward_table([
+            backward_report(name, load_real_set(name, _cli_path(args, name), "train", args.granularity), args.seed)
+            for name in args.sets or REAL_SETS]))
+        return
     if args.varied:
         from .variation import format_variation_table, variation_report  # it imports this module
 

@@ -48,6 +48,7 @@ Backward questions (`WordConfig.backward_share`; FOBAR, Jiang et al. 2023, as us
 one given number the equation holds once, outside any `^`, is written `x` in the text, the forward answer is stated
 in a closing sentence (`BACKWARD_QUESTIONS` of the language's lexicon), and the chain solves the equation for it,
 undoing one operation at a time (`x*(1-10%)*(1-20%)` answered 50.4 gives `x=50.4/(1-20%)/(1-10%)`, traced to 70).
+The solver lives in `backward`, shared with real problems (`real_backward`).
 The hidden number must not appear elsewhere in the question (the draw stays forward otherwise); `meta` records
 `backward`, the `hidden` slot, the `forward_expression` (with `x`) and the stated `forward_answer`.
 
@@ -68,8 +69,7 @@ from fractions import Fraction
 from typing import Iterable, Iterator
 
 from ..errors import ExpressionError
-from ..expr import BinOp, Group, Neg, Percent, Value, canonical, evaluate_pair, to_text
-from ..expr import Num as ParsedNum
+from ..expr import BinOp, Group, Neg, Percent, Value, evaluate_pair, to_text
 from ..hashing import text_digest
 from ..numbers import decimal_places, round_text, value_text
 from ..parser import parse
@@ -77,6 +77,7 @@ from ..problem import Problem
 from ..registry import register_generator
 from ..splits import SPLITS, split_of
 from ..trace import to_engine
+from .backward import HIDDEN_LITERAL, UNKNOWN, path_to, solvable_path, solve_for_hidden
 from .record import LANGUAGES, WordProblem
 
 TOPICS = (
@@ -695,7 +696,7 @@ def writable_text(lang: str) -> tuple[str, ...]:
     walk(words)
     walk(distractors)
     walk(backward_questions(lang))
-    out.append(_UNKNOWN)
+    out.append(UNKNOWN)
     numerals = ("负点十百千万" + _ZH_DIGITS) if lang == "zh" else " ".join(english_words(n) for n in range(100))
     out.append(numerals)
     return tuple(out)
@@ -901,7 +902,7 @@ def _render_field(f: _Field, shown: dict, words: dict, slot_kinds: dict) -> str:
             return singular[:1].upper() + singular[1:]
         return singular
     text = shown[f.name]
-    if text == _UNKNOWN:  # the hidden number of a backward question, whatever its format
+    if text == UNKNOWN:  # the hidden number of a backward question, whatever its format
         return text
     if f.spec == "zh":
         kind = slot_kinds.get(f.name)
@@ -975,25 +976,14 @@ class _WordValue(str):
 # Backward questions (FOBAR: Jiang et al. 2023, "Forward-Backward Reasoning in Large Language Models for
 # Mathematical Verification"; used as training data in MetaMath, Yu et al. 2023)
 
-_UNKNOWN = "x"
-"""How a hidden number is written in a backward question (MetaMath's "unknown variable x"; Chinese problems also
-write x for the unknown)."""
-_HIDDEN_MARK = _MARKER_BASE - 1  # stands for the hidden slot in the forward expression while it is solved
+_HIDDEN_MARK = int(HIDDEN_LITERAL)  # stands for the hidden slot in the forward expression while it is solved
+assert _HIDDEN_MARK < _MARKER_BASE
 _NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _marker_path(node, marker: int) -> list | None:
     """The nodes from `node` down to the Value `marker` (engine tree of slot markers), or None if absent."""
-    t = type(node)
-    if t is Value:
-        return [node] if node.d == 1 and node.n == marker else None
-    for a in ("left", "right", "operand", "inner"):
-        child = getattr(node, a, None)
-        if child is not None:
-            path = _marker_path(child, marker)
-            if path is not None:
-                return [node, *path]
-    return None
+    return path_to(node, lambda n: type(n) is Value and n.d == 1 and n.n == marker)
 
 
 def _backward_slots(c: "_Compiled") -> tuple:
@@ -1009,34 +999,9 @@ def _backward_slots(c: "_Compiled") -> tuple:
         if counts[name] != 1 or kinds.get(name, "derived") not in ("integer", "decimal", "derived"):
             continue
         path = _marker_path(c.tree, c.marker_of[name])
-        if path and all(type(n) is Group or type(n) is BinOp and n.op in "+-*/" for n in path[:-1]):
+        if path and solvable_path(path):
             out.append(name)
     return tuple(out)
-
-
-def _solved_for(node, target):
-    """The tree of the hidden number where `node` (a parsed tree holding the hidden marker once) must equal
-    `target`: each operation on the path to the marker undone (a+b=T: a=T-b, b=T-a; a-b=T: a=T+b, b=a-T;
-    a*b=T: a=T/b, b=T/a; a/b=T: a=T*b, b=a/T). Brackets come from `canonical`."""
-    t = type(node)
-    if t is ParsedNum:
-        return target
-    if t is Group:
-        return _solved_for(node.inner, target)
-    if t is not BinOp:
-        raise ValueError(f"cannot solve through {node.text!r}")  # _backward_slots admits no other path
-    in_left = _HIDDEN_TEXT in node.left.text
-    other = node.right if in_left else node.left
-    op = node.op
-    if op == "+":
-        rest = BinOp("-", target, other)
-    elif op == "*":
-        rest = BinOp("/", target, other)
-    elif op == "-":
-        rest = BinOp("+", target, other) if in_left else BinOp("-", other, target)
-    else:
-        rest = BinOp("*", target, other) if in_left else BinOp("/", other, target)
-    return _solved_for(node.left if in_left else node.right, rest)
 
 
 _HIDDEN_TEXT = str(_HIDDEN_MARK)
@@ -1047,9 +1012,7 @@ def _backward_equation(c: "_Compiled", name: str, written: dict, answer: str, hi
     `answer`, or None when solving divides by zero, breaks a bound, or (a defect) misses the hidden value."""
     forward, _ = _expression_text(c, {**written, name: _HIDDEN_TEXT})
     try:
-        target = parse(answer, validate=False)
-        solved = canonical(_solved_for(parse(forward, validate=False), target))
-        text = to_text(solved)
+        text = to_text(solve_for_hidden(forward, answer, _HIDDEN_TEXT))
         tree = to_engine(parse(text))
         if _bounded_value(tree, {}) != hidden:
             raise AssertionError(f"{c.template.id}: {text} does not give the hidden {name}")
@@ -1070,7 +1033,7 @@ def _spelled(value: tuple[int, int], lang: str) -> tuple[str, ...]:
     return (spelled,) if len(spelled) > 1 else ()
 
 
-def _absent(question: str, value: tuple[int, int], lang: str) -> bool:
+def hidden_number_absent(question: str, value: tuple[int, int], lang: str) -> bool:
     """Whether no number of `question` (digits, or spelled) has the magnitude of the hidden `value`."""
     target = Fraction(abs(value[0]), value[1])
     if any(Fraction(tok) == target for tok in _NUMBER_TOKEN.findall(question)):
@@ -1213,12 +1176,12 @@ def _asked_backward(c: _Compiled, variant: int, forward: WordProblem, written: d
         solved = _backward_equation(c, name, written, answer, value)
         if solved is None:
             continue
-        hidden_shown = {**shown, name: _UNKNOWN}
+        hidden_shown = {**shown, name: UNKNOWN}
         text = question_of([_sentence(s, hidden_shown, words, slot_kinds) for s in c.texts[variant]], (closing,))
-        if not _absent(text, value, t.lang):
+        if not hidden_number_absent(text, value, t.lang):
             continue
         expression, tree = solved
-        forward_with_x, _ = _expression_text(c, {**written, name: _UNKNOWN})
+        forward_with_x, _ = _expression_text(c, {**written, name: UNKNOWN})
         backward_meta = {**meta, "num_ops": tree.n_ops, "backward": True, "hidden": name,
                          "forward_expression": forward_with_x, "forward_answer": answer}
         return _traced(text, expression, tree, t, granularity, None, backward_meta)

@@ -8,12 +8,15 @@ A curriculum is an ordered list of stages. Each stage is a mixture of problem so
     zh: {word: {langs: [zh], max_ops: 2}, weight: 0.4}  templated word problems (WordConfig keys)
     gsm8k: {real_set: gsm8k, weight: 0.2}              a real problem set: its training part
     m23: {real_set: math23k, varied: 0.5}              ... half of the draws a fresh variation (new numbers)
+    m23b: {real_set: math23k, varied: 0.5, backward: 0.1}  ... and a tenth of them asked backward
 
 Validation and test problems of a real set come from its development part (`datagen.word.real_sets`: a hash
 split of the questions), never trained on, and are always the original problems; `varied` is the share of its
 training draws that are a fresh variation of the drawn problem (`datagen.word.variation`: the same text with new
 numbers of the same kind and size, the original's properties kept; a problem that cannot be varied is drawn as
-it is); a templated component's from the validation / test hash buckets of
+it is); `backward` the share of its training draws (original or varied) asked backward (`datagen.word.
+real_backward`: one stated number hidden as x, the answer stated, the chain solving for x; a problem that cannot
+be asked backward is drawn forward); a templated component's from the validation / test hash buckets of
 its templates (and "heldout_templates" from the templates no training stream uses).
 
 A stage ends when its own validation problems, answered by generation, reach `target_accuracy` (after at least
@@ -44,6 +47,7 @@ from datagen.stages import CONFIG_FIELDS
 from datagen.trace import GRANULARITIES
 from datagen.word import WordConfig, WordProblem, sample_word_problems, word_config_from
 from datagen.word.real_sets import REAL_SETS, RealSetError, load_real_set
+from datagen.word.real_backward import ask_backward
 from datagen.word.variation import VariationPlan, plan_variation, vary
 from mathglm.config_checks import Range
 from mathglm.model.encoding import ARITHMETIC, KINDS, WORD
@@ -59,9 +63,9 @@ STAGE_RANGES: dict[str, Range] = {
     "max_steps": Range(low=1, integer=True, optional=True),
 }
 WEIGHT_RANGE = Range(low=0, low_open=True)
-# A real-set component's share of varied draws.
+# A real-set component's shares of varied and backward draws.
 SHARE_RANGE = Range(low=0, high=1)
-REAL_SET_OPTIONS = ("varied",)
+REAL_SET_OPTIONS = ("varied", "backward")
 # Below 1: at replay_share 1 the current stage would never be drawn.
 REPLAY_SHARE_RANGE = Range(low=0, high=1, high_open=True)
 
@@ -152,6 +156,9 @@ class RealSet:
     """One of datagen.word.real_sets.REAL_SETS."""
     varied: float = 0.0
     """Share of training draws that are a fresh variation of the drawn problem (new numbers, properties kept)."""
+    backward: float = 0.0
+    """Share of training draws (original or varied) asked backward: a stated number hidden as x, the answer
+    stated, the chain solving for x (FOBAR, as in MetaMath); drawn forward when the problem has no such form."""
 
     def problems(self, split: str, granularity: str) -> tuple[WordProblem, ...]:
         """The kept problems of the part `split` reads: "train" for training, "dev" for any other split."""
@@ -159,19 +166,34 @@ class RealSet:
 
     def sample(self, rng: random.Random, split: str, granularity: str) -> WordProblem:
         """One problem of the part `split` reads; a training draw is a variation at share `varied` (variation
-        index from `rng`, so a batch's seed decides it), the original when the problem cannot be varied."""
+        index from `rng`, so a batch's seed decides it), the original when the problem cannot be varied, and is
+        then asked backward at share `backward` (forward when it cannot be)."""
         problems = self.problems(split, granularity)
         i = int(rng.random() * len(problems))
-        if split != "train" or not self.varied or rng.random() >= self.varied:
+        if split != "train":
             return problems[i]
-        index = rng.getrandbits(32)
-        plan = _variation_plan(self.name, granularity, i)
-        varied = vary(problems[i], VARIATION_SEED, index, plan, granularity) if plan is not None else None
-        return varied if varied is not None else problems[i]
+        problem = problems[i]
+        plan = _variation_plan(self.name, granularity, i) if self.varied or self.backward else None
+        if self.varied and rng.random() < self.varied:  # `rng` consumed only when asked: earlier streams unchanged
+            index = rng.getrandbits(32)
+            varied = vary(problem, VARIATION_SEED, index, plan, granularity) if plan is not None else None
+            if varied is not None:
+                problem, plan = varied, None
+        if self.backward and rng.random() < self.backward:
+            index = rng.getrandbits(32)
+            if problem is problems[i] and plan is None:
+                plan = NOT_VARIABLE  # known from the cache: no backward form, no planning again
+            asked = ask_backward(problem, VARIATION_SEED, index, plan, granularity)
+            if asked is not None:
+                problem = asked
+        return problem
 
 
-# Variations in training are (VARIATION_SEED, problem, index) with the index drawn from the batch's generator.
+# Variations and backward questions in training are (VARIATION_SEED, problem, index) with the index drawn from the
+# batch's generator.
 VARIATION_SEED = 0
+NOT_VARIABLE = "not_variable"
+"""Stands for the plan of a problem `_variation_plan` found not variable (a reason: `ask_backward` then has none)."""
 _PLANS: dict[tuple[str, str, str], VariationPlan | None] = {}
 
 

@@ -1,6 +1,7 @@
 """Curriculum: YAML form, errors that name the problem, and the rule that ends a stage."""
 
 import random
+import re
 
 import pytest
 import yaml
@@ -174,7 +175,9 @@ def test_word_components_train_on_their_templates_and_hold_out_by_question_hash(
     ({"w": {"word": ["zh"]}}, "`word` maps WordConfig keys to values"),
     ({"r": {"real_set": "svamp"}}, "unknown real set 'svamp'"),
     ({"r": {"real_set": "math23k", "varied": 1.5}}, "mixture component 'r': varied must be a number in [0, 1]"),
-    ({"r": {"real_set": "math23k", "vary": 0.5}}, "takes only that key and `weight`, `varied`, not ['vary']"),
+    ({"r": {"real_set": "math23k", "vary": 0.5}},
+     "takes only that key and `weight`, `varied`, `backward`, not ['vary']"),
+    ({"r": {"real_set": "math23k", "backward": -0.1}}, "mixture component 'r': backward must be a number in [0, 1]"),
     ({"w": {"word": {}, "varied": 0.5}}, "takes only that key and `weight`, not ['varied']"),
 ])
 def test_bad_word_components_name_the_problem(mix, message):
@@ -208,12 +211,12 @@ def test_a_real_set_trains_on_its_training_part_and_validates_on_its_dev_part(tm
         curriculum_module._real_set_part.cache_clear()
 
 
-def test_no_development_problem_or_variation_of_one_in_a_training_stream(tmp_path, monkeypatch):
-    """A real set with varied draws: the training stream holds originals and variations of training-part problems
-    only (by id and by text), validation is the original development problems."""
+@pytest.fixture
+def math23k_apples(tmp_path, monkeypatch):
+    """A math23k file of 300 two-number sums (every one variable and askable backward) as the set's data."""
     import json
 
-    from datagen.word.real_sets import DATA_DIR_ENV, load_real_set, split_of_real
+    from datagen.word.real_sets import DATA_DIR_ENV
     from mathglm.data import curriculum as curriculum_module
 
     rows = [{"id": str(n), "original_text": f"小明有{n}个苹果，又买了{n + 7}个，现在一共有多少个苹果？",
@@ -221,27 +224,65 @@ def test_no_development_problem_or_variation_of_one_in_a_training_stream(tmp_pat
     (tmp_path / "math23k_train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     curriculum_module._real_set_part.cache_clear()
-    try:
-        dev = list(load_real_set("math23k", split="dev"))
-        assert dev
-        dev_ids, dev_questions = {p.template for p in dev}, {p.question for p in dev}
-        mix = {"m": {"real_set": "math23k", "varied": 0.8}}
-        stage = Curriculum.from_dict({"stages": [{"name": "m", "mix": mix}]}).stages[0]
-        rng = random.Random(0)
-        trained = [stage.sample(rng, "train")[0] for _ in range(600)]
-        varied = [p for p in trained if "varied_from" in p.arithmetic.meta]
-        assert 400 < len(varied) < 560  # about 80%: every problem here can be varied
-        for p in trained:
-            assert p.template not in dev_ids and p.question not in dev_questions
-            assert split_of_real(p.question) == "train"
-        assert all(p.arithmetic.value == int(p.expression.split("+")[0]) * 2 + 7 or "varied_from" in
-                   p.arithmetic.meta for p in trained)
-        held = [p for p, _ in stage.held_out(20, seed=0, split="validation")]
-        assert held and all(p.question in dev_questions and "varied_from" not in p.arithmetic.meta for p in held)
-        again = random.Random(0)
-        assert [stage.sample(again, "train")[0] for _ in range(600)] == trained  # same seed, same stream
-    finally:
-        curriculum_module._real_set_part.cache_clear()
+    yield
+    curriculum_module._real_set_part.cache_clear()
+
+
+def test_no_development_problem_or_variation_of_one_in_a_training_stream(math23k_apples):
+    """A real set with varied draws: the training stream holds originals and variations of training-part problems
+    only (by id and by text), validation is the original development problems."""
+    from datagen.word.real_sets import load_real_set, split_of_real
+
+    dev = list(load_real_set("math23k", split="dev"))
+    assert dev
+    dev_ids, dev_questions = {p.template for p in dev}, {p.question for p in dev}
+    mix = {"m": {"real_set": "math23k", "varied": 0.8}}
+    stage = Curriculum.from_dict({"stages": [{"name": "m", "mix": mix}]}).stages[0]
+    rng = random.Random(0)
+    trained = [stage.sample(rng, "train")[0] for _ in range(600)]
+    varied = [p for p in trained if "varied_from" in p.arithmetic.meta]
+    assert 400 < len(varied) < 560  # about 80%: every problem here can be varied
+    for p in trained:
+        assert p.template not in dev_ids and p.question not in dev_questions
+        assert split_of_real(p.question) == "train"
+    assert all(p.arithmetic.value == int(p.expression.split("+")[0]) * 2 + 7 or "varied_from" in
+               p.arithmetic.meta for p in trained)
+    held = [p for p, _ in stage.held_out(20, seed=0, split="validation")]
+    assert held and all(p.question in dev_questions and "varied_from" not in p.arithmetic.meta for p in held)
+    again = random.Random(0)
+    assert [stage.sample(again, "train")[0] for _ in range(600)] == trained  # same seed, same stream
+
+
+def test_no_development_problem_in_a_training_stream_with_backward_questions(math23k_apples):
+    """`backward:` asks a share of the training draws (original or varied) backward; none of them is, or comes
+    from, a development-part problem, each backward chain gives the hidden number, and validation stays the
+    original development problems."""
+    from datagen.word.real_sets import load_real_set, split_of_real
+
+    dev = list(load_real_set("math23k", split="dev"))
+    train_ids = {p.template for p in load_real_set("math23k", split="train")}
+    assert dev
+    dev_ids, dev_questions = {p.template for p in dev}, {p.question for p in dev}
+    mix = {"m": {"real_set": "math23k", "varied": 0.5, "backward": 0.5}}
+    stage = Curriculum.from_dict({"stages": [{"name": "m", "mix": mix}]}).stages[0]
+    rng = random.Random(0)
+    trained = [stage.sample(rng, "train")[0] for _ in range(600)]
+    backward = [p for p in trained if p.arithmetic.meta.get("backward")]
+    assert 240 < len(backward) < 360  # about half: every problem here can be asked backward
+    assert any("varied_from" in p.arithmetic.meta for p in backward)  # varied ones too
+    for p in trained:
+        assert p.template in train_ids and p.template not in dev_ids and p.question not in dev_questions
+        assert split_of_real(p.question) == "train"
+    for p in backward:
+        meta = p.arithmetic.meta
+        assert "x" in p.question and meta["hidden"] not in re.findall(r"\d+", p.question)
+        assert p.arithmetic.value == int(meta["hidden"])
+        a, b = meta["forward_expression"].replace("x", meta["hidden"]).split("+")
+        assert int(a) + int(b) == int(meta["forward_answer"])
+    held = [p for p, _ in stage.held_out(20, seed=0, split="validation")]
+    assert held and all(p.question in dev_questions and "backward" not in p.arithmetic.meta for p in held)
+    again = random.Random(0)
+    assert [stage.sample(again, "train")[0] for _ in range(600)] == trained  # same seed, same stream
 
 
 def test_a_curriculum_names_the_kinds_of_question_it_trains_on():
