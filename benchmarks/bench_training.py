@@ -53,12 +53,20 @@ from mathglm.data.datamodule import pack_batch
 from mathglm.model.encoding import TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import load_tokenizer
+from mathglm.runtime.compile import compile_model
+from mathglm.runtime.precision import cpu_bf16_flag, cpu_flags
 from mathglm.training.module import weight_decay_groups
 
 OP = "training"
 PROVIDERS = ("triton", "reference", "compile")
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 POOL = 4  # distinct batches cycled through the timed steps
+# CPU shapes: the default run's (configs/default.yaml) for tiny; 16 windows of 512 for 10m (issue 21's shape).
+_DEFAULT_DATA = yaml.safe_load((CONFIGS / "default.yaml").read_text())["data"]
+CPU_SHAPES = {
+    "tiny": (int(_DEFAULT_DATA["batch_size"]), int(_DEFAULT_DATA["window"]), "configs/default.yaml"),
+    "10m": (16, 512, "16 x 512"),
+}
 
 # Peak dense (no 2:4 sparsity) bf16 tensor-core throughput in TFLOP/s, from NVIDIA's datasheets, which quote the
 # sparse figure (2x): H100 SXM5 1,979 -> 989.4; H100 PCIe 1,513 -> 756.5; H100 NVL 1,671 -> 835.5; H200 (SXM)
@@ -97,6 +105,8 @@ class TrainingMeasurement:
     mfu: float | None  # tflops / peak_tflops (None where the peak is unknown, e.g. CPU)
     peak_tflops: float | None
     peak_mem_mb: float | None  # CUDA only
+    gemm_tflops: float | None  # CPU: this machine's GEMM rate at the step's shapes in the step's dtype
+    roofline_share: float | None  # tflops / gemm_tflops
     loss_last: float  # loss of the last timed step: same data and init per preset, so comparable
     device: str
     torch_version: str
@@ -118,7 +128,7 @@ def batch_shape(preset: str, device: torch.device, args: argparse.Namespace) -> 
     """(batch size, window, where they came from) for `preset`."""
     block_size = GPTConfig.from_name(preset, vocab_size=64).block_size
     if device.type != "cuda":
-        batch, window, source = 4, min(128, block_size), "CPU default"
+        batch, window, source = CPU_SHAPES.get(preset, (4, min(128, block_size), "CPU default"))
     elif (config := CONFIGS / f"gpu_{preset}.yaml").is_file():
         data = yaml.safe_load(config.read_text())["data"]
         batch, window, source = int(data["batch_size"]), int(data["window"]), f"configs/{config.name}"
@@ -150,16 +160,45 @@ def make_batches(batch: int, window: int, kind: str, vocab_size: int, seed: int)
 
 
 def build(preset: str, provider: str, device: torch.device, block_size: int) -> tuple[torch.nn.Module, GPT, object]:
-    """(callable model, the GPT inside it, AdamW) with MathGLMModule's parameter groups and betas."""
+    """(callable model, the GPT inside it, AdamW) with MathGLMModule's parameter groups, betas and update
+    (fused on CUDA, multi-tensor on a CPU); `compile` compiles the model as `mathglm.train` does."""
     impl = "triton" if provider == "triton" else "reference"
     torch.manual_seed(0)
     config = GPTConfig.from_name(preset, attention_impl=impl, block_size=block_size)
     with torch.device(device):
         model = GPT(config)
+    cuda = device.type == "cuda"
     optimizer = torch.optim.AdamW(weight_decay_groups(model, 0.1), lr=6e-4, betas=(0.9, 0.98),
-                                  fused=device.type == "cuda")
-    runner = torch.compile(model, dynamic=False) if provider == "compile" else model
-    return runner, model, optimizer
+                                  fused=cuda, foreach=not cuda)
+    if provider == "compile":  # as a training run compiles (explicit attention on a CPU)
+        print(compile_model(model, device))
+    return model, model, optimizer
+
+
+def step_gemm_shapes(config: GPTConfig, tokens: int, scored: int) -> list[tuple[int, int, int, int]]:
+    """(M, K, N, times per forward) of the matrix products of one training step's forward: per block the qkv
+    and attention output projections and SwiGLU's gate, up and down; the output layer at the scored positions.
+    The backward runs the same products transposed (twice the FLOPs), so their rate stands for the step's."""
+    C, hidden, L = config.n_embd, config.mlp_hidden, config.n_layer
+    return [(tokens, C, 3 * C, L), (tokens, C, C, L), (tokens, C, hidden, 2 * L), (tokens, hidden, C, L),
+            (scored, C, config.padded_vocab_size, 1)]
+
+
+def gemm_tflops(shapes: Sequence[tuple[int, int, int, int]], dtype: torch.dtype, repeats: int = 5) -> float:
+    """This machine's matrix-product rate in TFLOP/s at `shapes` in `dtype` (CPU): every shape's median time
+    over `repeats` products, weighted by how often the step runs it (total FLOPs / total time)."""
+    flops = seconds = 0.0
+    for m, k, n, times in shapes:
+        a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
+        a @ b  # first touch
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            a @ b
+            samples.append(time.perf_counter() - start)
+        flops += 2.0 * m * k * n * times
+        seconds += statistics.median(samples) * times
+    return flops / seconds / 1e12
 
 
 def sync(device: torch.device) -> None:
@@ -181,7 +220,7 @@ def run_one(
 
     def step(b: dict[str, torch.Tensor]) -> torch.Tensor:
         with autocast:
-            _, loss = runner(**b)
+            _, loss = runner(**b, return_logits=False)  # as MathGLMModule: the output layer at targets only
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -199,6 +238,10 @@ def run_one(
         loss = step(batches[(args.warmup + i) % POOL])
         sync(device)
         times.append((time.perf_counter() - start) * 1000)
+    gemm = None
+    if device.type == "cpu":  # measured right after the steps, under the same conditions
+        scored = round(sum(int((b["targets"] != -100).sum()) for b in batches) / len(batches))
+        gemm = gemm_tflops(step_gemm_shapes(model.config, batch * window, scored), dtype)
     ms = statistics.median(times)
     deciles = statistics.quantiles(times, n=10, method="inclusive") if len(times) > 1 else [ms] * 9
     p20, p80 = deciles[1], deciles[7]
@@ -211,7 +254,8 @@ def run_one(
         flops_per_token=flops_per_token, warmup=args.warmup, steps=args.steps, ms=ms, ms_p20=p20, ms_p80=p80,
         tokens_per_s=tokens_per_s, tflops=tflops, mfu=tflops / peak if peak else None, peak_tflops=peak,
         peak_mem_mb=torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
-        loss_last=float(loss.detach()), **_provenance(device), note=source,
+        gemm_tflops=gemm, roofline_share=tflops / gemm if gemm else None, loss_last=float(loss.detach()),
+        **_provenance(device), note=source,
     )
 
 
@@ -232,24 +276,28 @@ def failed_row(
     return TrainingMeasurement(
         preset=preset, provider=provider, batch=batch, window=window, data=args.data, target_share=nan,
         dtype="", params=0, flops_per_token=nan, warmup=args.warmup, steps=args.steps, ms=nan, ms_p20=nan,
-        ms_p80=nan, tokens_per_s=nan, tflops=nan, mfu=None, peak_tflops=None, peak_mem_mb=None, loss_last=nan,
+        ms_p80=nan, tokens_per_s=nan, tflops=nan, mfu=None, peak_tflops=None, peak_mem_mb=None, gemm_tflops=None,
+        roofline_share=None, loss_last=nan,
         **_provenance(device), note=f"{source}; FAILED: {error}",
     )
 
 
 def markdown_table(rows: Sequence[TrainingMeasurement]) -> str:
-    """The RESULTS.md table: one line per (preset, provider), speed-up against `reference` of the same preset."""
-    reference = {r.preset: r.tokens_per_s for r in rows if r.provider == "reference"}
+    """The RESULTS.md table: one line per (preset, provider, dtype); speed-up against the same preset's eager
+    fp32 `reference` row; on a CPU, the GEMM rate measured at the step's shapes and the step's share of it."""
+    baseline = {r.preset: r.tokens_per_s for r in rows if r.provider == "reference" and r.dtype == "float32"}
     lines = [
-        "| preset | provider | batch x window | ms/step (p20-p80) | tokens/s | TFLOP/s | MFU | vs reference "
-        "| peak MiB |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| preset | provider | dtype | batch x window | ms/step (p20-p80) | tokens/s | TFLOP/s | MFU "
+        "| GEMM TFLOP/s | share of GEMM | vs fp32 reference | peak MiB |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        speedup = r.tokens_per_s / reference[r.preset] if r.preset in reference else None
+        speedup = r.tokens_per_s / baseline[r.preset] if r.preset in baseline else None
         cells = [
-            r.preset, r.provider, f"{r.batch} x {r.window}", f"{r.ms:.1f} ({r.ms_p20:.1f}-{r.ms_p80:.1f})",
-            f"{r.tokens_per_s:,.0f}", f"{r.tflops:.2f}", "-" if r.mfu is None else f"{r.mfu:.1%}",
+            r.preset, r.provider, r.dtype, f"{r.batch} x {r.window}", f"{r.ms:.1f} ({r.ms_p20:.1f}-{r.ms_p80:.1f})",
+            f"{r.tokens_per_s:,.0f}", f"{r.tflops:.3f}", "-" if r.mfu is None else f"{r.mfu:.1%}",
+            "-" if r.gemm_tflops is None else f"{r.gemm_tflops:.3f}",
+            "-" if r.roofline_share is None else f"{r.roofline_share:.0%}",
             "-" if speedup is None else f"{speedup:.2f}x", "-" if r.peak_mem_mb is None else f"{r.peak_mem_mb:,.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -259,8 +307,9 @@ def markdown_table(rows: Sequence[TrainingMeasurement]) -> str:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--dtype", default=None, help="autocast dtype: bfloat16 | float16 | float32 (default: bf16 on "
-                                                 "CUDA, float32 = no autocast on CPU)")
+    p.add_argument("--dtypes", nargs="+", default=None, choices=("bfloat16", "float16", "float32"),
+                   help="autocast dtypes, each a row (float32 = no autocast; default: bfloat16 on CUDA, float32 and "
+                        "bfloat16 on a CPU)")
     p.add_argument("--presets", nargs="+", default=None, help="model presets (default: tiny 10m 100m on CUDA, "
                                                               "tiny on CPU)")
     p.add_argument("--providers", nargs="+", default=None, choices=PROVIDERS,
@@ -278,7 +327,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     cuda = torch.device(args.device).type == "cuda"
     args.presets = args.presets or (["tiny", "10m", "100m"] if cuda else ["tiny"])
-    args.providers = args.providers or (list(PROVIDERS) if cuda else ["reference"])
+    args.providers = args.providers or (list(PROVIDERS) if cuda else ["reference", "compile"])
     args.warmup = 3 if args.warmup is None and cuda else 1 if args.warmup is None else args.warmup
     args.steps = 20 if args.steps is None and cuda else 3 if args.steps is None else args.steps
     args.save = cuda if args.save is None else args.save
@@ -293,14 +342,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> list[TrainingMeasurement]:
     args = parse_args(argv)
     device = torch.device(args.device)
-    dtype = getattr(torch, args.dtype) if args.dtype else (torch.bfloat16 if device.type == "cuda" else torch.float32)
-    if device.type == "cuda":
-        torch.set_float32_matmul_precision("high")  # as mathglm.train does
+    names = args.dtypes or (["bfloat16"] if device.type == "cuda" else ["float32", "bfloat16"])
+    torch.set_float32_matmul_precision("high")  # as mathglm.train does
     peak = args.peak_tflops or peak_tflops_of(device)
-    print(f"{device_name(device)}; peak dense bf16 {peak or 'unknown'} TFLOP/s; autocast {dtype}; data {args.data}")
+    machine = device_name(device)
+    if device.type == "cpu":
+        machine += f"; bf16 matrix flag: {cpu_bf16_flag(cpu_flags()) or 'none'}; {torch.get_num_threads()} threads"
+    print(f"{machine}; torch {torch.__version__}; peak dense bf16 {peak or 'unknown'} TFLOP/s; data {args.data}")
     rows = []
     for preset in args.presets:
-        for provider in args.providers:
+        for provider, name in [(provider, name) for provider in args.providers for name in names]:
+            dtype = getattr(torch, name)
             try:
                 row = run_one(preset, provider, device, dtype, args, peak)
             except (torch.cuda.OutOfMemoryError, RuntimeError) as err:
@@ -311,8 +363,9 @@ def main(argv: Sequence[str] | None = None) -> list[TrainingMeasurement]:
             rows.append(row)
             if args.save:  # row by row: a run stopped by a timeout keeps what it measured
                 append_csv([row], OP, args.results_dir)
-            print(f"{preset:>5} {provider:<9} {row.ms:9.2f} ms/step {row.tokens_per_s:14,.0f} tokens/s "
-                  f"loss {row.loss_last:.4f}", flush=True)
+            share = f" ({row.roofline_share:.0%} of GEMM {row.gemm_tflops:.3f})" if row.roofline_share else ""
+            print(f"{preset:>5} {provider:<9} {name:<8} {row.ms:9.2f} ms/step {row.tokens_per_s:12,.0f} tokens/s "
+                  f"{row.tflops:.3f} TFLOP/s{share} loss {row.loss_last:.4f}", flush=True)
             if device.type == "cuda":
                 torch.cuda.empty_cache()
     print()

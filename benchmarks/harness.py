@@ -58,7 +58,19 @@ class Measurement:
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"cpu ({os.cpu_count()} cores)"
+    return f"cpu {cpu_model()} ({os.cpu_count()} cores)"
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo ("AMD EPYC ...", "Intel(R) Xeon(R) ..."); "unknown" elsewhere."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                return value.strip()
+    except OSError:
+        pass
+    return "unknown"
 
 
 def time_fn(

@@ -408,13 +408,20 @@ class _TreeSampler:
             return left, left_n, left_d, right, right_n, right_d, "*"
         if type(left) is Value and type(right) is Value:
             dividend, divisor = abs(left_n), abs(right_n)
-            if dividend == 0:  # 0/b = 0 is already exact (an edge value kept as drawn)
-                return left, left_n, left_d, right, right_n, right_d, "/"
-            if divisor > dividend:  # a longer divisor has no multiple of the dividend's width: swap the magnitudes
+            if divisor > dividend > 0:  # a longer divisor has no multiple of the dividend's width: swap magnitudes
                 dividend, divisor = divisor, dividend
                 digits[-2], digits[-1] = digits[-1], digits[-2]
                 right_n = -divisor if right_n < 0 else divisor
                 right = Value(right_n)
+            limit = self.config.max_divisor_digits
+            if limit is not None and len(str(divisor)) > limit:
+                short = 1 + int(self.random() * limit)
+                divisor = self.numbers.integer(short)
+                digits[-1] = short
+                right_n = -divisor if right_n < 0 else divisor
+                right = Value(right_n)
+            if dividend == 0:  # 0/b = 0 is already exact (an edge value kept as drawn)
+                return left, left_n, left_d, right, right_n, right_d, "/"
             width = len(str(dividend))
             smallest, largest = -(-(10 ** (width - 1)) // divisor), (10**width - 1) // divisor
             # x/x=1 only where nothing else fits.

@@ -60,6 +60,10 @@ class ArithmeticConfig:
     """Chance that a bracket group is written `[...]` instead of `(...)` (groups holding groups: twice that)."""
     exact_division: bool = False
     """Make every `/` exact: integer operands whose quotient is an integer."""
+    max_divisor_digits: int | None = None
+    """With exact_division, the divisor of two integer operands has at most this many digits (redrawn uniformly
+    over 1..max_divisor_digits digits when longer) while the dividend keeps its own width up to max_digits:
+    `7488/52`, long division by a short divisor. None: the divisor may be as long as the dividend."""
     edge_share: float = 0.15
     """Chance an integer operand is drawn as an edge value instead of uniformly over its digit count: 0 or 1
     (1 digit), a power of ten, a round number (trailing zeros) or an inner zero (`405`, `1003`), each kind
@@ -85,6 +89,9 @@ class ArithmeticConfig:
             problems.append(f"need 1 <= min_digits <= max_digits <= {MAX_DIGITS}")
         if self.long_share and not self.max_digits < self.long_max_digits <= MAX_DIGITS:
             problems.append(f"long_share needs max_digits < long_max_digits <= {MAX_DIGITS}")
+        if self.max_divisor_digits is not None and not (
+                isinstance(self.max_divisor_digits, int) and 1 <= self.max_divisor_digits <= self.max_digits):
+            problems.append("max_divisor_digits must be an integer in 1..max_digits, or None")
         if not 1 <= self.min_ops <= self.max_ops <= 16:
             problems.append("need 1 <= min_ops <= max_ops <= 16")
         if self.ops_mode is not None and not self.min_ops <= self.ops_mode <= self.max_ops:

@@ -19,6 +19,12 @@ _THREADS = max(1, (os.cpu_count() or 1) // _WORKERS)
 os.environ.setdefault("OMP_NUM_THREADS", str(_THREADS))
 torch.set_num_threads(min(torch.get_num_threads(), _THREADS))
 
+# Training runs compile their model on a CPU by default (mathglm.runtime.compile), 20-40 s per run on 2 cores: the
+# suite's many short runs stay eager (here and in the subprocesses they start); the tests of compiling switch it
+# back on for themselves.
+os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
+torch._dynamo.config.disable = os.environ["TORCHDYNAMO_DISABLE"] == "1"
+
 from hypothesis import settings  # noqa: E402
 
 # Deterministic, bounded property tests: the same examples on every run and no wall-clock flakiness in CI.

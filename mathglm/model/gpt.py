@@ -17,7 +17,11 @@ Triton is missing. `generate` always uses the reference path: the flash kernel t
 problems, one query row per step is not where the time goes, and the cached and uncached decodes then share
 their arithmetic exactly.
 
-The model is single-device: precision, compilation and distribution belong to the trainer.
+Training attention on a CPU under torch.compile: `explicit_attention` (two products and a softmax, which
+Inductor fuses) instead of SDPA's CPU flash kernel; `GPT.use_explicit_attention` switches it, and
+`mathglm.runtime.compile` decides.
+
+The model is single-device: precision, compilation and distribution belong to the trainer (`mathglm.runtime`).
 """
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ class CausalSelfAttention(nn.Module):
         self.dropout = config.dropout
         self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        # Set through GPT.use_explicit_attention (a runtime choice, not part of the config).
+        self.explicit = False
 
     def init_weights(self, std: float, residual_std: float) -> None:
         _init_linear(self.qkv, std)
@@ -146,6 +152,8 @@ class CausalSelfAttention(nn.Module):
         dropout_p = self.dropout if self.training else 0.0
         if kernels is not None and cache is None and dropout_p == 0.0:
             y = kernels.flash_attention(q, k, v, causal=True, segment_ids=segment_ids)
+        elif self.explicit and cache is None and self.training:
+            y = explicit_attention(q, k, v, mask, dropout_p, self.training)
         elif mask is not None:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         else:
@@ -153,6 +161,30 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=q.shape[2] > 1)
         y = y.transpose(1, 2).reshape(B, T, C)  # (B, T, C)
         return self.proj(y)
+
+
+def explicit_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, dropout_p: float = 0.0,
+    training: bool = False,
+) -> torch.Tensor:
+    """softmax(q k^T / sqrt(D) + mask) v written out as two matrix products and a softmax (Vaswani et al., 2017).
+
+    q, k, v: (B, H, T, D); mask: (B, 1, T, T) boolean, True = may attend (None: causal). Returns (B, H, T, D)
+    in q's dtype. The scores are masked and normalised in float32 (float64 for float64 inputs; under bf16 autocast
+    the products run in bf16). Same result as `F.scaled_dot_product_attention` with that mask (tests check it);
+    why it exists: under torch.compile on a CPU, Inductor fuses the scale, mask, softmax and casts into one loop
+    around two bf16 GEMMs, several times faster than the CPU flash kernel with a boolean mask at these sizes
+    (benchmarks/RESULTS.md). Every query row must see at least one key (a segment mask always lets a token see
+    itself).
+    """
+    T = q.shape[-2]
+    if mask is None:
+        mask = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
+    scores = (q @ k.transpose(-2, -1)).to(_compute_dtype(q.dtype)) * q.shape[-1] ** -0.5  # (B, H, T, T)
+    probs = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    if dropout_p > 0.0:
+        probs = F.dropout(probs, p=dropout_p, training=training)
+    return probs.to(v.dtype) @ v
 
 
 class MLP(nn.Module):
@@ -347,6 +379,15 @@ class GPT(nn.Module):
         self.norm.init_weights()
         if not self.config.tie_embeddings:
             nn.init.normal_(self.lm_head.weight, mean=0.0, std=std)
+
+    def use_explicit_attention(self, explicit: bool = True) -> None:
+        """Compute training attention with `explicit_attention` instead of `scaled_dot_product_attention`.
+
+        A runtime choice made by `mathglm.runtime.compile` (it pays under torch.compile on a CPU, not eagerly);
+        the Triton path and generation are unaffected. Not saved with the model.
+        """
+        for block in self.blocks:
+            block.attn.explicit = explicit
 
     # ------------------------------------------------------------------ sizes
 

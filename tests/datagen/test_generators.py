@@ -108,6 +108,27 @@ def test_mixed_brackets_has_brackets_and_exact_divisions():
     assert all(2 <= p.meta["num_ops"] <= 5 for p in problems)
 
 
+@given(seed=st.integers(0, 2**32 - 1), limit=st.integers(1, 3), edge_share=st.sampled_from([0.0, 0.15, 0.5]))
+def test_max_divisor_digits_gives_long_division_by_a_short_divisor(seed, limit, edge_share):
+    config = ArithmeticConfig(min_digits=1, max_digits=4, operators="/", max_ops=1, exact_division=True,
+                              max_divisor_digits=limit, edge_share=edge_share)
+    stream = sample_problems(random.Random(seed), config, "train")
+    for problem in itertools.islice(stream, 40):
+        if "/" not in problem.question:  # a zero divisor drawn as an edge value is turned into a product
+            assert problem.question.endswith("*0")
+            continue
+        dividend, divisor = problem.question.split("/")
+        assert 1 <= len(divisor) <= limit and len(dividend) <= 4
+        assert Fraction(int(dividend), int(divisor)) == problem.value and problem.value.denominator == 1
+        assert check_trace(problem.trace) is None  # every step exact
+
+
+@pytest.mark.parametrize("bad", [0, 5, 2.0])
+def test_max_divisor_digits_out_of_range_is_refused(bad):
+    with pytest.raises(ValueError, match="max_divisor_digits"):
+        ArithmeticConfig(max_digits=4, operators="/", exact_division=True, max_divisor_digits=bad)
+
+
 def test_long_numbers_stage():
     for p in sample("long_numbers", 200):
         assert all(5 <= d <= 12 for d in p.meta["digits"])

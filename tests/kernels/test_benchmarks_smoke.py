@@ -31,20 +31,27 @@ def test_training_benchmark_runs_on_cpu_and_saves(tmp_path, monkeypatch, capsys)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny model on a shared 2-core box: extra threads only contend
     argv = ["bench_training.py", "--device", "cpu", "--presets", "tiny", "--providers", "reference",
-            "--batch-size", "2", "--window", "64", "--warmup", "1", "--steps", "2", "--save",
-            "--results-dir", str(tmp_path)]
+            "--dtypes", "float32", "bfloat16", "--batch-size", "2", "--window", "64", "--warmup", "1", "--steps",
+            "2", "--save", "--results-dir", str(tmp_path)]
     monkeypatch.setattr(sys, "argv", argv)
     try:
         runpy.run_path(str(BENCHMARKS / "bench_training.py"), run_name="__main__")
     finally:
         torch.set_num_threads(threads)
     printed = capsys.readouterr().out
-    assert "| preset | provider | batch x window |" in printed and "| tiny | reference | 2 x 64 |" in printed
-    (row,) = csv.DictReader((tmp_path / "training.csv").open())
-    assert (row["preset"], row["provider"], row["batch"], row["window"], row["data"]) == ("tiny", "reference", "2",
-                                                                                           "64", "packed")
-    assert float(row["tokens_per_s"]) > 0 and 0 < float(row["target_share"]) < 1 and 0 < float(row["loss_last"]) < 10
-    assert row["mfu"] == "" and row["device"].startswith("cpu") and row["date"] and row["command"]
+    assert "| preset | provider | dtype | batch x window |" in printed
+    assert "| tiny | reference | float32 | 2 x 64 |" in printed and "| tiny | reference | bfloat16 | 2 x 64 |" in printed
+    fp32, bf16 = csv.DictReader((tmp_path / "training.csv").open())
+    assert (fp32["preset"], fp32["provider"], fp32["batch"], fp32["window"], fp32["data"], fp32["dtype"]) == (
+        "tiny", "reference", "2", "64", "packed", "float32")
+    assert bf16["dtype"] == "bfloat16"
+    for row in (fp32, bf16):
+        assert float(row["tokens_per_s"]) > 0 and 0 < float(row["target_share"]) < 1
+        assert 0 < float(row["loss_last"]) < 10
+        assert row["mfu"] == "" and row["device"].startswith("cpu") and row["date"] and row["command"]
+        # The CPU roofline: this machine's GEMM rate at the step's shapes, and the step's share of it.
+        gemm, share, tflops = float(row["gemm_tflops"]), float(row["roofline_share"]), float(row["tflops"])
+        assert gemm > 0 and share == pytest.approx(tflops / gemm, rel=1e-3)  # the CSV keeps 6 digits
 
 
 def test_natural_inputs_scores_every_row_against_the_exact_engine(capsys):
