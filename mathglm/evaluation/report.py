@@ -69,6 +69,11 @@ WORD_SUITES: dict[str, WordSuite] = {
                          "templated English word problems, default WordConfig knobs, test split"),
     "word-heldout-templates": WordSuite(WordConfig(langs=("zh", "en")), HELDOUT_SPLIT,
                                         "zh and en problems of the templates no training stream uses"),
+    # The same, one language each: unseen-template accuracy is a target per language (issue 22).
+    "word-heldout-templates-zh": WordSuite(WordConfig(langs=("zh",)), HELDOUT_SPLIT,
+                                           "Chinese problems of the templates no training stream uses"),
+    "word-heldout-templates-en": WordSuite(WordConfig(langs=("en",)), HELDOUT_SPLIT,
+                                           "English problems of the templates no training stream uses"),
     "ape210k-dev": WordSuite(RealSet("ape210k"), "test", "Ape210K's development part (zh)"),
     "math23k-dev": WordSuite(RealSet("math23k"), "test", "Math23K's development part (zh)"),
     "gsm8k-dev": WordSuite(RealSet("gsm8k"), "test", "GSM8K's development part (en)"),

@@ -13,8 +13,12 @@ Metrics (see `report`'s docstring for what each is for):
   after both are rounded to 2 decimals;
 - rounded4: MathGLM's word-problem rule (sec. 4.2): a finished answer equals the stated answer after both are
   rounded to 4 decimals;
-- equation (word problems): the equation the model wrote has exactly the value of the problem's equation. It says
-  the model read the text right; nothing else can check that, since a wrong equation can be computed flawlessly;
+- equation (word problems): the equation the model wrote, evaluated by datagen's exact engine
+  (`Candidate.equation_value`, the value `solve` prints beside the chain's answer and answers with under
+  `--answer-from equation`), equals the known answer: the exact value of the problem's equation (for a real set,
+  the stated answer's exact value; a rounded stated answer is compared through the equation it came from). It
+  says the model read the text right, the tool-integrated accuracy of PoT / ToRA; nothing else can check that,
+  since a wrong equation can be computed flawlessly;
 - rel_error: |answer - value| / |value| (|answer - value| when the value is 0), for finished answers that parse;
 - first_wrong_step / reason: datagen's exact checker on every step of the chain.
 """
@@ -28,7 +32,7 @@ from fractions import Fraction
 
 from datagen import Problem
 from datagen.word import WordProblem
-from mathglm.inference.solver import Candidate, answer_value, expression_value
+from mathglm.inference.solver import Candidate, answer_value
 from mathglm.model.encoding import ParsedChain, TraceEncoding
 from mathglm.model.tokenizer import Tokenizer
 
@@ -97,7 +101,7 @@ def score(problem: Problem | WordProblem, chain: ParsedChain | Candidate) -> Sco
     stated = answer_value(truth.answer)
     if problem.kind == "word":
         exact = predicted is not None and predicted == stated
-        equation = parsed.expression is not None and expression_value(parsed.expression) == truth.value
+        equation = candidate.equation_value is not None and candidate.equation_value == truth.value
     else:
         exact = parsed.finished and parsed.answer == truth.answer and parsed.approx == truth.approx
         equation = None

@@ -27,6 +27,7 @@ from mathglm import eval as eval_cli
 from mathglm.data.curriculum import Curriculum, RealSet
 from mathglm.evaluation.held_out import UNSEEN_TEMPLATES_SUFFIX, held_out_problems, unseen_templates_stage
 from mathglm.evaluation.report import (
+    SUITE_DOCS,
     SUITES,
     EvalRecord,
     EvalReport,
@@ -440,14 +441,37 @@ def test_real_set_suites_run_end_to_end(word_model, tmp_path):
     assert eval_cli.main(["-c", str(word_model.path), "--suite", "real-dev", "--n", "3", "--out", str(out),
                           "--no-progress", "--device", "cpu"]) == 0
     data = json.loads((out / "report.json").read_text())
-    for name in ("ape210k", "math23k", "gsm8k"):
-        stage = data["stages"][f"{name}-dev"]
+    assert sorted(data["stages"]) == sorted(f"{name.replace('_', '-')}-dev" for name in REAL_SETS)
+    for name in REAL_SETS:
+        stage = data["stages"][f"{name.replace('_', '-')}-dev"]
         assert stage["metrics"]["word_problems"] == len(stage["records"]) == 3
         assert {r["family"] for r in stage["records"]} == {name}
-        assert {r["lang"] for r in stage["records"]} == {"en" if name == "gsm8k" else "zh"}
-        dev = {p.question for p in RealSet(name).problems("test", "decomposed")}
+        assert {r["lang"] for r in stage["records"]} == {"en" if name in ("gsm8k", "mawps_asdiv") else "zh"}
+        dev = {p.question: p for p in RealSet(name).problems("test", "decomposed")}
         assert all(r["question"] in dev for r in stage["records"])
-        assert (out / f"heatmap_{name}-dev.png").is_file()
+        # Equation accuracy: the model's equation, evaluated exactly, equals the known answer's exact value.
+        for r in stage["records"]:
+            predicted = r["predicted_equation"].removeprefix("x=")
+            try:
+                value = evaluate(parse(predicted)) if predicted else None
+            except Exception:
+                value = None
+            assert r["equation"] == (value == dev[r["question"]].arithmetic.value)
+        assert stage["metrics"]["equation_accuracy"] == sum(r["equation"] for r in stage["records"]) / 3
+        assert (out / f"heatmap_{name.replace('_', '-')}-dev.png").is_file()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_unseen_templates_have_a_suite_per_language(word_model, tmp_path, lang):
+    out = tmp_path / "ev"
+    suite = f"word-heldout-templates-{lang}"
+    assert eval_cli.main(["-c", str(word_model.path), "--suite", suite, "--n", "4", "--word-config",
+                          json.dumps(WORD_KNOBS), "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+    stage = json.loads((out / "report.json").read_text())["stages"][suite]
+    assert stage["settings"]["split"] == "heldout_templates" and len(stage["records"]) == 4
+    assert {r["lang"] for r in stage["records"]} == {lang}
+    assert stage["metrics"]["equation_accuracy"] is not None
+    assert set(SUITES[suite]) == {suite} and suite in SUITE_DOCS
 
 
 def test_real_set_suite_without_its_file_is_one_line_error(word_model, tmp_path, monkeypatch, capsys):
