@@ -222,6 +222,12 @@ class TrainCLI(LightningCLI):
             self._lock_run_dir(run_dir)
         return trainer
 
+    def release_run_dir(self) -> None:
+        """Release the run directory's lock, if this process took it."""
+        lock = getattr(self, "run_lock", None)
+        if lock is not None:
+            lock.release()
+
     def _lock_run_dir(self, run_dir: Path) -> None:
         """Hold `run_dir`'s lock until the process ends (a second train on it is refused, not run beside this
         one), or exit with its one-line error. Only the launching process locks: DDP's other ranks run this script
@@ -300,6 +306,14 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(str(err).split())
         print("error: " + (literal_choice_error(message) or message), file=sys.stderr)
         return 2
+    try:
+        return _fit_and_report(cli)
+    finally:  # a library caller (a test, a notebook) may train into the same run_dir next
+        cli.release_run_dir()
+
+
+def _fit_and_report(cli: TrainCLI) -> int:
+    """Train, then print (and save) the final table and what the run did not do as planned; the exit status."""
     trainer, module, datamodule = cli.trainer, cli.model, cli.datamodule
     run_dir = Path(cli.config["run_dir"])
     ckpt_path = cli.config["ckpt_path"]
