@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import argparse
 
+from mathglm.inference.checkpoint import INFERENCE_PRECISIONS
 from mathglm.inference.solver import DEFAULT_SAMPLING_TEMPERATURE
 
 
 def add_checkpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """Add --checkpoint/-c (required), --tokenizer and --device (default "auto") to `parser`; return their group."""
+    """Add --checkpoint/-c (required), --tokenizer, --device and --precision (both default "auto") to `parser`;
+    return their group."""
     group = parser.add_argument_group("checkpoint")
     group.add_argument("--checkpoint", "-c", required=True, help="a Lightning .ckpt from mathglm.train or a "
                        "bundle directory from mathglm.export")
     group.add_argument("--tokenizer", help="tokenizer model file (default: the bundle's, or the shipped one); "
                        "must be the one the checkpoint was trained with")
     group.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    group.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
+                       help="what generation computes in: auto (bf16 autocast on a CPU with amx_bf16/avx512_bf16 "
+                            "or a GPU with bf16, else fp32), bf16 or fp32 (default auto)")
     return group
 
 

@@ -160,7 +160,7 @@ def _main(args: argparse.Namespace) -> int:
             return _fail(f"{stage} needs {data_path(suite.source.name)}, which does not exist; set {DATA_DIR_ENV} "
                          "to the folder holding the real problem sets")
     try:
-        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
+        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device, args.precision)
     except CheckpointError as err:
         return _fail(str(err))
     source = Path(args.checkpoint)
@@ -240,7 +240,7 @@ def _evaluate_curriculum_file(args: argparse.Namespace) -> int:
     except ValueError as err:
         return _fail(f"--curriculum: {err}", 2)
     try:
-        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
+        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device, args.precision)
     except CheckpointError as err:
         return _fail(str(err))
     source = Path(args.checkpoint)

@@ -321,7 +321,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.output and args.input and args.input != "-" and _same_file(args.input, args.output):
         return _fail(f"--output {args.output} is the --input file; write the answers to another file", 2)
     try:
-        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device)
+        bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device, args.precision)
     except CheckpointError as err:
         return _fail(str(err))
     solver = Solver(bundle, samples=args.samples, temperature=args.temperature, top_k=args.top_k,

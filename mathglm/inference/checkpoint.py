@@ -24,6 +24,7 @@ from datagen.hashing import file_sha256
 from mathglm.model.encoding import ARITHMETIC, KINDS, TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import Tokenizer
+from mathglm.runtime.precision import autocast_dtype
 
 FORMAT_VERSION = 1
 STATE_PREFIX = "model."
@@ -112,6 +113,10 @@ class InferenceBundle:
 
     kinds: tuple[str, ...] = KINDS
     """The kinds of question the model was trained on (`trained_kinds`)."""
+
+    autocast_dtype: torch.dtype = torch.float32
+    """The dtype generation runs its matrix products in (`torch.autocast`; float32: none): bfloat16 where the
+    device multiplies bf16 natively (`mathglm.runtime.precision`), unless `load_for_inference` was told."""
 
     @property
     def device(self) -> torch.device:
@@ -353,9 +358,14 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 def load_for_inference(
-    path: str | Path, tokenizer_path: str | Path | None = None, device: str | torch.device = "cpu"
+    path: str | Path, tokenizer_path: str | Path | None = None, device: str | torch.device = "cpu",
+    precision: str = "auto",
 ) -> InferenceBundle:
     """The model of a Lightning `.ckpt` or of a bundle written by `mathglm.export`, ready to generate.
+
+    `precision` is what generation computes in: "auto" (bf16 autocast where the device has bf16 matrix
+    instructions or a bf16 GPU, else fp32; `mathglm.runtime.precision`), "bf16" or "fp32". The weights stay
+    float32 either way.
 
     The tokenizer defaults to the bundle's own `tokenizer.model` (for a bundle) or the shipped one (for a
     `.ckpt`); either way its sha256 must equal the one recorded at training time. Every failure (missing or
@@ -389,7 +399,23 @@ def load_for_inference(
     kinds = trained_kinds(metadata, tokenizer)
     model.to(target).eval()
     return InferenceBundle(model=model, tokenizer=tokenizer, encoding=encoding, config=config, metadata=metadata,
-                           kinds=kinds)
+                           kinds=kinds, autocast_dtype=inference_dtype(precision, target))
+
+
+INFERENCE_PRECISIONS = ("auto", "bf16", "fp32")
+
+
+def inference_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """The autocast dtype of generation for a `precision` of INFERENCE_PRECISIONS on `device`.
+
+    Raises:
+        CheckpointError: an unknown precision.
+    """
+    if precision == "auto":
+        return autocast_dtype(device)
+    if precision not in INFERENCE_PRECISIONS:
+        raise CheckpointError(f"precision must be one of {', '.join(INFERENCE_PRECISIONS)}, got {precision!r}")
+    return torch.bfloat16 if precision == "bf16" else torch.float32
 
 
 # ------------------------------------------------------------------------------- starting a run from weights

@@ -39,6 +39,7 @@ def generate_chains(
     progress: bool = False,
     length_slack: int = 8,
     kinds: Sequence[str] | None = None,
+    autocast_dtype: torch.dtype | None = None,
 ) -> list[ParsedChain]:
     """The chain the model writes for each question, decoded back to the generator's notation (`TraceEncoding.parse`).
 
@@ -54,6 +55,10 @@ def generate_chains(
     size), so prompts are batched by length: sorted, at most `length_slack` tokens apart within a batch, and a
     row cut off only because of its padding is decoded again among prompts of exactly its length. Results come
     back in the input order.
+
+    `autocast_dtype` (e.g. `torch.bfloat16`, a loaded bundle's `autocast_dtype`) runs the decoding under
+    `torch.autocast` in that dtype; None or float32 leaves the caller's precision as it is (a Lightning
+    validation step is already under the run's autocast).
     """
     was_training = model.training
     model.eval()
@@ -62,6 +67,8 @@ def generate_chains(
     kinds = ["arithmetic"] * len(questions) if kinds is None else list(kinds)
     if len(kinds) != len(questions):
         raise ValueError(f"{len(kinds)} kinds for {len(questions)} questions")
+    autocast = torch.autocast(device.type, dtype=autocast_dtype or torch.float32,
+                              enabled=autocast_dtype not in (None, torch.float32))
     prompts = [prompt_tokens(tokenizer, q, encoding, kind) for q, kind in zip(questions, kinds)]
     lengths = [len(p) for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: lengths[i])
@@ -77,10 +84,11 @@ def generate_chains(
         idx = torch.full((len(batch), longest), tokenizer.pad_id, dtype=torch.long)
         for row, i in enumerate(batch):
             idx[row, longest - lengths[i]:] = torch.tensor(prompts[i])
-        out = model.generate(
-            idx.to(device), new, temperature=temperature, top_k=top_k, eos_id=tokenizer.eos_id,
-            pad_id=tokenizer.pad_id, generator=generator,
-        )
+        with autocast:
+            out = model.generate(
+                idx.to(device), new, temperature=temperature, top_k=top_k, eos_id=tokenizer.eos_id,
+                pad_id=tokenizer.pad_id, generator=generator,
+            )
         for i, row in zip(batch, out[:, longest:].tolist()):
             finished = tokenizer.eos_id in row
             if finished:

@@ -644,7 +644,7 @@ class Solver:
             bundle.model, bundle.tokenizer, [q for q in questions for _ in range(samples)], bundle.encoding,
             max_new_tokens=self.max_new_tokens, batch_size=self.batch_size, temperature=temperature,
             top_k=self.top_k, generator=generator, progress=progress,
-            kinds=[k for k in kinds for _ in range(samples)],
+            kinds=[k for k in kinds for _ in range(samples)], autocast_dtype=bundle.autocast_dtype,
         )
         out = []
         for i, question in enumerate(questions):

@@ -32,6 +32,7 @@ from mathglm.evaluation.stage_table import (
 )
 from mathglm.inference.checkpoint import CheckpointError, check_training_checkpoint, load_initial_weights
 from mathglm.model.gpt import GPTConfig
+from mathglm.runtime.precision import fill_precision
 from mathglm.training.callbacks import (
     CurriculumCallback,
     DataWaitMonitor,
@@ -184,6 +185,8 @@ class TrainCLI(LightningCLI):
     def parse_arguments(self, parser, args) -> None:
         super().parse_arguments(parser, args)
         check_run_config(self.config)
+        # trainer.precision left unset: bf16 mixed precision where this machine multiplies bf16 natively.
+        self.precision_note = fill_precision(self.config["trainer"])
 
     def instantiate_trainer(self, **kwargs):
         # The last config check, before the Trainer exists: only now are the model's block size, tokenizer and
@@ -315,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
 def _fit_and_report(cli: TrainCLI) -> int:
     """Train, then print (and save) the final table and what the run did not do as planned; the exit status."""
     trainer, module, datamodule = cli.trainer, cli.model, cli.datamodule
+    rank_zero_info(cli.precision_note)
     run_dir = Path(cli.config["run_dir"])
     ckpt_path = cli.config["ckpt_path"]
     try:

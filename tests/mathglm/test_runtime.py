@@ -229,3 +229,31 @@ def test_compiled_and_eager_training_steps_give_the_same_losses(monkeypatch):
     assert eager[-1] < eager[0]  # the steps do train
     assert compiled == pytest.approx(eager, rel=1e-4, abs=1e-5)
     torch._dynamo.reset()
+
+
+# -------------------------------------------------------------------------------- inference precision
+
+
+@pytest.mark.parametrize("flags, expected", [({"amx_bf16"}, torch.bfloat16), ({"avx512_bf16"}, torch.bfloat16),
+                                             ({"avx2"}, torch.float32)])
+def test_inference_precision_auto_follows_the_machine_and_can_be_forced(flags, expected, monkeypatch):
+    from mathglm.inference.checkpoint import CheckpointError, inference_dtype
+
+    monkeypatch.setattr(precision, "cpu_flags", lambda *a: frozenset(flags))
+    cpu = torch.device("cpu")
+    assert inference_dtype("auto", cpu) == expected
+    assert inference_dtype("fp32", cpu) == torch.float32 and inference_dtype("bf16", cpu) == torch.bfloat16
+    with pytest.raises(CheckpointError, match="precision must be one of auto, bf16, fp32"):
+        inference_dtype("fp8", cpu)
+
+
+def test_bf16_generation_with_the_kv_cache_runs_in_bf16_and_matches_its_uncached_decode():
+    """Under bf16 autocast the cache holds bf16 keys and values, and the cached decode gives the tokens the
+    uncached decode (the whole sequence recomputed each step, also under bf16) gives."""
+    model = tiny_model(seed=3).eval()
+    prompt = torch.randint(4, model.config.vocab_size, (3, 7), generator=torch.Generator().manual_seed(0))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        cached, logits = model.generate(prompt, 12, return_logits=True)
+        uncached = model.generate(prompt, 12, use_cache=False)
+    assert logits.dtype == torch.bfloat16
+    assert torch.equal(cached, uncached)
