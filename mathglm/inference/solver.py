@@ -375,40 +375,62 @@ class Vote:
         return self.count / self.total if self.total else 0.0
 
 
+def ballots(candidates: Sequence[Candidate], answer_from: str = CHAIN) -> list[tuple[int, tuple, str]]:
+    """Who votes among `candidates`, and for what: (index in `candidates`, vote key, answer as shown) per voter.
+
+    Finished chains vote with their answer's value (`_vote_key`); unfinished ones (cut off by the context) vote
+    only when no chain finished. With `answer_from="equation"` the chains whose equation the engine evaluates vote
+    with that exact value instead (program-of-thought self-consistency); the others vote only when none has one.
+    """
+    if answer_from == EQUATION and any(c.equation_value is not None for c in candidates):
+        return [(i, ("equation", c.equation_value), shown_answer(*equation_answer(c.equation_value)))
+                for i, c in enumerate(candidates) if c.equation_value is not None]
+    finished = [i for i, c in enumerate(candidates) if c.chain.finished and c.chain.answer]
+    return [(i, _vote_key(candidates[i].chain), shown_answer(candidates[i].chain.answer, candidates[i].chain.approx))
+            for i in (finished or range(len(candidates)))]
+
+
+def weighted_vote(candidates: Sequence[Candidate], weights: Sequence[float], total: int | None = None,
+                  answer_from: str = CHAIN) -> Vote:
+    """The answer whose voters (`ballots`) weigh most in all, each chain weighing its `weights` entry (>= 0: a
+    verifier's score); ties go to the answer sampled first. The winner is that answer's heaviest chain (ties: the
+    first sampled), `count` the number of its voters and `tally` the plain count per answer, so the share is the
+    share of the samples that agree with it, counted out of `total` (default: all candidates).
+
+    With every weight 1 this is `majority_vote`. Raises ValueError when `weights` is not one per candidate.
+    """
+    if len(weights) != len(candidates):
+        raise ValueError(f"{len(weights)} weights for {len(candidates)} candidates")
+    total = len(candidates) if total is None else total
+    voters = ballots(candidates, answer_from)
+    if not voters:
+        return Vote(None, 0, total)
+    mass: dict[tuple, float] = {}
+    counts: Counter = Counter()
+    best_chain: dict[tuple, int] = {}
+    labels: dict[tuple, str] = {}
+    for i, key, label in voters:
+        mass[key] = mass.get(key, 0.0) + weights[i]
+        counts[key] += 1
+        labels.setdefault(key, label)
+        if key not in best_chain or weights[i] > weights[best_chain[key]]:
+            best_chain[key] = i
+    order = list(mass)  # answers in the order first sampled: max keeps the first of equal weights
+    best = max(order, key=lambda k: mass[k])
+    tally = {labels[k]: n for k, n in counts.most_common()}
+    return Vote(candidates[best_chain[best]], counts[best], total, tally)
+
+
 def majority_vote(candidates: Sequence[Candidate], total: int | None = None, answer_from: str = CHAIN) -> Vote:
-    """The most frequent answer among finished chains (by value); ties go to the answer sampled first.
+    """The most frequent answer among finished chains (by value, see `ballots`); ties go to the answer sampled
+    first, and the winner is its first chain.
 
     Unfinished chains (cut off by the context) do not vote unless no chain finished. The share is counted out of
     `total` (default: all candidates), so an answer that won 3 of 8 samples has share 0.375. With
     `answer_from="equation"` the chains whose equation the engine evaluates vote with that exact value instead
     (program-of-thought self-consistency); the others vote only when none has one.
     """
-    total = len(candidates) if total is None else total
-    if answer_from == EQUATION and any(c.equation_value is not None for c in candidates):
-        voters = [c for c in candidates if c.equation_value is not None]
-
-        def key(c: Candidate) -> tuple:
-            return ("equation", c.equation_value)
-
-        def label(c: Candidate) -> str:
-            return shown_answer(*equation_answer(c.equation_value))
-    else:
-        voters = [c for c in candidates if c.chain.finished and c.chain.answer] or list(candidates)
-
-        def key(c: Candidate) -> tuple:
-            return _vote_key(c.chain)
-
-        def label(c: Candidate) -> str:
-            return shown_answer(c.chain.answer, c.chain.approx)
-    if not voters:
-        return Vote(None, 0, total)
-    counts = Counter(key(c) for c in voters)
-    first_seen = {}
-    for c in voters:
-        first_seen.setdefault(key(c), c)
-    best = max(counts, key=lambda k: (counts[k], -voters.index(first_seen[k])))
-    tally = {label(first_seen[k]): n for k, n in counts.most_common()}
-    return Vote(first_seen[best], counts[best], total, tally)
+    return weighted_vote(candidates, [1.0] * len(candidates), total, answer_from)
 
 
 @dataclass
@@ -462,6 +484,10 @@ class Solution:
     """A word problem: why the chain's answer is not `equation_value` ("arithmetic": a step computed wrong;
     "approximate": the value rounded; "unfinished": no final answer); null when they agree or there is no value
     (see `equation_difference`)."""
+    select: str = "vote"
+    """How the answer was chosen among the samples (`mathglm.inference.selection.SELECTIONS`)."""
+    verifier_score: float | None = None
+    """With a verifier selection: the verifier's score of the chosen chain; null otherwise."""
 
     @property
     def equation_checked(self) -> bool | None:
@@ -496,6 +522,8 @@ class Solution:
                         equation_value=self.equation_value, equation_difference=self.equation_difference)
         if self.samples > 1:
             data.update(samples=self.samples, vote_share=self.vote_share, votes=self.votes)
+            if self.select != "vote":
+                data.update(select=self.select, verifier_score=self.verifier_score)
         if self.verified_steps is not None or self.verified_share is not None:
             data.update(verified_answer=self.verified_answer, verified_steps=self.verified_steps,
                         verified_share=self.verified_share)
@@ -538,8 +566,11 @@ class Solver:
 
     `kind` is "auto" (each line by `question_kind`), "arithmetic" or "word" (every line as that kind). A line of
     a kind the model was not trained on (`bundle.kinds`) gets an error naming a model that can answer it.
+    `select` is how the answer is chosen among the samples (`mathglm.inference.selection.SELECTIONS`, default
+    "vote"); "verifier" and "verifier-vote" read the scores of `verifier` (a `selection.ChainScorer`).
+
     Raises ValueError for samples < 1, a temperature that is not a finite number >= 0, a seed outside
-    `SEED_RANGE`, or an unknown kind.
+    `SEED_RANGE`, an unknown kind or selection, or a verifier selection without a verifier.
     """
 
     def __init__(
@@ -554,7 +585,11 @@ class Solver:
         max_new_tokens: int | None = None,
         kind: str = AUTO,
         answer_from: str = CHAIN,
+        select: str = "vote",
+        verifier=None,
     ):
+        from mathglm.inference.selection import NEEDS_VERIFIER, SELECTIONS  # it imports this module
+
         if samples < 1:
             raise ValueError("samples must be >= 1")
         if temperature is None:
@@ -568,6 +603,11 @@ class Solver:
             raise ValueError(f"unknown answer_from {answer_from!r}; valid: {', '.join(ANSWER_SOURCES)}")
         if SEED_RANGE.problem(seed):
             raise ValueError(f"seed {SEED_RANGE.problem(seed)}")
+        if select not in SELECTIONS:
+            raise ValueError(f"unknown selection {select!r}; valid: {', '.join(SELECTIONS)}")
+        if select in NEEDS_VERIFIER and verifier is None:
+            raise ValueError(f"selection {select!r} needs a verifier")
+        self.select, self.verifier = select, verifier
         self.bundle, self.samples, self.temperature, self.top_k = bundle, samples, temperature, top_k
         self.verify, self.batch_size, self.seed, self.max_new_tokens = verify, batch_size, seed, max_new_tokens
         self.kind, self.answer_from = kind, answer_from
@@ -685,13 +725,22 @@ class Solver:
                                       kind=kind))
             if error is None:
                 valid.append(len(solutions) - 1)
-        groups = self.candidates([solutions[i].normalized for i in valid], self.samples, self.temperature, progress,
-                                 kinds=[solutions[i].kind for i in valid], generator=generator)
+        from mathglm.inference.selection import NEEDS_VERIFIER, select  # it imports this module
+
+        questions, kinds = [solutions[i].normalized for i in valid], [solutions[i].kind for i in valid]
+        groups = self.candidates(questions, self.samples, self.temperature, progress, kinds=kinds,
+                                 generator=generator)
+        scores = (self.verifier.score(questions, kinds, groups) if self.select in NEEDS_VERIFIER and groups
+                  else [None] * len(groups))
         block = self.bundle.config.block_size
-        for i, group in zip(valid, groups):
+        for i, group, group_scores in zip(valid, groups, scores):
             solution = solutions[i]
-            vote = majority_vote(group, answer_from=self.answer_from if solution.kind == WORD else CHAIN)
+            vote = select(group, self.select, group_scores,
+                          answer_from=self.answer_from if solution.kind == WORD else CHAIN)
             winner = vote.winner
+            solution.select = self.select
+            if group_scores is not None:
+                solution.verifier_score = next(s for c, s in zip(group, group_scores) if c is winner)
             solution.steps = list(winner.chain.segments)
             solution.approx = winner.chain.approx
             solution.equation = _equation(winner.chain)
