@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from mathglm.inference.checkpoint import INFERENCE_PRECISIONS
+from mathglm.inference.selection import NEEDS_VERIFIER, SELECTIONS, VOTE
 from mathglm.inference.solver import DEFAULT_SAMPLING_TEMPERATURE
 
 
@@ -25,8 +26,8 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentG
 
 
 def add_sampling_flags(parser: argparse.ArgumentParser, batch_size: int) -> argparse._ArgumentGroup:
-    """Add --samples/-k, --temperature/-t, --top-k, --verify and --batch-size (default `batch_size`) to `parser`;
-    return their group, for a CLI's own sampling options.
+    """Add --samples/-k, --temperature/-t, --top-k, --verify, --batch-size (default `batch_size`), --select and
+    --verifier to `parser`; return their group, for a CLI's own sampling options.
 
     Counts are not range-checked here: each CLI names a value below 1 in one line (`cli_output.count_below_one`).
     """
@@ -42,4 +43,36 @@ def add_sampling_flags(parser: argparse.ArgumentParser, batch_size: int) -> argp
                        "are checked against the model's own equation, so a wrong equation is not caught)")
     group.add_argument("--batch-size", type=int, default=batch_size,
                        help="sequences decoded together (default %(default)s)")
+    group.add_argument("--select", choices=SELECTIONS, default=VOTE,
+                       help="how --samples > 1 chooses the answer: vote (default: the most frequent answer), "
+                            "consistent-vote (the vote among chains whose answer is their own equation's exact "
+                            "value, after CoTnPoT; for arithmetic, among chains whose steps hold: the --verify upper "
+                            "bound), verifier (the chain --verifier scores highest), verifier-vote (each answer "
+                            "weighs its chains' verifier scores)")
+    group.add_argument("--verifier", metavar="PATH",
+                       help="the verifier of --select verifier|verifier-vote: a bundle saved by python -m "
+                            "mathglm.verify train (orm or simpo), any other checkpoint or bundle (scored by its "
+                            "length-normalised log-probability, as simpo), or 'process' (exact step checks and "
+                            "equation consistency, no model)")
     return group
+
+
+def selection_problem(args: argparse.Namespace) -> str | None:
+    """One line for --select / --verifier values that cannot be used together (or with --samples), else None."""
+    if args.select in NEEDS_VERIFIER and not args.verifier:
+        return f"--select {args.select} needs --verifier (a verifier bundle, a checkpoint, or 'process')"
+    if args.verifier and args.select not in NEEDS_VERIFIER:
+        return f"--verifier is read by --select {' or '.join(NEEDS_VERIFIER)}, not --select {args.select}"
+    if args.select != VOTE and args.samples < 2:
+        return f"--select {args.select} chooses among sampled chains: give --samples 2 or more"
+    return None
+
+
+def load_selection_verifier(args: argparse.Namespace):
+    """The verifier `--verifier` names (None without one), on the checkpoint's device, scoring `--batch-size`
+    chains at a time. Raises CheckpointError (one line) when it cannot be loaded."""
+    if not args.verifier:
+        return None
+    from mathglm.verification import load_verifier
+
+    return load_verifier(args.verifier, device=args.device, precision=args.precision, batch_size=args.batch_size)

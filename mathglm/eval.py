@@ -32,7 +32,7 @@ import yaml
 from datagen import STAGES
 from datagen.word import WordConfig
 from datagen.word.real_sets import DATA_DIR_ENV, data_path
-from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
+from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags, load_selection_verifier, selection_problem
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.data.curriculum import Curriculum, RealSet
 from mathglm.evaluation.held_out import as_stage
@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Stages: {', '.join(STAGES)}. Suites: {suites}. Greedy accuracy is always reported; with "
                "--samples > 1 the self-consistency vote beside it. A --verify accuracy is a calculator-assisted "
                "upper bound (a perfect verifier picks among the samples), never the model's own accuracy. "
+               "--select chooses the sampled answer otherwise (consistent-vote, or a --verifier's top-1 or weighted "
+               "vote; trained with python -m mathglm.verify); pass@K is reported beside it. "
                "Real-set suites read the sets' files from $MATHGLM_DATA_DIR (default ../shared/data).",
     )
     add_checkpoint_flags(parser)
@@ -119,6 +121,8 @@ def _main(args: argparse.Namespace) -> int:
         return _fail("--hypothesis-seconds must be > 0", 2)
     if args.temperature is not None and temperature_problem(args.temperature):
         return _fail(f"--temperature {temperature_problem(args.temperature)}", 2)
+    if selection_problem(args):
+        return _fail(selection_problem(args), 2)
     if args.hypothesis:
         # A project dependency, but an environment may still lack it: say so before any work, in one line.
         try:
@@ -161,6 +165,7 @@ def _main(args: argparse.Namespace) -> int:
                          "to the folder holding the real problem sets")
     try:
         bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device, args.precision)
+        verifier = load_selection_verifier(args)
     except CheckpointError as err:
         return _fail(str(err))
     source = Path(args.checkpoint)
@@ -180,7 +185,7 @@ def _main(args: argparse.Namespace) -> int:
             report = evaluate_stage(bundle, stage, n=args.n, split=args.split, seed=args.seed,
                                     word_config=word_config, samples=args.samples, temperature=args.temperature,
                                     top_k=args.top_k, verify=args.verify, batch_size=args.batch_size,
-                                    progress=not args.no_progress)
+                                    progress=not args.no_progress, select=args.select, verifier=verifier)
         except ValueError as err:
             # A missing real-set file (named, with MATHGLM_DATA_DIR), or a split the source does not have.
             return _fail(f"{stage}: {' '.join(str(err).split())}")
@@ -231,6 +236,7 @@ def _evaluate_curriculum_file(args: argparse.Namespace) -> int:
     """`--curriculum`: the end-of-run table of that curriculum for this checkpoint (report.md, report.json and a
     heatmap per stage under --out)."""
     for flag, used in (("--samples", args.samples > 1), ("--verify", args.verify), ("--hypothesis", args.hypothesis),
+                       ("--verifier", args.verifier is not None),
                        ("--word-config", args.word_config is not None)):
         if used:
             return _fail(f"{flag} does not apply to --curriculum (the end-of-run table is greedy, as trained)", 2)

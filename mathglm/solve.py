@@ -37,6 +37,11 @@ only the sampled chains whose every step the exact checker accepts before voting
 exact (Lightman et al., 2023, "Let's Verify Step by Step"). Because the checker is a perfect calculator, the
 verified answer is an upper bound (pass@K with a perfect verifier), reported beside the headline answer (greedy
 or plain vote), never instead of it; for a word problem it cannot catch a wrong equation.
+
+`--select` chooses otherwise among the K samples (`mathglm.inference.selection`): `consistent-vote` votes among the
+chains whose answer is their own equation's exact value (CoTnPoT), `verifier` takes the chain `--verifier` scores
+highest and `verifier-vote` weighs each answer by its chains' scores; a verifier is trained by
+`python -m mathglm.verify`, or is `process` (the exact checks, no model).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from datagen import shown_answer
-from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags
+from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags, load_selection_verifier, selection_problem
 from mathglm.cli_output import StopSignals, Stopped, cli_output, count_below_one
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
 from mathglm.inference.solver import (
@@ -88,7 +93,11 @@ def format_solution(solution: Solution) -> str:
             answer += "  (the exact engine's value of the model's equation: --answer-from equation)"
         if solution.samples > 1:
             count = round((solution.vote_share or 0) * solution.samples)
-            answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"
+            if solution.select == "vote":
+                answer += f"  (vote {count}/{solution.samples}, {solution.vote_share:.0%})"
+            else:
+                scored = "" if solution.verifier_score is None else f", verifier score {solution.verifier_score:.3g}"
+                answer += f"  (--select {solution.select}{scored}; {count}/{solution.samples} samples agree)"
         lines.append(answer)
     if word and solution.equation:
         lines.append(_equation_value_line(solution))
@@ -314,6 +323,8 @@ def _main(args: argparse.Namespace) -> int:
         return _fail(f"--temperature {temperature_problem(args.temperature)}", 2)
     if SEED_RANGE.problem(args.seed):
         return _fail(f"--seed {SEED_RANGE.problem(args.seed)}", 2)
+    if selection_problem(args):
+        return _fail(selection_problem(args), 2)
     if args.question and args.input:
         return _fail("give either a QUESTION or --input, not both", 2)
     if args.output and not args.input:
@@ -322,11 +333,13 @@ def _main(args: argparse.Namespace) -> int:
         return _fail(f"--output {args.output} is the --input file; write the answers to another file", 2)
     try:
         bundle = load_for_inference(args.checkpoint, args.tokenizer, args.device, args.precision)
+        verifier = load_selection_verifier(args)
     except CheckpointError as err:
         return _fail(str(err))
     solver = Solver(bundle, samples=args.samples, temperature=args.temperature, top_k=args.top_k,
                     verify=args.verify, batch_size=args.batch_size, seed=args.seed,
-                    max_new_tokens=args.max_new_tokens, kind=args.kind, answer_from=args.answer_from)
+                    max_new_tokens=args.max_new_tokens, kind=args.kind, answer_from=args.answer_from,
+                    select=args.select, verifier=verifier)
     if args.input:
         return _batch(solver, args)
     if args.question:

@@ -45,6 +45,8 @@ from mathglm.data.curriculum import RealSet
 from mathglm.evaluation.held_out import held_out_draws
 from mathglm.evaluation.scoring import chain_token_budget, score
 from mathglm.inference.checkpoint import InferenceBundle
+from mathglm.inference.selection import NEEDS_VERIFIER, ChainScorer
+from mathglm.inference.selection import select as select_answer
 from mathglm.inference.solver import Candidate, Solver, majority_vote
 from mathglm.model.encoding import ARITHMETIC, WORD, ParsedChain, TraceEncoding
 from mathglm.model.gpt import GPT
@@ -171,6 +173,8 @@ class EvalRecord:
     vote_exact: bool | None = None
     vote_rounded2: bool | None = None
     verified_exact: bool | None = None
+    pass_exact: bool | None = None
+    """With samples > 1: some sampled chain has the exact answer (pass@K: what a perfect selection would get)."""
     kind: str = ARITHMETIC
     """"arithmetic" or "word"."""
     component: str | None = None
@@ -282,6 +286,8 @@ class EvalReport:
             "vote_exact": _rate(r.vote_exact for r in records) if sampled else None,
             "vote_rounded2": _rate(r.vote_rounded2 for r in records) if sampled else None,
             "mean_vote_share": _rate(r.vote_share for r in records) if sampled else None,
+            "pass_at_k": _rate(r.pass_exact for r in records) if sampled else None,
+            "select": self.settings.get("select", "vote") if sampled else None,
             "verified_exact_upper_bound": (_rate(r.verified_exact for r in records)
                                            if self.settings.get("verify") else None),
             "rel_error_mean": statistics.fmean(errors) if errors else None,
@@ -384,8 +390,9 @@ class EvalReport:
                 ("equation accuracy (the equation has the true value)", _pct(m["equation_accuracy"])),
                 ("arithmetic accuracy (every step holds)", _pct(m["arithmetic_accuracy"]))]
         if m["vote_answer_accuracy"] is not None:
-            rows += [(f"answer accuracy (vote of {self.settings.get('samples')})", _pct(m["vote_answer_accuracy"])),
-                     ("mean vote share", _pct(m["mean_vote_share"]))]
+            rows += [(f"answer accuracy ({_chosen(self.settings)})", _pct(m["vote_answer_accuracy"])),
+                     ("mean vote share", _pct(m["mean_vote_share"])),
+                     (f"pass@{self.settings.get('samples')} (some sample right)", _pct(m["pass_at_k"]))]
         if m["verified_answer_upper_bound"] is not None:
             rows.append(("answer accuracy, verified vote (calculator-assisted upper bound)",
                          _pct(m["verified_answer_upper_bound"])))
@@ -414,10 +421,11 @@ class EvalReport:
         rows = [("problems", m["n"]), ("exact (greedy)", _pct(m["greedy_exact"])),
                 ("rounded to 2 decimals (greedy, MathGLM's metric)", _pct(m["greedy_rounded2"]))]
         if m["vote_exact"] is not None:
-            k = report.settings.get("samples")
-            rows += [(f"exact (vote of {k})", _pct(m["vote_exact"])),
-                     (f"rounded to 2 decimals (vote of {k})", _pct(m["vote_rounded2"])),
-                     ("mean vote share", _pct(m["mean_vote_share"]))]
+            chosen = _chosen(report.settings)
+            rows += [(f"exact ({chosen})", _pct(m["vote_exact"])),
+                     (f"rounded to 2 decimals ({chosen})", _pct(m["vote_rounded2"])),
+                     ("mean vote share", _pct(m["mean_vote_share"])),
+                     (f"pass@{report.settings.get('samples')} (some sample exact)", _pct(m["pass_at_k"]))]
         if m["verified_exact_upper_bound"] is not None:
             rows.append(("exact, verified vote (calculator-assisted upper bound)",
                          _pct(m["verified_exact_upper_bound"])))
@@ -532,6 +540,11 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
 
 
+def _chosen(settings: dict) -> str:
+    """How the sampled answer was chosen, for a table row: `vote of 8`, `verifier-vote of 8`."""
+    return f"{settings.get('select', 'vote')} of {settings.get('samples')}"
+
+
 def _num(x: float | None) -> str:
     return "-" if x is None else f"{x:.3g}"
 
@@ -552,8 +565,14 @@ def evaluate_problems(
     seed: int = 0,
     max_new_tokens: int | None = None,
     progress: bool = False,
+    select: str = "vote",
+    verifier: ChainScorer | None = None,
 ) -> EvalReport:
     """Greedy chains (and, with samples > 1, a self-consistency vote) for `problems`, scored every way.
+
+    With samples > 1 the `vote_*` fields score the answer `select` picks among the samples
+    (`mathglm.inference.selection.select`: "vote" by default; "verifier" and "verifier-vote" read `verifier`'s
+    scores), and `pass_exact` whether any sample was right.
 
     `problems` may mix arithmetic Problems and WordProblems (each is prompted and decoded as its `kind`, in one
     batched pass). `components` labels each problem with the mixture component it came from (see
@@ -570,7 +589,7 @@ def evaluate_problems(
     if max_new_tokens is None and problems:
         max_new_tokens = chain_token_budget(bundle.tokenizer, bundle.encoding, problems)
     solver = Solver(bundle, samples=samples, temperature=temperature, top_k=top_k, verify=verify,
-                    batch_size=batch_size, seed=seed, max_new_tokens=max_new_tokens)
+                    batch_size=batch_size, seed=seed, max_new_tokens=max_new_tokens, select=select, verifier=verifier)
     started = time.perf_counter()
     # A question whose prompt leaves the chain no room is scored wrong (unfinished) without decoding.
     fits = [i for i, p in enumerate(problems) if solver.prepare(p.question, p.kind)[1] is None]
@@ -580,12 +599,16 @@ def evaluate_problems(
     greedy = [[cut] for _ in problems]
     for i, group in zip(fits, solver.candidates(questions, 1, 0.0, progress=progress, kinds=kinds)):
         greedy[i] = group
-    sampled = None
+    sampled = sample_scores = None
     if samples > 1:
         sampled = [[cut] * samples for _ in problems]
         for i, group in zip(fits, solver.candidates(questions, samples, solver.temperature, progress=progress,
                                                     kinds=kinds)):
             sampled[i] = group
+        if select in NEEDS_VERIFIER:
+            sample_scores = [[0.0] * samples for _ in problems]
+            for i, group_scores in zip(fits, verifier.score(questions, kinds, [sampled[i] for i in fits])):
+                sample_scores[i] = group_scores
     records = []
     for i, problem in enumerate(problems):
         chain = greedy[i][0].chain
@@ -606,7 +629,8 @@ def evaluate_problems(
             component=components[i] if components is not None else None, **word_fields,
         )
         if sampled is not None:
-            vote = majority_vote(sampled[i])
+            vote = select_answer(sampled[i], select, sample_scores[i] if sample_scores else None)
+            record.pass_exact = any(score(problem, c).exact for c in sampled[i])
             record.vote_answer = vote.winner.chain.answer if vote.winner else None
             record.vote_share = vote.share
             vote_score = score(problem, vote.winner)
@@ -618,7 +642,8 @@ def evaluate_problems(
         records.append(record)
     settings = {"too_long_for_context": len(problems) - len(fits), "samples": samples,
                 "temperature": solver.temperature if samples > 1 else 0.0, "top_k": top_k,
-                "verify": verify, "seed": seed, "seconds": round(time.perf_counter() - started, 2)}
+                "verify": verify, "seed": seed, "select": select,
+                "seconds": round(time.perf_counter() - started, 2)}
     return EvalReport(name, records, settings)
 
 
