@@ -59,11 +59,6 @@ def contiguous(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     return tuple(t if t.is_contiguous() else t.contiguous() for t in tensors)
 
 
-def ensure_triton_device(*tensors: torch.Tensor) -> None:
-    """Positional form of `check_triton_device`: a CUDA tensor, or a CPU tensor under the interpreter."""
-    check_triton_device(**{f"tensor {i}": t for i, t in enumerate(tensors)})
-
-
 def check_shape(t: torch.Tensor, name: str, shape: tuple[int | None, ...]) -> None:
     """Raise ValueError unless `t.shape` matches `shape` (None matches any size in that position)."""
     if t.dim() != len(shape) or any(want is not None and got != want for got, want in zip(t.shape, shape)):

@@ -53,25 +53,12 @@ def encode_problem(problem: Problem | WordProblem, tokenizer: Tokenizer,
     return prompt, completion
 
 
-@dataclass
-class PackedBatch:
-    """Tensors of one batch of packed windows, all (B, T)."""
-
-    idx: torch.Tensor
-    targets: torch.Tensor
-    segment_ids: torch.Tensor
-    position_ids: torch.Tensor
-
-    def as_dict(self) -> dict[str, torch.Tensor]:
-        return {"idx": self.idx, "targets": self.targets, "segment_ids": self.segment_ids,
-                "position_ids": self.position_ids}
-
-
 def pack_batch(
     draw: Any, batch_size: int, window: int, tokenizer: Tokenizer, encoding: TraceEncoding,
     encode: Callable[[Any], tuple[list[int], list[int]]] | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Fill `batch_size` windows of `window` tokens with traces from `draw()` (a zero-argument callable).
+    """Fill `batch_size` windows of `window` tokens with traces from `draw()` (a zero-argument callable); returns
+    the batch as `GPT.forward`'s keyword arguments `idx`, `targets`, `segment_ids` and `position_ids`, all (B, T).
 
     Traces are never split across windows: one that does not fit starts the next window, and the tail of a
     window is padding (its own segment, no targets). A trace longer than a whole window is skipped. `encode`
@@ -109,7 +96,7 @@ def pack_batch(
             segment += 1
             pending = None
         segment_ids[row, t:] = segment  # padding: a segment of its own
-    return PackedBatch(idx, targets, segment_ids, position_ids).as_dict()
+    return {"idx": idx, "targets": targets, "segment_ids": segment_ids, "position_ids": position_ids}
 
 
 @dataclass

@@ -4,7 +4,8 @@ Llama's block (Touvron et al., 2023) at MathGLM's sizes (Yang et al., 2023: 10M,
 rotary positions (Su et al., 2021) so a packed trace can restart its positions at 0, and weights initialised
 as in GPT-2/nanoGPT (normal(0, 0.02), residual output projections scaled by 1/sqrt(2 * n_layer)).
 
-Read bottom-up: RMSNorm, rotary helpers, CausalSelfAttention, SwiGLU MLP, Block, KVCache, GPTConfig, GPT.
+Read bottom-up: RMSNorm, rotary helpers, KVCache, CausalSelfAttention (and explicit_attention), SwiGLU MLP,
+Block, GPTConfig, GPT, then the masks and sampling that generation uses.
 
 Packing. Training windows hold several traces back to back. `segment_ids` (B, T) names the trace of each
 token; a token attends only to earlier tokens of its own segment, and `position_ids` restart at 0 in each
@@ -453,16 +454,14 @@ class GPT(nn.Module):
         self,
         idx: torch.Tensor,
         targets: torch.Tensor | None = None,
-        loss_mask: torch.Tensor | None = None,
         segment_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         return_logits: bool = True,
     ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """Logits (B, T, vocab_size) for token ids idx (B, T), and the loss when targets are given.
 
-        targets (B, T): next-token ids, -100 where nothing is predicted. loss_mask (B, T) bool: only true
-        positions count (e.g. answer tokens only). The loss is the mean cross-entropy over counted positions
-        (0 when none count). segment_ids (B, T): packed documents, attention stays inside a segment.
+        targets (B, T): next-token ids, -100 (IGNORE_INDEX) where nothing is predicted, e.g. at prompt positions.
+        The loss is the mean cross-entropy over counted positions (0 when none count). segment_ids (B, T): packed documents, attention stays inside a segment.
         position_ids (B, T): rotary positions, normally restarting at 0 per segment; default 0..T-1.
         return_logits=False (training): with targets, the output layer runs only at counted positions and the
         logits returned are None. Why: with a text vocabulary of a few thousand pieces the output layer of a
@@ -481,8 +480,6 @@ class GPT(nn.Module):
         x = self._trunk(idx, position_ids, segment_ids, mask, kernels)
         if targets is None:
             return self._logits(x), None
-        if loss_mask is not None:
-            targets = targets.masked_fill(~loss_mask.bool(), IGNORE_INDEX)
         counted = targets != IGNORE_INDEX
         if return_logits:
             logits = self._logits(x)

@@ -45,7 +45,11 @@ def lr_factor(step: int, warmup_steps: int, total_steps: int, min_lr_ratio: floa
 
 def schedule_problem(decay_steps: int | None, max_steps: int | None, decay_within_max_time: bool,
                      max_time) -> str | None:
-    """Why the learning-rate schedule these settings give would have no end (None: it has one)."""
+    """Why the learning-rate schedule these settings give would have no end (None: it has one).
+
+    `max_time` is only tested for truth: the `trainer.max_time` option before a Trainer exists (the training CLI),
+    or the list of the Trainer's `Timer` callbacks that have a limit (`configure_optimizers`).
+    """
     if not decay_steps and (max_steps is None or max_steps <= 0):
         return "set trainer.max_steps (or model.decay_steps) so the learning-rate schedule has an end"
     if decay_within_max_time and not max_time:

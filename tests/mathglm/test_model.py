@@ -136,16 +136,14 @@ def test_loss_is_mean_over_counted_positions():
     idx = torch.randint(4, model.config.vocab_size, (2, 10))
     targets = torch.randint(4, model.config.vocab_size, (2, 10))
     targets[0, :3] = -100
-    loss_mask = torch.zeros(2, 10, dtype=torch.bool)
-    loss_mask[:, 6:] = True
-    loss_mask[0, 0] = True  # a masked-in position whose target is -100 still does not count
-    logits, loss = model(idx, targets=targets, loss_mask=loss_mask)
-    counted = loss_mask & (targets != -100)
-    expected = torch.nn.functional.cross_entropy(logits[counted], targets[counted])
-    torch.testing.assert_close(loss, expected)
-    _, unmasked = model(idx, targets=targets)
+    logits, loss = model(idx, targets=targets)
     keep = targets != -100
-    torch.testing.assert_close(unmasked, torch.nn.functional.cross_entropy(logits[keep], targets[keep]))
+    torch.testing.assert_close(loss, torch.nn.functional.cross_entropy(logits[keep], targets[keep]))
+    answer_only = targets.clone()
+    answer_only[:, :6] = -100  # only the answer positions count, as the data module's prompts are masked
+    _, answer_loss = model(idx, targets=answer_only)
+    counted = answer_only != -100
+    torch.testing.assert_close(answer_loss, torch.nn.functional.cross_entropy(logits[counted], answer_only[counted]))
     _, none = model(idx, targets=torch.full_like(targets, -100))
     assert none.item() == 0.0
 
@@ -319,11 +317,10 @@ def test_loss_without_logits_equals_the_full_loss_and_its_gradients():
     targets = torch.randint(4, model.config.vocab_size, (3, 12))
     targets[:, :5] = -100
     targets[2] = -100  # a row that predicts nothing
-    loss_mask = torch.ones(3, 12, dtype=torch.bool)
-    loss_mask[0, 7] = False
-    logits, full = model(idx, targets=targets, loss_mask=loss_mask)
+    targets[0, 7] = -100  # a gap inside the counted positions
+    logits, full = model(idx, targets=targets)
     full_grads = torch.autograd.grad(full, list(model.parameters()))
-    none, counted = model(idx, targets=targets, loss_mask=loss_mask, return_logits=False)
+    none, counted = model(idx, targets=targets, return_logits=False)
     counted_grads = torch.autograd.grad(counted, list(model.parameters()))
     assert logits.shape == (3, 12, model.config.vocab_size) and none is None
     torch.testing.assert_close(counted, full)
