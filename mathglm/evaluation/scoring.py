@@ -32,7 +32,7 @@ from fractions import Fraction
 
 from datagen import Problem
 from datagen.word import WordProblem
-from mathglm.inference.solver import Candidate, answer_value
+from mathglm.evaluation.checks import Candidate, answer_value
 from mathglm.model.encoding import ParsedChain, TraceEncoding
 from mathglm.model.tokenizer import Tokenizer
 

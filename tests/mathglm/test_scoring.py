@@ -9,7 +9,7 @@ from datagen import get_stage, sample_problems, split_of, trace_expression
 from mathglm.data.curriculum import Curriculum, first_distinct
 from mathglm.evaluation.held_out import as_stage, held_out_problems
 from mathglm.evaluation.scoring import BUDGET_SLACK_TOKENS, Score, chain_token_budget, score
-from mathglm.inference.solver import Candidate
+from mathglm.evaluation.checks import Candidate
 from mathglm.model.encoding import ParsedChain, TraceEncoding
 from mathglm.model.tokenizer import load_tokenizer
 

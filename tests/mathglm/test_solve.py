@@ -30,16 +30,11 @@ from datagen import ExpressionError, evaluate, parse, to_text, trace_expression
 from datagen.strategies import expressions
 from datagen.word import WordProblem
 from mathglm import solve
-from mathglm.inference import solver
+from mathglm.evaluation.checks import Candidate, first_wrong_step, step_error
+from mathglm.inference import normalize, solver
 from mathglm.inference.checkpoint import load_for_inference
-from mathglm.inference.solver import (
-    Candidate,
-    NormalizationError,
-    first_wrong_step,
-    majority_vote,
-    normalize_question,
-    step_error,
-)
+from mathglm.inference.normalize import NormalizationError, normalize_question
+from mathglm.inference.solver import majority_vote
 from mathglm.model.encoding import ParsedChain, parse_completion
 from mathglm.model.gpt import GPTConfig
 from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
@@ -482,22 +477,22 @@ WORD_KEYS = ARITHMETIC_KEYS | {"kind", "equation", "equation_checked"}
     ("Ωmega", "word"),
 ])
 def test_question_kind_rule(line, kind):
-    assert solver.question_kind(line) == kind
+    assert normalize.question_kind(line) == kind
 
 
 @given(st.text(max_size=30), st.text(max_size=30), st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF))
 @settings(max_examples=200, deadline=None)
 def test_any_text_with_a_chinese_character_is_a_word_problem(before, after, cjk):
     line = before + cjk + after
-    assert solver.question_kind(line) == "word"
+    assert normalize.question_kind(line) == "word"
 
 
 @given(expressions(max_leaves=6, max_digits=4, max_decimals=2), st.sampled_from(["", "=", " = ", "=?"]))
 @settings(max_examples=200, deadline=None)
 def test_any_generated_expression_is_arithmetic(expression, ending):
     text = to_text(expression)
-    assert solver.question_kind(text + ending) == "arithmetic"
-    assert solver.question_kind(" ".join(text) + ending) == "arithmetic"  # spaced out: still an expression
+    assert normalize.question_kind(text + ending) == "arithmetic"
+    assert normalize.question_kind(" ".join(text) + ending) == "arithmetic"  # spaced out: still an expression
 
 
 @pytest.mark.parametrize("line, prompt", [
@@ -512,7 +507,7 @@ def test_any_generated_expression_is_arithmetic(expression, ending):
     ("小明有３个苹果，又买了５个", "小明有3个苹果，又买了5个"),  # full-width digits read as digits; punctuation stays
 ])
 def test_word_question_is_the_text_as_written(line, prompt):
-    assert solver.word_question(line) == prompt
+    assert normalize.word_question(line) == prompt
 
 
 @pytest.mark.parametrize("line, position, needle", [
@@ -526,7 +521,7 @@ def test_word_question_is_the_text_as_written(line, prompt):
 ])
 def test_word_question_refuses_what_it_cannot_show_as_written(line, position, needle):
     with pytest.raises(NormalizationError) as info:
-        solver.word_question(line)
+        normalize.word_question(line)
     assert info.value.position == position and needle in str(info.value) and "\n" not in str(info.value)
 
 
