@@ -1,4 +1,5 @@
-"""Causal flash attention with packed-sequence segments: Triton forward and backward, and a PyTorch reference.
+"""Causal flash attention with packed-sequence segments: Triton forward and backward (the PyTorch reference is
+`kernels.reference.flash_attention_reference`).
 
 Algorithm: FlashAttention-2 (Dao, 2023, arXiv:2307.08691), structured like Triton's fused-attention tutorial
 (python/tutorials/06-fused-attention.py). The forward walks key blocks with an online softmax and stores only
@@ -29,13 +30,11 @@ guard them anyway: such a row gets output 0, LSE +inf and zero gradients, where 
 
 from __future__ import annotations
 
-import math
-
 import torch
 import triton
 import triton.language as tl
 
-from .utils import check_same_device_dtype, check_triton_device, contiguous, is_interpreter
+from .utils import check_attention_inputs, check_same_device_dtype, check_triton_device, contiguous, is_interpreter
 
 SUPPORTED_HEAD_DIMS = (32, 64, 128)
 
@@ -570,35 +569,8 @@ class FlashAttentionFunction(torch.autograd.Function):
 
 
 # --------------------------------------------------------------------------------------------------------
-# Functional API and reference
+# Functional API
 # --------------------------------------------------------------------------------------------------------
-
-
-def _check_inputs(q, k, v, segment_ids, sm_scale):
-    """Shape, dtype and device checks shared by the kernel path and the reference. Returns sm_scale."""
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        if not isinstance(t, torch.Tensor) or t.dim() != 4:
-            got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
-            raise ValueError(f"{name} must be a 4-D tensor (B, H, T, D), got {got}")
-    if not (q.shape == k.shape == v.shape):
-        raise ValueError(f"q, k, v must have the same shape, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
-    B, H, T, D = q.shape
-    if B * H * T == 0:
-        raise ValueError(f"q, k, v must be non-empty, got shape {tuple(q.shape)}")
-    if segment_ids is not None:
-        if not isinstance(segment_ids, torch.Tensor) or segment_ids.shape != (B, T):
-            got = tuple(segment_ids.shape) if isinstance(segment_ids, torch.Tensor) else type(segment_ids).__name__
-            raise ValueError(f"segment_ids must have shape (B, T) = {(B, T)}, got {got}")
-        if segment_ids.dtype.is_floating_point or segment_ids.dtype.is_complex or segment_ids.dtype == torch.bool:
-            raise ValueError(f"segment_ids must be an integer tensor, got {segment_ids.dtype}")
-        if segment_ids.device != q.device:
-            raise ValueError(f"segment_ids is on {segment_ids.device} but q is on {q.device}")
-    if sm_scale is None:
-        return 1.0 / math.sqrt(D)
-    sm_scale = float(sm_scale)
-    if not math.isfinite(sm_scale) or sm_scale <= 0:
-        raise ValueError(f"sm_scale must be a positive finite number, got {sm_scale}")
-    return sm_scale
 
 
 def flash_attention(
@@ -617,7 +589,7 @@ def flash_attention(
     later than itself). Each id must be one contiguous run per row (ValueError otherwise). Returns (B, H, T, D)
     in the input dtype; internally fp32 accumulation.
     """
-    sm_scale = _check_inputs(q, k, v, segment_ids, sm_scale)
+    sm_scale = check_attention_inputs(q, k, v, segment_ids, sm_scale)
     check_same_device_dtype(q=q, k=k, v=v)
     check_triton_device(q=q)
     if q.dtype == torch.bfloat16 and q.device.type == "cpu":
@@ -626,36 +598,3 @@ def flash_attention(
     if q.shape[-1] not in SUPPORTED_HEAD_DIMS:
         raise ValueError(f"head dim D = {q.shape[-1]} is not supported by the kernel; use one of {SUPPORTED_HEAD_DIMS}")
     return FlashAttentionFunction.apply(q, k, v, bool(causal), sm_scale, segment_ids)
-
-
-def flash_attention_reference(
-    q: torch.Tensor,
-    k: torch.Tensor,
-    v: torch.Tensor,
-    causal: bool = True,
-    sm_scale: float | None = None,
-    segment_ids: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Plain-PyTorch attention with the same semantics as `flash_attention`, for tests, benchmarks and CPU.
-
-    Any device, any floating dtype, any D. Computes in float32 for half inputs, in the input dtype for
-    float32/float64, and returns the input dtype. It materialises the (B, H, T, T) scores, so it is for short
-    sequences. Segment ids need not be contiguous here. Rows with no visible key give 0 (not NaN), matching
-    the kernel.
-    """
-    sm_scale = _check_inputs(q, k, v, segment_ids, sm_scale)
-    if not q.dtype.is_floating_point:
-        raise ValueError(f"q, k, v must be floating point, got {q.dtype}")
-    T = q.shape[2]
-    compute = torch.promote_types(q.dtype, torch.float32)
-    qc, kc, vc = (t.to(compute) for t in (q, k, v))
-    scores = (qc @ kc.transpose(-2, -1)) * sm_scale  # (B, H, T, T)
-    visible = torch.ones(T, T, dtype=torch.bool, device=q.device)
-    if causal:
-        visible = torch.tril(visible)
-    visible = visible.expand(q.shape[0], 1, T, T)
-    if segment_ids is not None:
-        visible = visible & (segment_ids[:, None, :, None] == segment_ids[:, None, None, :])
-    scores = scores.masked_fill(~visible, float("-inf"))
-    probs = torch.softmax(scores, dim=-1).nan_to_num(0.0)  # all-masked rows: NaN -> 0
-    return (probs @ vc).to(q.dtype)

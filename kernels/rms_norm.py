@@ -211,12 +211,3 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.
     if not eps >= 0:
         raise ValueError(f"eps must be >= 0, got {eps}")
     return RMSNormFunction.apply(x, weight, float(eps))
-
-
-def rms_norm_reference(x: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """Plain-PyTorch RMSNorm with the kernel's numerics: math in fp32 (or float64 for float64 input), output in
-    x's dtype. Any device and dtype; the model's CPU path and the tests use it."""
-    compute = torch.promote_types(x.dtype, torch.float32)
-    xc = x.to(compute)
-    rstd = torch.rsqrt(xc.pow(2).mean(dim=-1, keepdim=True) + eps)
-    return (xc * rstd * weight.to(compute)).to(x.dtype)

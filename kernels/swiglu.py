@@ -106,8 +106,3 @@ def swiglu(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
     if gate.shape != up.shape:
         raise ValueError(f"gate {tuple(gate.shape)} and up {tuple(up.shape)} must have the same shape")
     return SwiGLUFunction.apply(gate, up)
-
-
-def swiglu_reference(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
-    """Plain-PyTorch silu(gate) * up (any device and dtype), as eager PyTorch computes it."""
-    return torch.nn.functional.silu(gate) * up

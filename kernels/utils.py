@@ -6,6 +6,7 @@ Each kernel validates its inputs here before launching, so that a wrong shape, d
 
 from __future__ import annotations
 
+import math
 import os
 
 import torch
@@ -50,7 +51,7 @@ def check_triton_device(**tensors: torch.Tensor) -> None:
         raise ValueError(
             f"{name} is on {t.device}: Triton kernels need CUDA tensors "
             "(or CPU tensors with TRITON_INTERPRET=1 set before triton is imported); "
-            "use the *_reference function instead"
+            "use the kernels.reference function instead"
         )
 
 
@@ -64,6 +65,34 @@ def check_shape(t: torch.Tensor, name: str, shape: tuple[int | None, ...]) -> No
     if t.dim() != len(shape) or any(want is not None and got != want for got, want in zip(t.shape, shape)):
         pretty = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name} has shape {tuple(t.shape)}, expected {pretty}")
+
+
+def check_attention_inputs(q, k, v, segment_ids, sm_scale):
+    """Shape, dtype and device checks shared by `flash_attention` and its reference. Returns sm_scale (default
+    1/sqrt(D))."""
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        if not isinstance(t, torch.Tensor) or t.dim() != 4:
+            got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+            raise ValueError(f"{name} must be a 4-D tensor (B, H, T, D), got {got}")
+    if not (q.shape == k.shape == v.shape):
+        raise ValueError(f"q, k, v must have the same shape, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+    B, H, T, D = q.shape
+    if B * H * T == 0:
+        raise ValueError(f"q, k, v must be non-empty, got shape {tuple(q.shape)}")
+    if segment_ids is not None:
+        if not isinstance(segment_ids, torch.Tensor) or segment_ids.shape != (B, T):
+            got = tuple(segment_ids.shape) if isinstance(segment_ids, torch.Tensor) else type(segment_ids).__name__
+            raise ValueError(f"segment_ids must have shape (B, T) = {(B, T)}, got {got}")
+        if segment_ids.dtype.is_floating_point or segment_ids.dtype.is_complex or segment_ids.dtype == torch.bool:
+            raise ValueError(f"segment_ids must be an integer tensor, got {segment_ids.dtype}")
+        if segment_ids.device != q.device:
+            raise ValueError(f"segment_ids is on {segment_ids.device} but q is on {q.device}")
+    if sm_scale is None:
+        return 1.0 / math.sqrt(D)
+    sm_scale = float(sm_scale)
+    if not math.isfinite(sm_scale) or sm_scale <= 0:
+        raise ValueError(f"sm_scale must be a positive finite number, got {sm_scale}")
+    return sm_scale
 
 
 # --- block sizes for row-wise kernels (pattern of Liger-Kernel `ops/utils.py::calculate_settings`) ---------------

@@ -12,11 +12,12 @@ token; a token attends only to earlier tokens of its own segment, and `position_
 segment, so a trace's logits are the same alone or packed (tests/mathglm/test_model.py checks it).
 
 Kernels. `attention_impl="triton"` routes attention, RMSNorm and SwiGLU through `kernels` (fused Triton ops
-with their own backward); "reference" uses plain PyTorch here (`scaled_dot_product_attention`); "auto" picks
-triton on CUDA and reference elsewhere. `kernels` is imported on first use only, so the model runs where
-Triton is missing. `generate` always uses the reference path: the flash kernel takes square (T x T)
-problems, one query row per step is not where the time goes, and the cached and uncached decodes then share
-their arithmetic exactly.
+with their own backward); "reference" uses plain PyTorch (`scaled_dot_product_attention`, and the RMSNorm and
+SwiGLU of `kernels.reference`, which the kernels' tests hold the fused ops to); "auto" picks triton on CUDA and
+reference elsewhere. `kernels.reference` needs no Triton, so the model runs where Triton is missing (the fused
+ops are then unavailable: `kernels.TRITON_AVAILABLE`). `generate` always uses the reference path: the flash
+kernel takes square (T x T) problems, one query row per step is not where the time goes, and the cached and
+uncached decodes then share their arithmetic exactly.
 
 Training attention on a CPU under torch.compile: `explicit_attention` (two products and a softmax, which
 Inductor fuses) instead of SDPA's CPU flash kernel; `GPT.use_explicit_attention` switches it, and
@@ -36,6 +37,9 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import kernels
+from kernels.reference import rms_norm_reference, swiglu_reference
 
 ATTENTION_IMPLS = ("reference", "triton", "auto")
 # Target id of a position that predicts nothing (PyTorch cross_entropy's default ignore_index).
@@ -62,10 +66,7 @@ class RMSNorm(nn.Module):
     def forward(self, x: torch.Tensor, kernels: ModuleType | None = None) -> torch.Tensor:
         if kernels is not None:
             return kernels.rms_norm(x, self.weight, self.eps)
-        compute = _compute_dtype(x.dtype)
-        xc = x.to(compute)
-        rstd = torch.rsqrt(xc.pow(2).mean(dim=-1, keepdim=True) + self.eps)
-        return (xc * rstd * self.weight.to(compute)).to(x.dtype)
+        return rms_norm_reference(x, self.weight, self.eps)
 
 
 def rope_angles(
@@ -204,7 +205,7 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor, kernels: ModuleType | None = None) -> torch.Tensor:
         gate, up = self.gate(x), self.up(x)  # (B, T, hidden) each
-        hidden = kernels.swiglu(gate, up) if kernels is not None else F.silu(gate) * up
+        hidden = kernels.swiglu(gate, up) if kernels is not None else swiglu_reference(gate, up)
         return self.proj(hidden)
 
 
@@ -415,15 +416,13 @@ class GPT(nn.Module):
     # ---------------------------------------------------------------- forward
 
     def _kernels(self, device: torch.device) -> ModuleType | None:
-        """The `kernels` package when this call should use it, else None."""
+        """The `kernels` package when this call should use its fused ops, else None."""
         impl = self.config.attention_impl
         if impl == "reference" or (impl == "auto" and device.type != "cuda"):
             return None
-        try:
-            import kernels
-        except ImportError:
+        if not kernels.TRITON_AVAILABLE:
             if impl == "triton":
-                raise
+                raise ImportError("attention_impl='triton' needs Triton, which cannot be imported here")
             if not self._kernels_warned:
                 warnings.warn("attention_impl='auto': `kernels` (Triton) unavailable, using the reference path")
                 self._kernels_warned = True
