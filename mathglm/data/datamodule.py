@@ -26,7 +26,7 @@ from datagen import Problem
 from datagen.word import WordProblem
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data.curriculum import Curriculum, CurriculumStage, CurriculumState, stream_seed
-from mathglm.model.encoding import TraceEncoding
+from mathglm.model.encoding import TraceEncoding, prompt_tokens
 from mathglm.model.gpt import IGNORE_INDEX
 from mathglm.model.tokenizer import Tokenizer, load_tokenizer
 
@@ -48,7 +48,7 @@ WINDOW_CHECK_SAMPLES = 256
 def encode_problem(problem: Problem | WordProblem, tokenizer: Tokenizer,
                    encoding: TraceEncoding) -> tuple[list[int], list[int]]:
     """(prompt ids, target ids): BOS and `encoding.prompt` of the question, then `encoding.target` and EOS."""
-    prompt = tokenizer.encode(encoding.prompt(problem.question, problem.kind), bos=True)
+    prompt = prompt_tokens(tokenizer, problem.question, encoding, problem.kind)
     completion = tokenizer.encode(encoding.target(problem), eos=True)
     return prompt, completion
 

@@ -30,7 +30,15 @@ from datagen import APPROX, RELATION, ExpressionError, Problem, join_chain, trac
 from datagen.word import EQUATION_PREFIX, WordProblem
 from mathglm.evaluation.scoring import score
 from mathglm.inference.solver import Candidate, expression_value
-from mathglm.model.encoding import ARITHMETIC, CORRECTION_MARKER, WORD, ParsedChain, TraceEncoding
+from mathglm.model.encoding import (
+    ARITHMETIC,
+    CORRECTION_MARKER,
+    WORD,
+    ParsedChain,
+    TraceEncoding,
+    prompt_tokens,
+    word_target,
+)
 from mathglm.model.tokenizer import Tokenizer
 
 # ----------------------------------------------------------------------------------------------- records
@@ -108,7 +116,7 @@ def _join(head: str, text: str) -> str:
 def problem_completion(problem: Problem | WordProblem) -> str:
     """The generator's own completion of `problem`: its chain, or for a word problem `x=<expression>=<chain>`."""
     if problem.kind == WORD:
-        return EQUATION_PREFIX + problem.trace
+        return word_target(problem)
     return completion_text(problem.chain, problem.approx)
 
 
@@ -349,8 +357,8 @@ def encode_supervised(example: SupervisedExample, tokenizer: Tokenizer, encoding
 def encode_example(question: str, prefix: str, completion: str, tokenizer: Tokenizer,
                    encoding: TraceEncoding, eos: bool = True, kind: str = ARITHMETIC) -> tuple[list[int], list[int]]:
     """(prompt ids, completion ids) of the prompt of `question` then `prefix` + `completion`, the way
-    `datamodule.encode_problem` tokenises a problem: BOS, the prompt (`encoding.prompt(question, kind)`) and the
-    encoded `prefix` form the prompt; the encoded `completion` and EOS (unless `eos` is False: a chain cut off
+    `datamodule.encode_problem` tokenises a problem: `prompt_tokens` of the question (BOS, its prompt) continued by
+    the encoded `prefix` form the prompt; the encoded `completion` and EOS (unless `eos` is False: a chain cut off
     before its end) are what a loss scores. `prefix` and `completion` are in the generator's notation (for a word
     problem, parts of `x=<expression>=<chain>`); `prefix` ("" for none) must end at a segment boundary (before a
     separator), so digit reversal and the tokenizer cut the whole text exactly where the parts meet.
@@ -359,8 +367,8 @@ def encode_example(question: str, prefix: str, completion: str, tokenizer: Token
     """
     body = encoding.encode_text(prefix + completion, kind)
     head = encoding.encode_text(prefix, kind) if prefix else ""
-    prompt = tokenizer.encode(encoding.prompt(question, kind) + head, bos=True)
-    whole = tokenizer.encode(encoding.prompt(question, kind) + body, bos=True, eos=eos)
+    prompt = prompt_tokens(tokenizer, question, encoding, kind, continuation=head)
+    whole = prompt_tokens(tokenizer, question, encoding, kind, continuation=body, eos=eos)
     if not body.startswith(head) or whole[: len(prompt)] != prompt:
         raise ValueError(f"prefix {prefix!r} does not end at a token boundary of {prefix + completion!r}")
     return prompt, whole[len(prompt):]

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import torch
 
-from mathglm.model.encoding import ParsedChain, TraceEncoding
+from mathglm.model.encoding import ParsedChain, TraceEncoding, prompt_tokens
 from mathglm.model.gpt import GPT
 from mathglm.model.tokenizer import Tokenizer
 
@@ -48,7 +48,7 @@ def generate_chains(
 
     `max_new_tokens` defaults to whatever room the context leaves after the longest prompt of a batch. A
     question whose prompt alone fills the context raises ValueError (callers that must go on measure
-    `prompt_tokens` first, as `Solver.prepare` does). A chain that hit the limit before EOS comes back with
+    `mathglm.model.encoding.prompt_tokens` first, as `Solver.prepare` does). A chain that hit the limit before EOS comes back with
     `finished=False`.
 
     Left padding takes context room from a row (`GPT.generate` bounds padded length + new tokens by the block
@@ -111,8 +111,3 @@ def generate_chains(
     finally:
         model.train(was_training)
     return results  # type: ignore[return-value]
-
-
-def prompt_tokens(tokenizer: Tokenizer, question: str, encoding: TraceEncoding, kind: str = "arithmetic") -> list[int]:
-    """The token ids the model is conditioned on for `question` of `kind`: BOS, then `encoding.prompt`."""
-    return tokenizer.encode(encoding.prompt(question, kind), bos=True)

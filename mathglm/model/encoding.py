@@ -31,9 +31,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from datagen.chain import APPROX, RELATION, join_chain, split_segments
 from datagen.word import EQUATION_PREFIX
+
+if TYPE_CHECKING:
+    from datagen.word import WordProblem
+    from mathglm.model.tokenizer import Tokenizer
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
 ARITHMETIC, WORD = "arithmetic", "word"
@@ -124,7 +129,7 @@ class TraceEncoding:
         """What the model learns to write for `problem` (a `datagen.Problem` or `WordProblem`), in its encoding:
         an arithmetic chain after `question=`, or a word problem's `x=<expression>=<chain>`."""
         if problem.kind == WORD:
-            return self.encode_text(EQUATION_PREFIX + problem.trace, WORD)
+            return self.encode_text(word_target(problem), WORD)
         return self.completion(problem.trace, problem.question)
 
     def encode_text(self, text: str, kind: str = ARITHMETIC) -> str:
@@ -166,6 +171,22 @@ class TraceEncoding:
     def _expression(self, expression: str) -> str:
         # Its own inverse: shows a question in the prompt's encoding and reads one back from a completion.
         return reverse_digit_runs(expression) if self.reverse_question else expression
+
+
+def word_target(problem: WordProblem) -> str:
+    """What the model learns to write for a word problem, in the generator's notation: `x=<expression>=<chain>`
+    (EQUATION_PREFIX, then the problem's trace of its expression)."""
+    return EQUATION_PREFIX + problem.trace
+
+
+def prompt_tokens(tokenizer: Tokenizer, question: str, encoding: TraceEncoding, kind: str = ARITHMETIC,
+                  continuation: str = "", eos: bool = False) -> list[int]:
+    """The token ids the model is conditioned on for `question` of `kind`: BOS, then `encoding.prompt`.
+
+    `continuation` (model text already in `encoding`, e.g. the first steps of a chain) and EOS (when `eos`) follow
+    in the same tokenisation, so the pieces where the prompt and the continuation meet are those of the whole text.
+    """
+    return tokenizer.encode(encoding.prompt(question, kind) + continuation, bos=True, eos=eos)
 
 
 def _check_kind(kind: str) -> None:
