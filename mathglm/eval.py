@@ -11,7 +11,7 @@ Writes, under --out (default runs/eval/<checkpoint>-<stage or suite>): report.js
 per-problem record), report.md (the tables; printed too) and heatmap_<stage>.png (exact accuracy by operation x
 largest operand digits; for word problems answer accuracy by operations x language). Problems come from
 datagen's `--split` stream (default test: hash-disjoint from the training split). Suites (`--suite`): see
-`mathglm.evaluation.report.SUITES`; the word-problem ones (`WORD_SUITES`) are templated problems of one or both
+`mathglm.evaluation.suites.SUITES`; the word-problem ones (`WORD_SUITES`) are templated problems of one or both
 languages, narrowed by `--word-config` to what a run trained on, and the development parts of the real sets
 (found in $MATHGLM_DATA_DIR). `--curriculum` evaluates every stage of a curriculum (a curriculum file, or a run
 config holding one) exactly as a run's end-of-run table does: the same problems (seed 4321 unless --seed), the same
@@ -35,17 +35,12 @@ from datagen.word.real_sets import DATA_DIR_ENV, data_path
 from mathglm.cli_flags import add_checkpoint_flags, add_sampling_flags, load_selection_verifier, selection_problem
 from mathglm.cli_output import cli_output, count_below_one
 from mathglm.data.curriculum import Curriculum, RealSet
+from mathglm.evaluation.counterexamples import counterexamples_markdown, find_counterexamples
 from mathglm.evaluation.held_out import as_stage
-from mathglm.evaluation.report import (
-    SUITE_DOCS,
-    SUITES,
-    WORD_SUITES,
-    counterexamples_markdown,
-    evaluate_stage,
-    find_counterexamples,
-    narrowed_word_config,
-)
-from mathglm.evaluation.stage_table import FINAL_EVAL_SEED, evaluate_curriculum, format_stage_table, save_stage_reports
+from mathglm.evaluation.rendering import format_stage_table, summary_table
+from mathglm.evaluation.report import evaluate_stage
+from mathglm.evaluation.stage_table import FINAL_EVAL_SEED, evaluate_curriculum, save_stage_reports
+from mathglm.evaluation.suites import SUITE_DOCS, SUITES, WORD_SUITES, narrowed_word_config
 from mathglm.inference.checkpoint import CheckpointError, load_for_inference
 from mathglm.inference.solver import temperature_problem
 
@@ -126,7 +121,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.hypothesis:
         # A project dependency, but an environment may still lack it: say so before any work, in one line.
         try:
-            import hypothesis  # noqa: F401  (mathglm.evaluation.report.find_counterexamples imports it lazily)
+            import hypothesis  # noqa: F401  (mathglm.evaluation.counterexamples imports it lazily)
         except ImportError:
             return _fail("--hypothesis needs the hypothesis package: pip install hypothesis", 2)
     if args.curriculum is not None:
@@ -292,26 +287,6 @@ def parse_word_config(text: str) -> dict:
     if not isinstance(knobs, dict):
         raise ValueError(f"expected a mapping of WordConfig keys, e.g. '{{max_ops: 2}}', got {text.strip()!r}")
     return knobs
-
-
-def summary_table(summary: list[tuple[str, dict]]) -> str:
-    """The suite's first table: one row per entry. Arithmetic entries as before; word entries show answer accuracy
-    (exact value) in the exact column, with their word metrics in the columns after."""
-    word = any("word_problems" in m for _, m in summary)
-    header = "| stage | n | exact | rounded2 | wrong step |"
-    rule = "|---|---:|---:|---:|---:|"
-    if word:
-        header += " rounded4 | equation | arithmetic |"
-        rule += "---:|---:|---:|"
-    table = [header, rule]
-    for stage, m in summary:
-        row = (f"| {stage} | {m['n']} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} "
-               f"| {m['wrong_step_share']:.1%} |")
-        if word:
-            row += "".join(f" {m[key]:.1%} |" if m.get(key) is not None else " - |"
-                           for key in ("answer_rounded4", "equation_accuracy", "arithmetic_accuracy"))
-        table.append(row)
-    return "\n".join(table) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,1 +1,3 @@
-"""Evaluation: the one scorer, the one sampler of held-out problems, reports, stage tables, counterexamples."""
+"""Evaluation: the one scorer and its exact checks (`scoring`, `checks`), the one sampler of held-out problems
+(`held_out`), the evaluation loop (`report`) and its records, suites and rendering, the end-of-run stage table
+(`stage_table`), counterexamples."""

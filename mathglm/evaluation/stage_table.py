@@ -14,7 +14,10 @@ from pathlib import Path
 from datagen.word import HELDOUT_SPLIT
 from mathglm.data.curriculum import Curriculum, CurriculumStage
 from mathglm.evaluation.held_out import held_out_draws, unseen_templates_stage
-from mathglm.evaluation.report import EvalReport, evaluate_problems, log_to_tensorboard
+from mathglm.evaluation.records import EvalReport
+# format_stage_table is imported from here by mathglm.training.cli (it moved to rendering in issue 25).
+from mathglm.evaluation.rendering import format_stage_table, log_to_tensorboard  # noqa: F401
+from mathglm.evaluation.report import evaluate_problems
 from mathglm.training.module import MathGLMModule
 
 
@@ -48,42 +51,6 @@ def evaluate_curriculum(module: MathGLMModule, curriculum: Curriculum, n: int, s
         if unseen is not None:
             reports.append(_evaluate_draws(module, unseen, n, HELDOUT_SPLIT, seed, progress))
     return reports
-
-
-def format_stage_table(reports: list[EvalReport]) -> str:
-    """Markdown: per stage holding arithmetic problems, exact answers (of all its problems, as validation counts
-    them), MathGLM's 2-decimal metric, and exact answers of its arithmetic problems per operation and per edge
-    value (zero, one, powers of ten, round numbers, inner zeros, equal operands, negative differences).
-
-    When some report holds word problems, a second table follows with one row per such report (unseen-template
-    rows included): answer accuracy by exact value, MathGLM's 4-decimal rule, equation and arithmetic accuracy,
-    and answer accuracy per mixture component. Without word problems the table is the arithmetic one alone."""
-    lines = ["| stage | exact | rounded to 2 decimals | problems | exact by operation | exact by edge value |",
-             "|---|---:|---:|---:|---|---|"]
-    for report in reports:
-        if report.word_records and not report.arithmetic_records:
-            continue  # word problems only (an unseen-templates report): its row is in the word table below
-        m = report.metrics()
-        by_ops = ", ".join(f"{row['ops'] or 'none'} {row['exact']:.1%} (n={row['n']})"
-                           for row in report.breakdown(("ops",)))
-        by_edge = ", ".join(f"{row['edge']} {row['exact']:.1%} (n={row['n']})" for row in report.edge_breakdown())
-        lines.append(f"| {report.name} | {m['greedy_exact']:.1%} | {m['greedy_rounded2']:.1%} | {m['n']} | {by_ops} "
-                     f"| {by_edge} |")
-    word = [report for report in reports if report.word_records]
-    if word:
-        lines += ["", "Word problems (answer: exact value; rounded4: MathGLM's 4-decimal rule; equation: the "
-                  "model's equation has the true value; arithmetic: every step holds):", "",
-                  "| stage | split | word problems | answer | rounded4 | equation | arithmetic | answer by component |",
-                  "|---|---|---:|---:|---:|---:|---:|---|"]
-        for report in word:
-            m = report.metrics()
-            by_component = ", ".join(f"{row['component']} {row['answer']:.1%} (n={row['n']})"
-                                     for row in report.word_breakdown(("component",)))
-            split = report.settings.get("split", "")
-            lines.append(f"| {report.name} | {split} | {m['word_problems']} | {m['answer_accuracy']:.1%} "
-                         f"| {m['answer_rounded4']:.1%} | {m['equation_accuracy']:.1%} "
-                         f"| {m['arithmetic_accuracy']:.1%} | {by_component} |")
-    return "\n".join(lines)
 
 
 def save_stage_reports(reports: list[EvalReport], out_dir: Path, experiment=None, step: int = 0) -> None:

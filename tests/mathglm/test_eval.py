@@ -1,4 +1,5 @@
-"""mathglm.evaluation.report / mathglm.eval: numbers that agree with a direct computation, files, counterexamples."""
+"""mathglm.evaluation (report, records, rendering, suites, counterexamples) / mathglm.eval: numbers that agree
+with a direct computation, files, counterexamples."""
 
 import itertools
 import json
@@ -20,23 +21,19 @@ from tiny_checkpoints import (
     trained_checkpoint,
 )
 
-from datagen import evaluate, first_error, parse, trace_expression
+from datagen import STAGES, evaluate, first_error, parse, trace_expression
 from datagen.word import WordConfig, heldout_template_ids, sample_word_problems
 from datagen.word.real_sets import DATA_DIR_ENV, REAL_SETS, data_path
 from mathglm import eval as eval_cli
 from mathglm.data.curriculum import Curriculum, RealSet
 from mathglm.evaluation.held_out import UNSEEN_TEMPLATES_SUFFIX, held_out_problems, unseen_templates_stage
-from mathglm.evaluation.report import (
-    SUITE_DOCS,
-    SUITES,
-    EvalRecord,
-    EvalReport,
-    evaluate_problems,
-    find_counterexamples,
-    log_to_tensorboard,
-)
+from mathglm.evaluation.counterexamples import find_counterexamples
+from mathglm.evaluation.records import EvalRecord, EvalReport
+from mathglm.evaluation.rendering import format_stage_table, log_to_tensorboard, word_grid
+from mathglm.evaluation.report import evaluate_problems
 from mathglm.evaluation.scoring import chain_token_budget, relative_error, round2
-from mathglm.evaluation.stage_table import evaluate_curriculum, format_stage_table
+from mathglm.evaluation.stage_table import evaluate_curriculum
+from mathglm.evaluation.suites import SUITE_DOCS, SUITES
 from mathglm.inference.checkpoint import load_for_inference
 from mathglm.inference.generation import generate_chains
 from mathglm.model.gpt import GPTConfig
@@ -54,6 +51,12 @@ def test_round2_and_relative_error():
     assert round2(Fraction(5, 1000)) == Fraction(1, 100)  # half away from zero
     assert relative_error(Fraction(11), Fraction(10)) == pytest.approx(0.1)
     assert relative_error(Fraction(1, 2), Fraction(0)) == 0.5
+
+
+def test_curriculum_suite_is_every_training_stage_in_datagen_order():
+    """Derived from datagen.STAGES, not restated: every stage but the held-out extrapolation one, ending with full."""
+    assert SUITES["curriculum"] == tuple(s for s in STAGES if s != "extrapolation")
+    assert SUITES["curriculum"][0] == "add_sub" and SUITES["curriculum"][-1] == "full"
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +222,6 @@ def test_edge_values_and_non_canonical_answers_are_broken_out(trained, monkeypat
 
 
 def test_stage_table_has_the_edge_breakdown(trained):
-    from mathglm.evaluation.stage_table import format_stage_table
-
     problems = [trace_expression(q) for q in ("0*7", "12+34")]
     table = format_stage_table([evaluate_problems(trained, None, None, problems, name="s")])
     assert "exact by edge value" in table.splitlines()[0]
@@ -396,7 +397,7 @@ def test_word_numbers_agree_with_a_direct_computation(word_model):
 
 def test_word_heatmap_is_operations_by_language(word_model, tmp_path):
     report = evaluate_problems(word_model.bundle, None, None, word_model.trained, name="w")
-    ops, langs, grid = report.word_grid()
+    ops, langs, grid = word_grid(report)
     assert langs == ["en", "zh"] and ops == sorted({p.arithmetic.meta["num_ops"] for p in word_model.trained})
     assert sum(cell[1] for row in grid for cell in row if cell) == len(word_model.trained)
     assert all(cell[0] == 1.0 for row in grid for cell in row if cell)
