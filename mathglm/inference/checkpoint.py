@@ -1,5 +1,6 @@
-"""What a checkpoint carries besides weights, loading a model for inference (`load_for_inference`), and a new
-run's starting weights (`load_initial_weights`, `python -m mathglm.train --init_from`).
+"""What a checkpoint carries besides weights, the inference bundle format (`write_bundle`, the reader beside it),
+loading a model for inference (`load_for_inference`), and a new run's starting weights (`load_initial_weights`,
+`python -m mathglm.train --init_from`).
 
 A Lightning `.ckpt` written by `mathglm.train` holds, next to Lightning's own keys, `checkpoint["mathglm"]`:
 the model config, the trace encoding, the fingerprint of the tokenizer it was trained with, and the kinds of
@@ -7,14 +8,27 @@ question it was trained on (`kinds`: "arithmetic" and/or "word", from the run's 
 eval rebuild exactly the model that was trained, refuse a tokenizer that does not match it, and refuse a question
 of a kind the model never saw (`trained_kinds`). Model weights are under `state_dict` with the prefix `model.`
 (the LightningModule's `self.model`).
+
+A bundle (`python -m mathglm.export`) is a directory of three files:
+
+    model.safetensors   the model weights only (no optimizer, no `model.` prefix), float32 unless saved in another
+                        of BUNDLE_DTYPES
+    config.yaml         format_version, model_config, encoding, tokenizer_sha256, tokenizer_vocab_size,
+                        kinds (of question it was trained on), curriculum (when the checkpoint has one) and
+                        source_checkpoint (path, sha256)
+    tokenizer.model     the SentencePiece model the checkpoint was trained with (its sha256 is checked)
+
+safetensors holds plain tensors and cannot run code when read, unlike a pickled `.ckpt`.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import shutil
+import tempfile
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -90,10 +104,6 @@ def trained_kinds(metadata: dict, tokenizer: Tokenizer) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------------------------------- loading
-
-BUNDLE_WEIGHTS = "model.safetensors"
-BUNDLE_CONFIG = "config.yaml"
-BUNDLE_TOKENIZER = "tokenizer.model"
 
 
 class CheckpointError(Exception):
@@ -247,8 +257,19 @@ def check_training_checkpoint(path: str | Path, tokenizer: Tokenizer | None = No
                                                              "tokenizer it was trained with")
 
 
+# ------------------------------------------------------------------------ bundles: read and written here
+
+BUNDLE_WEIGHTS = "model.safetensors"
+BUNDLE_CONFIG = "config.yaml"
+BUNDLE_TOKENIZER = "tokenizer.model"
+BUNDLE_FILES = (BUNDLE_WEIGHTS, BUNDLE_CONFIG, BUNDLE_TOKENIZER)
+"""What `write_bundle` writes into a bundle directory, and all that `force` replaces there."""
+BUNDLE_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+"""The dtypes `write_bundle` may save the weights in (loading casts them back to float32)."""
+
+
 def _read_bundle(directory: Path) -> tuple[dict, dict]:
-    """(metadata, state dict) from a directory written by `mathglm.export`."""
+    """(metadata, state dict) from a bundle directory (`write_bundle`)."""
     import yaml
     from safetensors.torch import load_file
 
@@ -267,6 +288,86 @@ def _read_bundle(directory: Path) -> tuple[dict, dict]:
     except Exception as err:  # safetensors raises its own SafetensorError and OSError
         raise CheckpointError(f"cannot read {weights_path}: {_one_line(err)}") from None
     return metadata, weights
+
+
+def _plain(value):
+    """`value` as YAML-safe plain data (tuples to lists, paths and unknown objects to strings)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _holds(directory: Path, path: Path) -> bool:
+    """Whether `path` is `directory` or inside it (links resolved)."""
+    directory, path = directory.resolve(), path.resolve()
+    return path == directory or directory in path.parents
+
+
+def write_bundle(bundle: InferenceBundle, out_dir: str | Path, dtype: str = "float32", force: bool = False) -> Path:
+    """Write `bundle` as a directory and return its path: the files are made in a temporary sibling directory, which
+    is renamed onto `out_dir` when that does not exist or is empty; with `force` onto a non-empty `out_dir`, each
+    of `BUNDLE_FILES` is renamed onto its name there, and every other file in it is left alone.
+
+    Raises:
+        CheckpointError: `out_dir` is not a directory (a file is never replaced); it is not empty and `force` is
+            not given; or it holds the checkpoint being exported (a bundle re-exported onto itself too).
+        OSError: the files cannot be written.
+    """
+    import yaml
+    from safetensors.torch import save_file
+
+    out_dir = Path(out_dir)
+    source = Path(bundle.metadata.get("source", ""))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CheckpointError(f"{out_dir} exists and is not a directory; export writes a bundle directory")
+    replace_files = out_dir.is_dir() and any(out_dir.iterdir())
+    if replace_files and not force:
+        raise CheckpointError(f"{out_dir} exists and is not empty (--force replaces the bundle files "
+                              f"{', '.join(BUNDLE_FILES)} in it, and nothing else)")
+    if str(source) and out_dir.exists() and _holds(out_dir, source):
+        raise CheckpointError(f"{out_dir} holds the checkpoint being exported ({source}); export to another "
+                              "directory")
+    metadata = {k: v for k, v in bundle.metadata.items() if k != "source"}
+    metadata["kinds"] = list(bundle.kinds)  # recorded, or inferred for a checkpoint from before the field
+    if source.is_file():
+        metadata["source_checkpoint"] = {"path": str(source.resolve()), "sha256": file_sha256(source)}
+    elif source.is_dir():  # re-exporting a bundle keeps the original provenance
+        metadata.setdefault("source_checkpoint", {"path": str(source.resolve())})
+    # Tied weights share storage, which safetensors refuses: every tensor is saved as its own contiguous copy.
+    weights = {k: v.detach().to("cpu", BUNDLE_DTYPES[dtype]).contiguous().clone()
+               for k, v in bundle.model.state_dict().items()}
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        save_file(weights, str(staging / BUNDLE_WEIGHTS), metadata={"format": "pt"})
+        (staging / BUNDLE_CONFIG).write_text(yaml.safe_dump(_plain(metadata), sort_keys=False, allow_unicode=True))
+        shutil.copyfile(bundle.tokenizer.path, staging / BUNDLE_TOKENIZER)
+        for f in staging.iterdir():
+            f.chmod(0o644)
+        if replace_files:
+            for name in BUNDLE_FILES:
+                os.replace(staging / name, out_dir / name)
+            staging.rmdir()
+        else:
+            staging.chmod(0o755)  # mkdtemp makes it private; a bundle is meant to be shared
+            if out_dir.exists():
+                out_dir.rmdir()  # empty, checked above
+            staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+# ------------------------------------------------------------------------------------- loading for inference
 
 
 def _check_tokenizer(tokenizer_path: Path, metadata: dict, source: Path) -> Tokenizer:
