@@ -10,7 +10,8 @@ parser, trace (one operation per step), chain (the one-line `question=...=answer
 split_chain), problem (Problem), stages (ArithmeticConfig, STAGES), registry and generators (named generators),
 hashing (stable seeds, text hashes, file digests), splits (hash splits, sample_problems), check (check_chain),
 strategies (hypothesis strategies), shards (writing shard directories), shard_sampler (random access to them for
-training), word (word problems: the WordProblem record, templates, real sets).
+training), plan_cache (the one cache of sampling plans), word (word problems: the WordProblem record, templates,
+real sets). Every generator, "word" included, is registered on import.
 Imports nothing from `mathglm` or `kernels`.
 """
 
@@ -23,9 +24,11 @@ from .numbers import MAX_EXPONENT, MAX_LITERAL_DIGITS, MAX_VALUE_BITS, format_ro
 from .parser import MAX_NESTING, MAX_OPERATIONS, parse
 from .problem import Problem
 from .registry import get_generator, list_generators, register_generator
-from .splits import SPLITS, sample_problems, split_of
+from .splits import SPLITS, sample_problems, split_of, stage_for_split
 from .stages import STAGES, ArithmeticConfig, get_stage
 from .trace import GRANULARITIES, to_engine, trace_steps
+
+from . import word  # noqa: F401, I001  (last: registers the "word" generator; word imports the modules above)
 
 
 def trace_expression(text: str, granularity: str = "decomposed", round_decimals: int | None = 2) -> Problem:
@@ -43,6 +46,6 @@ __all__ = [
     "SPLITS", "STAGES", "StepError", "Value", "arithmetic", "canonical", "check_chain", "check_trace", "describe",
     "evaluate", "first_error", "format_rounded", "format_value", "get_generator", "get_stage", "join_chain",
     "list_generators", "parse", "register_generator", "sample_problems", "shown_answer", "split_chain", "split_of",
-    "split_segments",
+    "split_segments", "stage_for_split",
     "to_engine", "to_text", "trace_expression", "trace_steps",
 ]

@@ -27,6 +27,7 @@ rebuilds only the path it changed, so printing a step costs one path, not the tr
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Callable
 
 from .errors import ExpressionError
 from .numbers import (
@@ -200,6 +201,25 @@ def canonical(expr: Expr) -> Expr:
     if t is Value:
         # A value is written as a literal, or (negative, fractional) as an operation: canonically it is that.
         return Num(expr.text) if expr.level == ATOM else canonical(_value_as_tree(expr))
+    return expr
+
+
+def replaced(expr: Expr, replacement: Callable[[Expr], Expr | None]) -> Expr:
+    """A copy of the tree in which every node that `replacement` maps to a tree (not None) is that tree, outermost
+    first (a replaced node's children are not visited). Positions are not kept. Templates fill slot markers with it,
+    variations put new numbers in place of old ones."""
+    new = replacement(expr)
+    if new is not None:
+        return new
+    t = type(expr)
+    if t is BinOp:
+        return BinOp(expr.op, replaced(expr.left, replacement), replaced(expr.right, replacement))
+    if t is Group:
+        return Group(replaced(expr.inner, replacement), expr.kind)
+    if t is Neg:
+        return Neg(replaced(expr.operand, replacement))
+    if t is Percent:
+        return Percent(replaced(expr.operand, replacement))
     return expr
 
 

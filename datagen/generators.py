@@ -25,6 +25,7 @@ from math import gcd
 from .errors import ExpressionError
 from .expr import OPERAND_LEVELS, BinOp, Expr, Group, Neg, Percent, Value, apply_binary, bracket_depth, edge_cases
 from .numbers import q_div
+from .plan_cache import PlanCache
 from .problem import Problem
 from .registry import register_generator
 from .stages import ArithmeticConfig
@@ -41,7 +42,7 @@ class _Retry(Exception):
 
 
 class _Plan:
-    """What a config implies for sampling, computed once per config (it is frozen, hence a dict key)."""
+    """What a config implies for sampling, computed once per config (`_plan`)."""
 
     def __init__(self, config: ArithmeticConfig):
         kinds = config.number_kinds
@@ -83,18 +84,8 @@ class _Plan:
         return self.op_counts[-1]
 
 
-_PLANS: dict[int, _Plan] = {}
-
-
-def _plan(config: ArithmeticConfig) -> _Plan:
-    # Keyed by identity (hashing a 28-field config per problem costs more than sampling an operand); a plan
-    # keeps its config alive, so an id is never reused while its plan is cached.
-    plan = _PLANS.get(id(config))
-    if plan is None or plan.config is not config:
-        if len(_PLANS) > 256:
-            _PLANS.clear()
-        plan = _PLANS[id(config)] = _Plan(config)
-    return plan
+_plan = PlanCache(_Plan, max_plans=256)
+"""The plan of a config (`plan_cache`: by identity, then by equality)."""
 
 
 class _NumberSampler:
@@ -109,7 +100,10 @@ class _NumberSampler:
         self.plan = plan
         self.digits: list[int] = []
         self.kinds: set[str] = set()
-        self.edge_leaves: set[int] = set()  # ids of the Value leaves drawn as edge values (kept from rewrites)
+        # The Value leaves drawn as edge values (kept from rewrites), by id. The dict holds the nodes, not only their
+        # ids: a discarded leaf's id could otherwise be reused by a new node, which would then count as an edge value
+        # (no carry balancing) depending on the allocator's history, changing the stream from run to run.
+        self.edge_leaves: dict[int, Value] = {}
 
     def integer(self, digits: int) -> int:
         """A uniform integer with exactly `digits` digits (1..9 for one digit)."""
@@ -177,7 +171,7 @@ class _NumberSampler:
                     node = Value(-numerator if negative and numerator else numerator)
                     if negative and numerator:
                         self.kinds.add("negative")
-                    self.edge_leaves.add(id(node))
+                    self.edge_leaves[id(node)] = node
                     return node, node.n, 1
             self.digits.append(digits)
             if negative:
@@ -313,7 +307,7 @@ class _TreeSampler:
         if both_integers and self.plan.equal_share and random_() < self.plan.equal_share:
             right, right_n = Value(left_n), left_n
             numbers.digits[-1] = numbers.digits[-2]
-            numbers.edge_leaves.add(id(right))
+            numbers.edge_leaves[id(right)] = right
         elif both_integers and config.carry_balance and id(left) not in numbers.edge_leaves \
                 and id(right) not in numbers.edge_leaves:
             if op == "+":

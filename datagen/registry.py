@@ -1,5 +1,8 @@
-"""Named generators. A generator is `gen(rng: random.Random, config: ArithmeticConfig, granularity="decomposed")
--> Problem`; it draws every random choice from `rng` (never the global `random`)."""
+"""Named generators. A generator is `gen(rng: random.Random, config, granularity="decomposed") -> Problem` (or a
+WordProblem); it draws every random choice from `rng` (never the global `random`).
+
+Every built-in generator ("arithmetic" in `generators`, "word" in `word.sampling`) is registered when the `datagen`
+package is imported, so `list_generators()` does not depend on what else was imported."""
 
 from __future__ import annotations
 
@@ -21,8 +24,7 @@ def register_generator(name: str):
 
 
 def get_generator(name: str) -> Callable:
-    from . import generators  # noqa: F401  (registers the built-in generators)
-
+    """The generator registered under `name`. Raises ValueError naming the registered ones."""
     try:
         return _GENERATORS[name]
     except KeyError:
@@ -30,6 +32,5 @@ def get_generator(name: str) -> Callable:
 
 
 def list_generators() -> list[str]:
-    from . import generators  # noqa: F401
-
+    """Names of every registered generator, sorted."""
     return sorted(_GENERATORS)

@@ -3,7 +3,8 @@
 The split of a question depends only on its text (`hashing.text_hash64`, not Python's salted `hash`), so it is
 the same in every process and every run, and no question can land in two splits however often it is drawn. Extrapolation is
 a configuration rather than a hash bucket: more operations (and more long operands) than any training stage, so
-its questions cannot occur in training; its stream is also restricted to the "test" bucket.
+its questions cannot occur in training; its stream is also restricted to the "test" bucket. `stage_for_split`
+holds the rule (the one place it is written; `sample_problems` and mathglm's held-out sampler both ask it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,23 @@ def split_of(question: str) -> str:
     return "validation" if bucket < _VALIDATION_BELOW else "test"
 
 
+def stage_for_split(stage: str, split: str, require_extrapolation: bool = False) -> str:
+    """The named stage whose problems `split` draws: the "extrapolation" split of "full" is the "extrapolation"
+    stage; any other (stage, split) is the stage itself.
+
+    Drawn with split="extrapolation", any other named stage gives its own "test" bucket, which `sample_problems`
+    allows; with `require_extrapolation` (a report that will call the problems extrapolation) that raises
+    ValueError instead."""
+    if split != "extrapolation":
+        return stage
+    if stage == "full":
+        return "extrapolation"
+    if require_extrapolation and stage != "extrapolation":
+        raise ValueError(f"the extrapolation split is the `full` stage's (longer expressions, the `extrapolation` "
+                         f"stage); {stage} has none")
+    return stage
+
+
 def sample_problems(
     seed: int | random.Random,
     stage: str | ArithmeticConfig = "full",
@@ -44,9 +62,7 @@ def sample_problems(
     """
     if split not in STREAM_SPLITS:
         raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(STREAM_SPLITS)}")
-    if split == "extrapolation" and stage == "full":
-        stage = "extrapolation"
-    config = get_stage(stage) if isinstance(stage, str) else stage
+    config = get_stage(stage_for_split(stage, split)) if isinstance(stage, str) else stage
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     generate = get_generator(config.generator)
     wanted = "test" if split == "extrapolation" else split

@@ -10,14 +10,19 @@ brackets only, is solved for it by undoing one operation at a time, outermost fi
 
 (a+b=T: a=T-b, b=T-a; a-b=T: a=T+b, b=a-T; a*b=T: a=T/b, b=T/a; a/b=T: a=T*b, b=a/T). The result is an
 expression of the stated answer and the other given numbers only; the caller traces it with datagen's engine and
-checks that it gives the hidden value.
+checks that it gives the hidden value. `hidden_number_absent` is the check both make that the hidden number is
+really hidden (no other number of the question has its magnitude).
 """
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
 from ..expr import BinOp, Expr, Group, canonical
 from ..expr import Num as ParsedNum
 from ..parser import parse
+from .numerals import chinese_integer, english_words
 
 UNKNOWN = "x"
 """How a hidden number is written in a backward question (MetaMath's "unknown variable x"; Chinese problems also
@@ -81,3 +86,28 @@ def solve_for_hidden(forward: str, answer: str, hidden: str) -> Expr:
     `hidden` written in it once, as a literal no other number's text contains) equal to `answer`. Raises
     datagen.ExpressionError when a text does not parse, ValueError for a path `solvable_path` refuses."""
     return canonical(solved_for(parse(forward, validate=False), parse(answer, validate=False), hidden))
+
+
+_NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _spelled(value: tuple[int, int], lang: str) -> tuple[str, ...]:
+    """Spelled forms of an integer a text might write instead of digits (`twelve`, `十二`), for the absence
+    check; one-character Chinese numerals are left out (they are parts of ordinary words: 一共, 三角形)."""
+    n, d = value
+    if d != 1:
+        return ()
+    if lang == "en":
+        return (english_words(abs(n)),) if abs(n) <= 99 else ()
+    spelled = chinese_integer(abs(n))
+    return (spelled,) if len(spelled) > 1 else ()
+
+
+def hidden_number_absent(question: str, value: tuple[int, int], lang: str) -> bool:
+    """Whether no number of `question` (digits, or spelled) has the magnitude of the hidden `value`."""
+    target = Fraction(abs(value[0]), value[1])
+    if any(Fraction(tok) == target for tok in _NUMBER_TOKEN.findall(question)):
+        return False
+    lowered = question.lower()
+    return not any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", lowered) if lang == "en" else w in question
+                   for w in _spelled(value, lang))

@@ -34,13 +34,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import ExpressionError
-from ..expr import Num, to_text
+from ..expr import Num, replaced, to_text
 from ..hashing import stable_seed
-from .backward import HIDDEN_LITERAL, UNKNOWN, path_to, solvable_path, solve_for_hidden
+from .backward import HIDDEN_LITERAL, UNKNOWN, hidden_number_absent, path_to, solvable_path, solve_for_hidden
 from .real_sets import MAX_TRACE_CHARS, split_of_real
 from .record import WordProblem
-from .templates import backward_questions, hidden_number_absent
-from .variation import Slot, VariationPlan, _rebuilt, plan_variation
+from .registry import backward_questions
+from .variation import Slot, VariationPlan, plan_variation
 
 REASONS = ("numbers_not_in_text", "unstated_number", "derived_number", "only_fixed_numbers", "approximate_answer",
            "x_in_text", "no_hideable_number", "hidden_number_visible", "no_valid_solution")
@@ -141,7 +141,7 @@ def backward_or_reason(problem: WordProblem, seed: int, index: int, plan: Variat
         question = next((q for q in questions if split_of_real(q) == "train"), None)
         if question is None:
             continue
-        forward = to_text(_rebuilt(plan.tree, {id(quantity.node): Num(HIDDEN_LITERAL)}))
+        forward = to_text(replaced(plan.tree, lambda node: Num(HIDDEN_LITERAL) if node is quantity.node else None))
         try:
             expression = to_text(solve_for_hidden(forward, answer, HIDDEN_LITERAL))
             meta = {**{k: v for k, v in problem.arithmetic.meta.items() if k in _KEPT_META},

@@ -58,7 +58,7 @@ from fractions import Fraction
 from math import gcd
 
 from ..errors import ExpressionError
-from ..expr import BinOp, Expr, Group, Neg, Num, Percent, canonical, to_text
+from ..expr import BinOp, Expr, Group, Neg, Num, Percent, canonical, replaced, to_text
 from ..hashing import stable_seed
 from ..numbers import MAX_EXPONENT, literal_value
 from ..parser import parse
@@ -489,21 +489,6 @@ def _equation_text(q: _Quantity, drawn: _Drawn, kind: str) -> str:
     return f"({a}/{b})"
 
 
-def _rebuilt(node: Expr, replacements: dict[int, Expr]) -> Expr:
-    if id(node) in replacements:
-        return replacements[id(node)]
-    t = type(node)
-    if t is BinOp:
-        return BinOp(node.op, _rebuilt(node.left, replacements), _rebuilt(node.right, replacements))
-    if t is Group:
-        return Group(_rebuilt(node.inner, replacements), node.kind)
-    if t is Neg:
-        return Neg(_rebuilt(node.operand, replacements))
-    if t is Percent:
-        return Percent(_rebuilt(node.operand, replacements))
-    return node
-
-
 # -- varying -----------------------------------------------------------------------------------------------------
 def variation_seed(seed: int, problem: WordProblem, index: int) -> int:
     """The seed of variation `index` of `problem` (by its set and id) under `seed`."""
@@ -563,7 +548,7 @@ def _attempt(plan: VariationPlan, drawn: list[_Drawn], index: int, draw: int, gr
         raise _Reject  # never a text of the development part's bucket
     replacements = {id(q.node): parse(_equation_text(q, d, slot.kind))
                     for slot, d in zip(plan.slots, drawn) for q in slot.nodes}
-    expression = to_text(canonical(_rebuilt(plan.tree, replacements)))
+    expression = to_text(canonical(replaced(plan.tree, lambda node: replacements.get(id(node)))))
     source = plan.problem
     meta = {"varied_from": source.equation, "variation": index, "draws": draw,
             "stated_answer": None, "notes": ("varied",)}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import random
+import subprocess
+import sys
 from fractions import Fraction
 
 import pytest
@@ -25,6 +28,7 @@ from datagen import (
     sample_problems,
 )
 from datagen.expr import edge_cases, integer_edge_kinds
+from datagen.plan_cache import PlanCache
 
 REQUIRED_STAGES = {"add_sub", "mul", "mul_div", "mixed_brackets", "decimals_percents_fractions", "long_numbers",
                    "full"}
@@ -194,6 +198,24 @@ def test_get_stage_and_unknown_names():
     with pytest.raises(ValueError, match="arithmetic"):
         get_generator("nope")
     assert "arithmetic" in list_generators()
+
+
+def test_every_generator_is_registered_when_datagen_is_imported():
+    """Not only once datagen.word happens to be imported: a fresh interpreter importing datagen alone."""
+    out = subprocess.run([sys.executable, "-c", "import datagen; print(datagen.list_generators())"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['arithmetic', 'word']"
+
+
+def test_plan_cache_finds_a_plan_by_identity_then_equality_and_is_bounded():
+    built = []
+    cache = PlanCache(lambda config: built.append(config) or object(), max_plans=3)
+    config = get_stage("mul")
+    first = cache(config)
+    assert cache(config) is first and cache(dataclasses.replace(config)) is first and len(built) == 1
+    for share in (0.1, 0.2, 0.3):  # three more configs push the oldest out
+        cache(config.with_(flat_share=share))
+    assert len(cache) == 3 and cache(config) is not first and len(built) == 5
 
 
 def test_config_from_plain_values_and_validation():

@@ -22,7 +22,7 @@ from datagen.word.real_backward import (
     format_backward_table,
 )
 from datagen.word.real_sets import REAL_SETS, data_path, load_real_set, split_of_real
-from datagen.word.templates import backward_questions
+from datagen.word.registry import backward_questions
 from datagen.word.variation import vary
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

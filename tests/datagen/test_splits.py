@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from datagen import SPLITS, sample_problems, split_of
+from datagen import SPLITS, sample_problems, split_of, stage_for_split
 
 
 def test_split_is_a_stable_function_of_the_text():
@@ -44,6 +44,14 @@ def test_no_question_in_two_splits(stage):
 def test_extrapolation_split():
     problems = list(itertools.islice(sample_problems(1, split="extrapolation", granularity="coarse"), 10))
     assert all(split_of(p.question) == "test" and p.meta["num_ops"] > 10 for p in problems)
+
+
+def test_only_full_and_extrapolation_have_an_extrapolation_split():
+    assert stage_for_split("full", "extrapolation") == "extrapolation"
+    assert stage_for_split("full", "test") == "full" and stage_for_split("add_sub", "extrapolation") == "add_sub"
+    assert stage_for_split("extrapolation", "extrapolation", require_extrapolation=True) == "extrapolation"
+    with pytest.raises(ValueError, match="the extrapolation split is the `full` stage's.*add_sub has none"):
+        stage_for_split("add_sub", "extrapolation", require_extrapolation=True)
 
 
 def test_sample_problems_is_deterministic_and_accepts_a_random():

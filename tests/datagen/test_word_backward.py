@@ -23,18 +23,12 @@ from reference_eval import check_trace_independently, reference_value
 from datagen.expr import to_text
 from datagen.word import LANGUAGES, WordConfig, heldout_template_ids, sample_word_problems, word_config_from
 from datagen.word.backward import solve_for_hidden
-from datagen.word.templates import (
-    _HIDDEN_TEXT,
-    _compiled,
-    backward_questions,
-    english_words,
-    render,
-    templates,
-    writable_text,
-)
+from datagen.word.numerals import english_words
+from datagen.word.registry import backward_questions, compiled, templates, writable_text
+from datagen.word.sampling import _HIDDEN_TEXT, render
 
 ALL = [t for lang in LANGUAGES for t in templates(lang)]
-WITH_SLOTS = [t for t in ALL if _compiled(t, 1).backward_slots]
+WITH_SLOTS = [t for t in ALL if compiled(t, 1).backward_slots]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -80,7 +74,7 @@ def test_most_problems_can_be_asked_backward_and_every_template_with_slots_is(la
     for p in backward:
         check_backward(p)
     for t in templates(lang):
-        if not _compiled(t, 1).backward_slots or t.round_decimals is not None:
+        if not compiled(t, 1).backward_slots or t.round_decimals is not None:
             continue
         rng = random.Random(t.id)
         asked = [render(t, rng, WordConfig(langs=(lang,), backward_share=1.0)) for _ in range(30)]

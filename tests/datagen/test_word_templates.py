@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import collections
 import hashlib
-import importlib
 import itertools
 import json
 import random
@@ -31,20 +30,13 @@ from datagen.parser import parse
 from datagen.shards import ShardSpec, read_shards, shard_traces, write_shards
 from datagen.trace import to_engine
 from datagen.word import LANGUAGES, TOPICS, Num, Template, WordConfig, heldout_template_ids, sample_word_problems
-from datagen.word.templates import (
-    DRAWS_PER_TEMPLATE,
-    MAX_INTERMEDIATE,
-    MAX_TEMPLATE_EXPONENT,
-    chinese_integer,
-    chinese_number,
-    draw_slots,
-    english_words,
-    render,
-    templates,
-)
+from datagen.word import sampling
+from datagen.word.compiler import MAX_INTERMEDIATE, MAX_TEMPLATE_EXPONENT
+from datagen.word.numerals import chinese_integer, chinese_number, english_words
+from datagen.word.registry import templates
+from datagen.word.sampling import DRAWS_PER_TEMPLATE, draw_slots, render
 
 ALL = [t for lang in LANGUAGES for t in templates(lang)]
-TEMPLATES_MODULE = importlib.import_module("datagen.word.templates")  # `datagen.word.templates` is also a function
 PINNED_DIGESTS = {"en": "13ccc9c419022381", "zh": "4cb58dac1018368b"}
 """sha256 (16 hex) of the first 300 train problems of seed 7 per language: see test_streams_without_the_knobs."""
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -356,12 +348,12 @@ def binary_operators(expression: str) -> set[str]:
 
 
 class DrawRecorder:
-    """Wraps the slot draw of the templates module and keeps (template, values) of every draw that met its
+    """Wraps the slot draw of the sampling module and keeps (template, values) of every draw that met its
     conditions: the numbers the questions were written from, including redrawn ones."""
 
     def __init__(self):
         self.draws = []
-        self._draw = TEMPLATES_MODULE._draw
+        self._draw = sampling._draw
 
     def __call__(self, compiled, rng):
         drawn = self._draw(compiled, rng)
@@ -376,7 +368,7 @@ class DrawRecorder:
 def test_operators_and_max_operand_bound_every_problem(cap, ops, lang, scale, seed):
     config = WordConfig(langs=(lang,), operators=ops, max_operand=cap, number_scale=scale)
     recorder = DrawRecorder()
-    with mock.patch.object(TEMPLATES_MODULE, "_draw", recorder):
+    with mock.patch.object(sampling, "_draw", recorder):
         try:
             problems = list(itertools.islice(sample_word_problems(seed, config), 25))
         except ValueError as err:  # a narrow cap with one operator: no template may be left
@@ -437,10 +429,10 @@ def test_slots_out_of_reach_of_the_cap_and_unmeetable_conditions_make_a_template
             draw_slots(t, random.Random(0), max_operand=99)
         assert "\n" not in str(err.value)
         assert render(t, random.Random(0), WordConfig(max_operand=99)) is None
-        assert not TEMPLATES_MODULE._fits_cap(t, WordConfig(max_operand=99))
+        assert not sampling._fits_cap(t, WordConfig(max_operand=99))
     rare = _template(nums={"a": Num(1, 100), "b": Num(2, 9)}, conditions=("{a} > 50",))
-    assert TEMPLATES_MODULE._fits_cap(rare, WordConfig(max_operand=99))
-    assert not TEMPLATES_MODULE._fits_cap(rare, WordConfig(max_operand=40))  # a > 50 is never drawn
+    assert sampling._fits_cap(rare, WordConfig(max_operand=99))
+    assert not sampling._fits_cap(rare, WordConfig(max_operand=40))  # a > 50 is never drawn
     # A registered template whose birth year (>= 1900) no cap of 99 reaches never appears, and stays eligible
     # without the cap.
     ages = {p.template for p in itertools.islice(sample_word_problems(0, WordConfig(topics=("ages",))), 600)}
@@ -456,17 +448,17 @@ def test_no_template_fitting_the_knobs_raises_one_line():
 
 
 def test_plans_are_cached_by_equal_config_deterministic_and_bounded():
-    plan = TEMPLATES_MODULE._plan
+    plan = sampling._plan
     assert WordConfig(operators="*+-") == WordConfig(operators=["+", "-", "*"]) and \
         WordConfig(operators="*+-").operators == "+-*"
     capped = WordConfig(langs=("en", "zh"), max_ops=2, operators="*+-", max_operand=7)
     first = plan(capped)
     assert plan(WordConfig(langs=("en", "zh"), max_ops=2, operators="+-*", max_operand=7)) is first
-    TEMPLATES_MODULE._PLANS.clear()
+    plan.clear()
     assert plan(capped) is not first and plan(capped).templates == first.templates  # decided the same way again
-    for i in range(TEMPLATES_MODULE._MAX_PLANS + 5):
+    for i in range(plan.max_plans + 5):
         plan(WordConfig(distractor_share=i / 100))
-    assert len(TEMPLATES_MODULE._PLANS) == TEMPLATES_MODULE._MAX_PLANS
+    assert len(plan) == plan.max_plans
 
 
 def test_streams_without_the_knobs_are_unchanged():

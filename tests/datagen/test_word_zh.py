@@ -21,7 +21,9 @@ from reference_eval import check_trace_independently
 from datagen.word import WordConfig
 from datagen.word.lexicon_zh import DISTRACTORS, LEXICON
 from datagen.word.phrasings_zh import PHRASINGS
-from datagen.word.templates import TOPICS, render, templates
+from datagen.word.registry import templates
+from datagen.word.sampling import render
+from datagen.word.templates import TOPICS
 from datagen.word.templates_zh import TEMPLATES
 
 ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
