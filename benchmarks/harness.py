@@ -278,22 +278,12 @@ def print_rows(rows: Sequence[Measurement]) -> None:
 
 
 def model_widths(names: Sequence[str] = ("10m", "100m", "500m")) -> list[tuple[str, int, int]]:
-    """(preset, n_embd, mlp_hidden) for each model preset, read from mathglm.model.gpt.GPTConfig.from_name.
+    """(preset, n_embd, mlp_hidden) for each model preset, read from mathglm.model.gpt.GPTConfig.from_name (kernels
+    must not depend on the model, but the benchmarks may). Raises ValueError for an unknown preset."""
+    from mathglm.model.gpt import GPTConfig
 
-    Falls back to a copy of the preset table when mathglm.model.gpt is not importable (kernels must not depend on the
-    model, but the benchmarks may)."""
-    try:
-        from mathglm.model.gpt import GPTConfig
-
-        out = []
-        for name in names:
-            cfg = GPTConfig.from_name(name)
-            out.append((name, cfg.n_embd, cfg.mlp_hidden))
-        return out
-    except (ImportError, AttributeError, ValueError):
-        # Copy of mathglm/model/gpt.py PRESETS at the time of writing: n_embd, 8/3 * n_embd rounded up to 64.
-        fallback = {"tiny": (128, 384), "10m": (256, 704), "100m": (768, 2048), "500m": (1536, 4096)}
-        return [(n, *fallback[n]) for n in names if n in fallback]
+    configs = {name: GPTConfig.from_name(name) for name in names}
+    return [(name, config.n_embd, config.mlp_hidden) for name, config in configs.items()]
 
 
 def add_row_width_args(parser: argparse.ArgumentParser) -> None:
