@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from datagen import APPROX, RELATION, ExpressionError, Problem, join_chain, trace_expression
 from datagen.word import EQUATION_PREFIX, WordProblem
+from mathglm.evaluation.checks import Candidate, expression_value
 from mathglm.evaluation.scoring import score
-from mathglm.inference.solver import Candidate, expression_value
 from mathglm.model.encoding import (
     ARITHMETIC,
     CORRECTION_MARKER,

@@ -30,6 +30,7 @@ from typing import Any
 from datagen import Problem, shown_answer
 from datagen.word import WordProblem
 from mathglm.data.curriculum import CurriculumStage, parse_mix, stream_seed
+from mathglm.evaluation.checks import Candidate
 from mathglm.evaluation.held_out import as_stage
 from mathglm.evaluation.report import EvalReport, describe, operation_count, template_family
 from mathglm.evaluation.scoring import chain_token_budget
@@ -44,7 +45,7 @@ from mathglm.improvement.builders import (
     wrong_equation,
 )
 from mathglm.inference.checkpoint import InferenceBundle
-from mathglm.inference.solver import Candidate, Solver
+from mathglm.inference.solver import Solver
 from mathglm.model.encoding import WORD, ParsedChain
 
 BUILDERS = ("rft", "corrections", "preferences")
