@@ -100,10 +100,7 @@ class _NumberSampler:
         self.plan = plan
         self.digits: list[int] = []
         self.kinds: set[str] = set()
-        # The Value leaves drawn as edge values (kept from rewrites), by id. The dict holds the nodes, not only their
-        # ids: a discarded leaf's id could otherwise be reused by a new node, which would then count as an edge value
-        # (no carry balancing) depending on the allocator's history, changing the stream from run to run.
-        self.edge_leaves: dict[int, Value] = {}
+        self.edge_leaves: set[int] = set()  # ids of the Value leaves drawn as edge values (kept from rewrites)
 
     def integer(self, digits: int) -> int:
         """A uniform integer with exactly `digits` digits (1..9 for one digit)."""
@@ -171,7 +168,7 @@ class _NumberSampler:
                     node = Value(-numerator if negative and numerator else numerator)
                     if negative and numerator:
                         self.kinds.add("negative")
-                    self.edge_leaves[id(node)] = node
+                    self.edge_leaves.add(id(node))
                     return node, node.n, 1
             self.digits.append(digits)
             if negative:
@@ -307,7 +304,7 @@ class _TreeSampler:
         if both_integers and self.plan.equal_share and random_() < self.plan.equal_share:
             right, right_n = Value(left_n), left_n
             numbers.digits[-1] = numbers.digits[-2]
-            numbers.edge_leaves[id(right)] = right
+            numbers.edge_leaves.add(id(right))
         elif both_integers and config.carry_balance and id(left) not in numbers.edge_leaves \
                 and id(right) not in numbers.edge_leaves:
             if op == "+":
