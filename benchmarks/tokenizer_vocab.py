@@ -3,7 +3,7 @@
     python -m benchmarks.tokenizer_vocab                          # the sizes below, plus the shipped tokenizer
     python -m benchmarks.tokenizer_vocab --learned 0 512 --baseline /tmp/old_tokenizer.model
 
-Every candidate is trained exactly as the shipped one (`mathglm.model.tokenizer.training_corpus` and
+Every candidate is trained exactly as the shipped one (`mathglm.data.tokenizer_training.training_corpus` and
 `single_characters`: every non-ASCII character of the corpus one piece) with `--learned` pieces on top of the
 fixed part (specials, arithmetic symbols, 256 bytes, the single characters). Measured on text none of them was
 trained on: validation-split arithmetic traces (`full` stage, decomposed), validation-split templated word
@@ -26,16 +26,15 @@ from pathlib import Path
 import datagen
 from datagen.word import sample_word_problems
 from datagen.word.real_sets import load_real_set
-from mathglm.model.tokenizer import (
+from mathglm.data.tokenizer_training import (
     DEFAULT_PER_CONFIG,
     DEFAULT_PER_LANGUAGE,
-    Tokenizer,
     base_vocab_size,
-    load_tokenizer,
     single_characters,
     train_tokenizer,
     training_corpus,
 )
+from mathglm.model.tokenizer import Tokenizer, load_tokenizer
 
 LEARNED_SIZES = (0, 256, 512, 1024, 2048, 4096)
 

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mathglm.model.tokenizer import DIGITS, SPACE_PIECE, SYMBOLS, load_tokenizer, train_tokenizer
+from mathglm.data.tokenizer_training import train_tokenizer
+from mathglm.model.tokenizer import DIGITS, SPACE_PIECE, SYMBOLS, load_tokenizer
 
 
 @pytest.fixture(scope="module")
