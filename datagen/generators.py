@@ -100,7 +100,10 @@ class _NumberSampler:
         self.plan = plan
         self.digits: list[int] = []
         self.kinds: set[str] = set()
-        self.edge_leaves: set[int] = set()  # ids of the Value leaves drawn as edge values (kept from rewrites)
+        # The Value leaves drawn as edge values (kept from rewrites), by id. The leaves themselves are held too: a
+        # discarded leaf's id could otherwise be reused by a later node, which would then pass for an edge value
+        # depending on what the process allocated before (the same seed drew different problems run to run).
+        self.edge_leaves: dict[int, Value] = {}
 
     def integer(self, digits: int) -> int:
         """A uniform integer with exactly `digits` digits (1..9 for one digit)."""
@@ -168,7 +171,7 @@ class _NumberSampler:
                     node = Value(-numerator if negative and numerator else numerator)
                     if negative and numerator:
                         self.kinds.add("negative")
-                    self.edge_leaves.add(id(node))
+                    self.edge_leaves[id(node)] = node
                     return node, node.n, 1
             self.digits.append(digits)
             if negative:
@@ -304,7 +307,7 @@ class _TreeSampler:
         if both_integers and self.plan.equal_share and random_() < self.plan.equal_share:
             right, right_n = Value(left_n), left_n
             numbers.digits[-1] = numbers.digits[-2]
-            numbers.edge_leaves.add(id(right))
+            numbers.edge_leaves[id(right)] = right
         elif both_integers and config.carry_balance and id(left) not in numbers.edge_leaves \
                 and id(right) not in numbers.edge_leaves:
             if op == "+":

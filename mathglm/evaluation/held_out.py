@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 
-from datagen import ArithmeticConfig, Problem, get_stage
+from datagen import ArithmeticConfig, Problem, get_stage, stage_for_split
 from datagen.word import HELDOUT_SPLIT, WordConfig, WordProblem, sample_word_problems
 from mathglm.data.curriculum import CurriculumStage, MixtureComponent, RealSet
 
@@ -38,10 +38,7 @@ def as_stage(source: HeldOutSource, split: str = "test", name: str | None = None
     if isinstance(source, CurriculumStage):
         return source
     if isinstance(source, str):
-        if split == "extrapolation" and source not in ("full", "extrapolation"):
-            raise ValueError(f"the extrapolation split is the `full` stage's (longer expressions, the "
-                             f"`extrapolation` stage); {source} has none")
-        stage = "extrapolation" if split == "extrapolation" and source == "full" else source
+        stage = stage_for_split(source, split, require_extrapolation=True)  # datagen owns the rule
         config, label = get_stage(stage), name or stage
     elif isinstance(source, RealSet):
         config, label = source, name or source.name

@@ -22,7 +22,6 @@ from datagen.word import WordConfig, WordProblem
 from mathglm.evaluation.checks import Candidate
 from mathglm.evaluation.held_out import held_out_draws
 from mathglm.evaluation.records import EvalRecord, EvalReport, describe, operation_count, template_family
-from mathglm.evaluation.rendering import log_to_tensorboard  # noqa: F401  (imported from here by improvement.cli)
 from mathglm.evaluation.scoring import chain_token_budget, score
 from mathglm.evaluation.suites import suite_source
 from mathglm.inference.checkpoint import InferenceBundle

@@ -15,8 +15,7 @@ from datagen.word import HELDOUT_SPLIT
 from mathglm.data.curriculum import Curriculum, CurriculumStage
 from mathglm.evaluation.held_out import held_out_draws, unseen_templates_stage
 from mathglm.evaluation.records import EvalReport
-# format_stage_table is imported from here by mathglm.training.cli (it moved to rendering in issue 25).
-from mathglm.evaluation.rendering import format_stage_table, log_to_tensorboard  # noqa: F401
+from mathglm.evaluation.rendering import log_to_tensorboard
 from mathglm.evaluation.report import evaluate_problems
 from mathglm.training.module import MathGLMModule
 

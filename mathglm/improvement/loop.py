@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from mathglm.evaluation.held_out import held_out_problems
-from mathglm.evaluation.report import evaluate_problems, log_to_tensorboard
+from mathglm.evaluation.rendering import log_to_tensorboard
+from mathglm.evaluation.report import evaluate_problems
 from mathglm.improvement.rounds import RoundSettings, cell_weights, run_round
 from mathglm.improvement.training import TrainSettings, train_round
 from mathglm.inference.checkpoint import load_for_inference

@@ -32,7 +32,7 @@ from datagen.word import WordProblem
 from mathglm.data.curriculum import CurriculumStage, parse_mix, stream_seed
 from mathglm.evaluation.checks import Candidate
 from mathglm.evaluation.held_out import as_stage
-from mathglm.evaluation.report import EvalReport, describe, operation_count, template_family
+from mathglm.evaluation.records import EvalReport, describe, operation_count, template_family
 from mathglm.evaluation.scoring import chain_token_budget
 from mathglm.improvement.builders import (
     PreferencePair,

@@ -25,11 +25,8 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException, SI
 from mathglm.cli_output import quiet_lightning
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data.datamodule import MathDataModule
-from mathglm.evaluation.stage_table import (
-    evaluate_curriculum,
-    format_stage_table,
-    save_stage_reports,
-)
+from mathglm.evaluation.rendering import format_stage_table
+from mathglm.evaluation.stage_table import evaluate_curriculum, save_stage_reports
 from mathglm.inference.checkpoint import CheckpointError, check_training_checkpoint, load_initial_weights
 from mathglm.model.gpt import GPTConfig
 from mathglm.runtime.precision import fill_precision

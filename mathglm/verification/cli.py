@@ -119,7 +119,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from mathglm.export import write_bundle
+    from mathglm.inference.checkpoint import write_bundle
 
     settings = _settings(VerifierTrainSettings, args)
     out = Path(args.out)

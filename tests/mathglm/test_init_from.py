@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_checkpoints import write_checkpoint
 
-from mathglm.export import write_bundle
+from mathglm.inference.checkpoint import write_bundle
 from mathglm.inference.checkpoint import (
     INIT_FREE_FIELDS,
     architecture_differences,
