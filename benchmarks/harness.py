@@ -175,17 +175,40 @@ def compiled(fn: Callable) -> Callable:
 
 
 def append_csv(rows: Sequence, op: str, results_dir: Path = RESULTS_DIR) -> Path:
-    """Append rows (dataclasses of one type, `Measurement` or another) to results/<op>.csv (header when new)."""
+    """Append rows (dataclasses of one type, `Measurement` or another) to results/<op>.csv (header when new).
+
+    A file written before the row type gained columns is rewritten once with the union of the columns (older
+    rows keep theirs, new columns empty), through a temporary file renamed into place."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{op}.csv"
-    new = not path.exists()
-    with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[fld.name for fld in fields(rows[0] if rows else Measurement)])
-        if new:
-            writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in asdict(row).items()})
+    names = [fld.name for fld in fields(rows[0] if rows else Measurement)]
+    old_rows: list[dict] = []
+    old_names: list[str] = []
+    if path.exists():
+        with path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            old_names = list(reader.fieldnames or [])
+            if old_names != names:
+                old_rows = list(reader)
+    if path.exists() and old_names == names:
+        with path.open("a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=names)
+            _write_rows(writer, rows)
+        return path
+    union = old_names + [n for n in names if n not in old_names]
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=union)
+        writer.writeheader()
+        writer.writerows(old_rows)
+        _write_rows(writer, rows)
+    tmp.replace(path)
     return path
+
+
+def _write_rows(writer: csv.DictWriter, rows: Sequence) -> None:
+    for row in rows:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in asdict(row).items()})
 
 
 def plot(

@@ -20,8 +20,9 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentG
                        "must be the one the checkpoint was trained with")
     group.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     group.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
-                       help="what generation computes in: auto (bf16 autocast on a CPU with amx_bf16/avx512_bf16 "
-                            "or a GPU with bf16, else fp32), bf16 or fp32 (default auto)")
+                       help="what generation computes in: auto (bf16 autocast on a GPU with bf16; fp32 on a CPU, "
+                            "where bf16 decoding measured no faster), bf16 (autocast, also on a CPU) or fp32 "
+                            "(default auto)")
     return group
 
 

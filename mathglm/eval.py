@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None,
                         help=f"seed of the problem stream and of sampling (default 0; {FINAL_EVAL_SEED} with "
                              "--curriculum, the end-of-run table's)")
-    add_sampling_flags(parser, batch_size=128)
+    add_sampling_flags(parser, batch_size=256)  # as solve: fewer, fuller decodes (benchmarks/RESULTS.md)
     parser.add_argument("--out", help="output directory (default runs/eval/<checkpoint>-<stage or suite>)")
     parser.add_argument("--hypothesis", action="store_true", help="also property-test the checkpoint with "
                         "datagen's hypothesis strategies and list minimal counterexamples by operation (arithmetic "

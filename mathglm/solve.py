@@ -16,7 +16,7 @@ refused (an exclusive lock on `OUTPUT.partial`).
 A checkpoint records the kinds of question it was trained on (`InferenceBundle.kinds`); a line of the other
 kind gets an error naming a model that answers it (the shipped `models/mathglm-tiny-arith` is arithmetic-only).
 
-Each line is solved as arithmetic or as a word problem (`mathglm.inference.solver.question_kind`): a line that
+Each line is solved as arithmetic or as a word problem (`mathglm.inference.normalize.question_kind`): a line that
 normalises and parses as an expression is arithmetic; otherwise a line holding a letter (a Chinese character, a
 Latin word) that is not inside a number is a word problem; anything else is arithmetic and gets its precise error
 (`3+`, `1/0`, `1e5+1`). `--kind arithmetic|word` forces one kind for every line.
@@ -186,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "early (Ctrl-C, SIGTERM), OUTPUT is left as it was and the answered rows stay in "
                         "OUTPUT.partial. A second solve writing the same OUTPUT is refused")
     add_checkpoint_flags(parser)
-    sampling = add_sampling_flags(parser, batch_size=64)
+    # 256 sequences a decode: 1,000 `full`-stage questions 4.8 s against 6.5 s at 64 (benchmarks/RESULTS.md).
+    sampling = add_sampling_flags(parser, batch_size=256)
     sampling.add_argument("--max-new-tokens", type=int, default=None, help="cap on generated tokens per chain "
                           "(default: whatever the context leaves)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampling generator (default 0)")

@@ -125,8 +125,8 @@ class InferenceBundle:
     """The kinds of question the model was trained on (`trained_kinds`)."""
 
     autocast_dtype: torch.dtype = torch.float32
-    """The dtype generation runs its matrix products in (`torch.autocast`; float32: none): bfloat16 where the
-    device multiplies bf16 natively (`mathglm.runtime.precision`), unless `load_for_inference` was told."""
+    """The dtype generation runs its matrix products in (`torch.autocast`; float32: none): by default bfloat16 on
+    a CUDA GPU with bf16 and float32 on a CPU (`mathglm.runtime.precision.autocast_dtype` says why)."""
 
     @property
     def device(self) -> torch.device:
@@ -215,9 +215,14 @@ def _model_weights(checkpoint: dict, path: Path) -> dict:
 
 
 def _read_checkpoint(path: Path) -> tuple[dict, dict]:
-    """(metadata, model state dict without prefix) from a Lightning `.ckpt`."""
+    """(metadata, model state dict without prefix) from a Lightning `.ckpt`. The metadata gains `curriculum`, the
+    run's curriculum progress (stage, steps, history), when the checkpoint holds the data module's state."""
     checkpoint = _load_checkpoint(path)
-    return dict(checkpoint["mathglm"]), _model_weights(checkpoint, path)
+    metadata = dict(checkpoint["mathglm"])
+    state = checkpoint.get("MathDataModule")
+    if isinstance(state, dict) and isinstance(state.get("curriculum_state"), dict):
+        metadata["curriculum"] = state["curriculum_state"]
+    return metadata, _model_weights(checkpoint, path)
 
 
 def _check_training_tokenizer(path: Path, metadata: dict, tokenizer: Tokenizer, advice: str) -> None:
@@ -464,9 +469,8 @@ def load_for_inference(
 ) -> InferenceBundle:
     """The model of a Lightning `.ckpt` or of a bundle written by `mathglm.export`, ready to generate.
 
-    `precision` is what generation computes in: "auto" (bf16 autocast where the device has bf16 matrix
-    instructions or a bf16 GPU, else fp32; `mathglm.runtime.precision`), "bf16" or "fp32". The weights stay
-    float32 either way.
+    `precision` is what generation computes in: "auto" (bf16 autocast on a CUDA GPU with bf16, fp32 on a CPU;
+    `mathglm.runtime.precision.autocast_dtype`), "bf16" or "fp32". The weights stay float32 either way.
 
     The tokenizer defaults to the bundle's own `tokenizer.model` (for a bundle) or the shipped one (for a
     `.ckpt`); either way its sha256 must equal the one recorded at training time. Every failure (missing or

@@ -42,7 +42,8 @@ from mathglm.config_checks import Range
 # expression_value is imported from here by mathglm.improvement.builders (it moved to checks in issue 25).
 from mathglm.evaluation.checks import Candidate, answer_value, expression_value  # noqa: F401
 from mathglm.inference.checkpoint import InferenceBundle
-from mathglm.inference.generation import generate_chains, prompt_tokens
+from mathglm.inference.generation import generate_chains
+from mathglm.model.encoding import prompt_tokens
 from mathglm.inference.normalize import NormalizationError, normalize_question, question_kind, word_question
 from mathglm.model.encoding import ARITHMETIC, KINDS, WORD, ParsedChain
 

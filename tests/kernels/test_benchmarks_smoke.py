@@ -66,3 +66,28 @@ def test_natural_inputs_scores_every_row_against_the_exact_engine(capsys):
     for row in rows[1:]:
         n, exact = row.split("|")[2:4]
         assert 0 < int(n) <= 10 and 0.0 <= float(exact.strip().rstrip("%")) <= 100.0
+
+
+def test_results_csv_gains_new_columns_without_losing_rows(tmp_path):
+    from dataclasses import dataclass
+
+    from benchmarks.harness import append_csv
+
+    @dataclass
+    class Old:
+        preset: str
+        ms: float
+
+    @dataclass
+    class New:
+        preset: str
+        ms: float
+        roofline_share: float
+
+    append_csv([Old("tiny", 1.5)], "op", tmp_path)
+    append_csv([New("10m", 2.0, 0.5)], "op", tmp_path)
+    append_csv([New("100m", 3.0, 0.25)], "op", tmp_path)
+    rows = list(csv.DictReader((tmp_path / "op.csv").open()))
+    assert [r["preset"] for r in rows] == ["tiny", "10m", "100m"]
+    assert rows[0]["roofline_share"] == "" and rows[1]["roofline_share"] == "0.5" and rows[2]["ms"] == "3"
+    assert not list(tmp_path.glob("*.tmp"))

@@ -1,6 +1,7 @@
 """load_for_inference and mathglm.export: round trips and one-line errors for every way a checkpoint can be bad."""
 
 import shutil
+import types
 
 import pytest
 import torch
@@ -12,10 +13,11 @@ from mathglm.inference.checkpoint import (
     checkpoint_metadata,
     load_for_inference,
     tokenizer_has_letters,
+    trained_kinds,
 )
 from mathglm.inference.generation import generate_chains
 from mathglm.model.gpt import GPT, GPTConfig
-from mathglm.model.encoding import TraceEncoding
+from mathglm.model.encoding import KINDS, TraceEncoding
 from mathglm.model.tokenizer import DEFAULT_MODEL_PATH, load_tokenizer
 
 
@@ -159,7 +161,34 @@ def test_a_checkpoint_records_the_kinds_it_was_trained_on(tmp_path):
     _expect_error(tmp_path / "bad.ckpt", "bad kinds")
     with pytest.raises(ValueError, match="non-empty subset"):
         checkpoint_metadata(model.config, TraceEncoding(), load_tokenizer(), kinds=[])
-    # Written before the field: arithmetic-only with the arithmetic-only tokenizer (no letter pieces), else both.
+    # Written before the field: arithmetic-only with an arithmetic-only tokenizer (no letter pieces), else both.
     assert load_for_inference(random_checkpoint()).kinds == ("arithmetic", "word")
-    assert load_for_inference("models/mathglm-tiny-arith").kinds == ("arithmetic",)
-    assert not tokenizer_has_letters(load_tokenizer("models/mathglm-tiny-arith/tokenizer.model"))
+    assert load_for_inference("models/mathglm-tiny-arith").kinds == ("arithmetic",)  # recorded in its bundle
+    digits_only = _arithmetic_only_tokenizer(tmp_path)
+    assert not tokenizer_has_letters(digits_only) and tokenizer_has_letters(load_tokenizer())
+    assert trained_kinds({}, digits_only) == ("arithmetic",) and trained_kinds({}, load_tokenizer()) == KINDS
+
+
+def _arithmetic_only_tokenizer(tmp_path):
+    """A SentencePiece model of digits and operators with byte fallback, like the 284-piece tokenizer the first
+    checkpoints were trained with (only `sp` and `vocab_size` are read from it)."""
+    import sentencepiece as spm
+
+    corpus = [f"{a}+{b}={a + b}" for a in range(0, 400, 7) for b in range(0, 300, 11)] + ["(3-4)*5/6"] * 50
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(corpus), model_prefix=str(tmp_path / "digits"),
+                                   vocab_size=300, byte_fallback=True, character_coverage=1.0, model_type="bpe",
+                                   minloglevel=2)
+    sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "digits.model"))
+    return types.SimpleNamespace(sp=sp, vocab_size=sp.get_piece_size())
+
+
+def test_a_bundle_keeps_the_runs_curriculum_progress(tmp_path):
+    """What the data module saved (stage, steps, history) reaches the bundle's config.yaml, where model cards
+    read the run's steps and stages."""
+    ckpt = torch.load(trained_checkpoint(), map_location="cpu", weights_only=False)
+    progress = {"stage_index": 1, "stage_start_step": 300, "batches_drawn": 1200, "finished": False,
+                "history": [{"stage": "warm_up", "steps": 300, "accuracy": 0.5, "reason": "budget"}]}
+    ckpt["MathDataModule"] = {"curriculum_state": progress}
+    torch.save(ckpt, tmp_path / "run.ckpt")
+    assert export.main([str(tmp_path / "run.ckpt"), str(tmp_path / "bundle")]) == 0
+    assert load_for_inference(tmp_path / "bundle").metadata["curriculum"] == progress

@@ -234,14 +234,13 @@ def test_compiled_and_eager_training_steps_give_the_same_losses(monkeypatch):
 # -------------------------------------------------------------------------------- inference precision
 
 
-@pytest.mark.parametrize("flags, expected", [({"amx_bf16"}, torch.bfloat16), ({"avx512_bf16"}, torch.bfloat16),
-                                             ({"avx2"}, torch.float32)])
-def test_inference_precision_auto_follows_the_machine_and_can_be_forced(flags, expected, monkeypatch):
+@pytest.mark.parametrize("flags", [{"amx_bf16"}, {"avx512_bf16"}, {"avx2"}])
+def test_inference_precision_auto_is_fp32_on_a_cpu_and_can_be_forced(flags, monkeypatch):
     from mathglm.inference.checkpoint import CheckpointError, inference_dtype
 
     monkeypatch.setattr(precision, "cpu_flags", lambda *a: frozenset(flags))
     cpu = torch.device("cpu")
-    assert inference_dtype("auto", cpu) == expected
+    assert inference_dtype("auto", cpu) == torch.float32  # bf16 decoding measured no faster on a CPU
     assert inference_dtype("fp32", cpu) == torch.float32 and inference_dtype("bf16", cpu) == torch.bfloat16
     with pytest.raises(CheckpointError, match="precision must be one of auto, bf16, fp32"):
         inference_dtype("fp8", cpu)
