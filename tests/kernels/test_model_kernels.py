@@ -38,8 +38,12 @@ MODEL = dict(n_layer=2, n_head=1, n_embd=32, block_size=WINDOW)
 # three orders of magnitude for other summation orders (a GPU, another Triton version) and is still ~200x below
 # the 2-4% the loss falls per step, so a real divergence (a wrong gradient anywhere) fails it at once.
 LOSS_RTOL = 1e-4
-# Final weights after STEPS updates of lr 3e-3 (weights of order 0.02-1): observed max abs difference 7e-7.
-WEIGHT_ATOL = 1e-4
+# Final weights after STEPS updates of lr 3e-3 (weights of order 0.02-1). AdamW moves an element by up to lr a step
+# whatever its gradient's size, so an element whose gradient is at rounding level can take a step of another sign on
+# the two paths: observed max abs difference 7e-7 on one box and 1.05e-4 on an AMD EPYC (avx512) box, where the
+# losses still agreed to 2.5e-7 relative. 1e-3, a third of one step's largest move, still fails a real divergence,
+# which moves many elements by several steps.
+WEIGHT_ATOL = 1e-3
 
 
 @pytest.fixture(scope="module")
