@@ -1,19 +1,21 @@
-"""Benchmark training throughput per model preset: tokens/s and MFU of whole optimizer steps.
+"""Training throughput of whole optimizer steps per preset: tokens/s, MFU (GPU), share of the GEMM rate (CPU).
 
 Providers: `triton` (the model with attention_impl="triton": our flash attention, RMSNorm and SwiGLU kernels),
-`reference` (attention_impl="reference": eager PyTorch, SDPA with a boolean segment mask) and `compile`
-(torch.compile of the reference model, dynamic=False). One step is what Lightning does for configs/gpu_*.yaml:
-forward under bf16 autocast (CUDA; fp32 on CPU), backward, gradient clipping at 1.0, AdamW (fused on CUDA) with
-MathGLMModule's parameter groups, zero_grad.
+`reference` (attention_impl="reference": eager PyTorch, SDPA with a boolean segment mask) and `compile` (the
+reference model compiled as `mathglm.train` compiles it, `mathglm.runtime.compile.compile_model`: on a CPU with
+the explicit attention that Inductor fuses). One step is what Lightning does: forward under autocast in each of
+`--dtypes` (float32: none), backward, gradient clipping at 1.0, the run's AdamW (`MathGLMModule`'s `adamw`:
+parameter groups, betas, multi-tensor update), zero_grad; the output layer runs at scored positions only.
 
-Data: real packed windows (`--data packed`, the default): `mathglm.data.datamodule.pack_batch` on datagen's `full` stage
-with the training encoding (reversed digits), several traces per window, each its own segment, padding at the
-tail. A pool of a few distinct batches is built and moved to the device before timing and then cycled:
+Data: real packed windows (`--data packed`, the default): `mathglm.data.datamodule.pack_batch` on datagen's `full`
+stage with the training encoding (reversed digits), several traces per window, each its own segment, padding at
+the tail. A pool of a few distinct batches is built and moved to the device before timing and then cycled:
 generating them is not timed (in training, DataLoader workers overlap it; `datagen_throughput.py` measures it).
 `--data synthetic`: random token ids of the same shape, one segment per window.
 
-Shapes: batch size and window from `configs/gpu_<preset>.yaml` (data.batch_size, data.window) when that file
-exists, else a 65,536-token batch of windows min(block_size, 1024); `--batch-size`/`--window` override.
+Shapes: on a GPU, batch size and window from `configs/gpu_<preset>.yaml` (data.batch_size, data.window) when
+that file exists, else a 65,536-token batch of windows min(block_size, 1024); on a CPU, `CPU_SHAPES` (tiny: the
+default run's 24 x 128; 10m: 16 x 512); `--batch-size`/`--window` override.
 
 Timing: `--warmup` steps (the first one compiles: Triton autotuning, torch.compile), then `--steps` steps, each
 ended by torch.cuda.synchronize; median step time with 20th/80th percentiles. tokens/s counts every window
@@ -22,11 +24,13 @@ position (padding costs the same FLOPs); the CSV's `target_share` says how many 
 MFU = estimate_flops_per_token(T) x tokens/s / the GPU's peak dense bf16 FLOP/s (PEAK_BF16_TFLOPS below).
 estimate_flops_per_token is PaLM's 6 N + 12 L d T (model FLOPs: the full T x T attention term, although causal
 attention within short packed segments does far less), so MFU here is comparable with PaLM's and nanoGPT's.
-Peak memory: torch.cuda.max_memory_allocated over the timed steps (weights, optimizer state and activations).
+On a CPU, where no datasheet peak applies, each row also measures this machine's own GEMM rate at the step's
+shapes in its dtype (`gemm_tflops`, right after its steps) and reports the step's model FLOP rate as a share of
+it (`roofline_share`). Peak memory: torch.cuda.max_memory_allocated over the timed steps.
 
     PYTHONPATH=. python benchmarks/bench_training.py                    # GPU: tiny, 10m, 100m x all providers
     PYTHONPATH=. python benchmarks/bench_training.py --presets 100m --providers triton compile --steps 50
-    PYTHONPATH=. python benchmarks/bench_training.py --device cpu       # CPU smoke run: tiny, reference, 3 steps
+    PYTHONPATH=. python benchmarks/bench_training.py --device cpu --presets tiny 10m   # CPU: eager/compile x fp32/bf16
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import load_tokenizer
 from mathglm.runtime.compile import compile_model
 from mathglm.runtime.precision import cpu_bf16_flag, cpu_flags
-from mathglm.training.module import weight_decay_groups
+from mathglm.training.module import adamw
 
 OP = "training"
 PROVIDERS = ("triton", "reference", "compile")
@@ -160,16 +164,14 @@ def make_batches(batch: int, window: int, kind: str, vocab_size: int, seed: int)
 
 
 def build(preset: str, provider: str, device: torch.device, block_size: int) -> tuple[torch.nn.Module, GPT, object]:
-    """(callable model, the GPT inside it, AdamW) with MathGLMModule's parameter groups, betas and update
-    (fused on CUDA, multi-tensor on a CPU); `compile` compiles the model as `mathglm.train` does."""
+    """(callable model, the GPT inside it, AdamW) as `MathGLMModule` builds it (`adamw`); `compile` compiles the
+    model as `mathglm.train` does."""
     impl = "triton" if provider == "triton" else "reference"
     torch.manual_seed(0)
     config = GPTConfig.from_name(preset, attention_impl=impl, block_size=block_size)
     with torch.device(device):
         model = GPT(config)
-    cuda = device.type == "cuda"
-    optimizer = torch.optim.AdamW(weight_decay_groups(model, 0.1), lr=6e-4, betas=(0.9, 0.98),
-                                  fused=cuda, foreach=not cuda)
+    optimizer = adamw(model, 6e-4, (0.9, 0.98), 0.1)
     if provider == "compile":  # as a training run compiles (explicit attention on a CPU)
         print(compile_model(model, device))
     return model, model, optimizer

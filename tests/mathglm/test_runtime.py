@@ -256,3 +256,20 @@ def test_bf16_generation_with_the_kv_cache_runs_in_bf16_and_matches_its_uncached
         uncached = model.generate(prompt, 12, use_cache=False)
     assert logits.dtype == torch.bfloat16
     assert torch.equal(cached, uncached)
+
+
+def test_the_runs_adamw_lets_lightning_clip_under_mixed_precision():
+    """Lightning's MixedPrecision plugin refuses gradient clipping with a fused optimizer, and every bf16-mixed
+    config clips at 1.0: the run's AdamW must never be fused (on a GPU it would fail at the first step)."""
+    from lightning.pytorch.plugins.precision import MixedPrecision
+
+    from mathglm.training.module import adamw
+
+    model = tiny_model()
+    optimizer = adamw(model, 1e-3, (0.9, 0.98), 0.1)
+    assert not optimizer.defaults.get("fused") and optimizer.defaults["foreach"]
+    _, loss = model(**packed_batch(model.config.vocab_size), return_logits=False)
+    loss.backward()
+    MixedPrecision("bf16-mixed", "cpu").clip_gradients(optimizer, clip_val=1.0)  # raises for a fused optimizer
+    norm = torch.sqrt(sum(p.grad.pow(2).sum() for p in model.parameters() if p.grad is not None))
+    assert norm <= 1.0 + 1e-5
