@@ -66,7 +66,8 @@ SUITES: dict[str, tuple[str, ...]] = {
     **{name: (name,) for name in WORD_SUITES},
 }
 SUITE_DOCS = {
-    "default": "add_sub, mul: what the default CPU training run learns",
+    "default": "add_sub, mul: the sums and 1-2 digit products the default CPU run learns first (its whole table, "
+               "division included: --curriculum configs/default.yaml)",
     "curriculum": "every training stage in curriculum order, ending with full",
     "arithmetic": "full + extrapolation (11-14 operations, more long operands)",
     "word": "word-zh + word-en + word-heldout-templates",

@@ -43,7 +43,10 @@ from mathglm.training.run_end import RunDirError, end_notes, lock_run_dir, stopp
 TRAIN_DESCRIPTION = ("Pretrain a mathglm model through a staged curriculum: model (--model.*), data and curriculum "
                      "(--data.*) and Lightning Trainer (--trainer.*) options, from configs/default.yaml unless "
                      "--config names another run config. The resolved config is saved in --run_dir beside the "
-                     "checkpoints and TensorBoard events; a stopped run says how to resume it.")
+                     "checkpoints and TensorBoard events; a stopped run says how to resume it. With "
+                     "--trainer.precision unset the run picks it for the machine (bf16-mixed on a CPU with amx_bf16 "
+                     "or avx512_bf16, or a GPU with bf16; else 32-true) and says which in its first lines; on a CPU "
+                     "the model is compiled unless --model.compile false.")
 
 # `--help` shows each dataclass field's docstring (GPTConfig, RoundSettings, ...), not just its type.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
@@ -339,7 +342,8 @@ def _fit_and_report(cli: TrainCLI) -> int:
     n = cli.config["final_eval_problems"]
     last = run_dir / "checkpoints" / "last.ckpt"
     if n > 0:
-        reports = evaluate_curriculum(module, datamodule.curriculum, n=n, progress=True)
+        # A progress bar only on a terminal: in a log file it is carriage returns and cursor codes.
+        reports = evaluate_curriculum(module, datamodule.curriculum, n=n, progress=sys.stderr.isatty())
         table = format_stage_table(reports)
         print("\nFinal evaluation (fresh held-out test-split problems, greedy):\n" + table)
         (run_dir / "final_eval.md").write_text(table + "\n")
