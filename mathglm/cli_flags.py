@@ -18,7 +18,8 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentG
                        "bundle directory from mathglm.export")
     group.add_argument("--tokenizer", help="tokenizer model file (default: the bundle's, or the shipped one); "
                        "must be the one the checkpoint was trained with")
-    group.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps, ... (default auto: cuda when available, "
+                       "else cpu)")
     group.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
                        help="what generation computes in: auto (bf16 autocast on a GPU with bf16; fp32 on a CPU, "
                             "where bf16 decoding measured no faster), bf16 (autocast, also on a CPU) or fp32 "
