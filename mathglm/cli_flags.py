@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from mathglm.inference.checkpoint import INFERENCE_PRECISIONS
+from mathglm.runtime.precision import INFERENCE_PRECISIONS
 from mathglm.inference.selection import NEEDS_VERIFIER, SELECTIONS, VOTE
 from mathglm.inference.solver import DEFAULT_SAMPLING_TEMPERATURE
 

@@ -38,7 +38,7 @@ from datagen.hashing import file_sha256
 from mathglm.model.encoding import ARITHMETIC, KINDS, TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import Tokenizer
-from mathglm.runtime.precision import autocast_dtype
+from mathglm.runtime.precision import inference_dtype
 
 FORMAT_VERSION = 1
 STATE_PREFIX = "model."
@@ -504,23 +504,15 @@ def load_for_inference(
     kinds = trained_kinds(metadata, tokenizer)
     model.to(target).eval()
     return InferenceBundle(model=model, tokenizer=tokenizer, encoding=encoding, config=config, metadata=metadata,
-                           kinds=kinds, autocast_dtype=inference_dtype(precision, target))
+                           kinds=kinds, autocast_dtype=_inference_dtype(precision, target))
 
 
-INFERENCE_PRECISIONS = ("auto", "bf16", "fp32")
+def _inference_dtype(precision: str, device: torch.device) -> torch.dtype:
+    try:
+        return inference_dtype(precision, device)
+    except ValueError as err:
+        raise CheckpointError(str(err)) from None
 
-
-def inference_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """The autocast dtype of generation for a `precision` of INFERENCE_PRECISIONS on `device`.
-
-    Raises:
-        CheckpointError: an unknown precision.
-    """
-    if precision == "auto":
-        return autocast_dtype(device)
-    if precision not in INFERENCE_PRECISIONS:
-        raise CheckpointError(f"precision must be one of {', '.join(INFERENCE_PRECISIONS)}, got {precision!r}")
-    return torch.bfloat16 if precision == "bf16" else torch.float32
 
 
 # ------------------------------------------------------------------------------- starting a run from weights

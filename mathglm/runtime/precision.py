@@ -114,3 +114,20 @@ def fill_precision(trainer_config) -> str:
     precision, reason = machine_precision(accelerator)
     trainer_config["precision"] = precision
     return reason
+
+
+INFERENCE_PRECISIONS = ("auto", "bf16", "fp32")
+
+
+def inference_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """The autocast dtype of generation for a `precision` of INFERENCE_PRECISIONS on `device` ("auto":
+    `autocast_dtype`).
+
+    Raises:
+        ValueError: an unknown precision.
+    """
+    if precision == "auto":
+        return autocast_dtype(device)
+    if precision not in INFERENCE_PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(INFERENCE_PRECISIONS)}, got {precision!r}")
+    return torch.bfloat16 if precision == "bf16" else torch.float32

@@ -14,7 +14,8 @@ from typing import Sequence
 import yaml
 
 from mathglm.cli_output import cli_output, quiet_lightning
-from mathglm.inference.checkpoint import INFERENCE_PRECISIONS, CheckpointError, load_for_inference
+from mathglm.inference.checkpoint import CheckpointError, load_for_inference
+from mathglm.runtime.precision import INFERENCE_PRECISIONS
 from mathglm.verification.data import DATA_FILE, VerifierDataSettings, build_verifier_data, load_verifier_data
 from mathglm.verification.scorers import ORM, save_verifier
 from mathglm.verification.training import TRAINED_METHODS, VerifierTrainSettings, train_verifier

@@ -236,14 +236,20 @@ def test_compiled_and_eager_training_steps_give_the_same_losses(monkeypatch):
 
 @pytest.mark.parametrize("flags", [{"amx_bf16"}, {"avx512_bf16"}, {"avx2"}])
 def test_inference_precision_auto_is_fp32_on_a_cpu_and_can_be_forced(flags, monkeypatch):
-    from mathglm.inference.checkpoint import CheckpointError, inference_dtype
+    from mathglm.inference.checkpoint import CheckpointError, load_for_inference
+    from mathglm.runtime.precision import inference_dtype
 
     monkeypatch.setattr(precision, "cpu_flags", lambda *a: frozenset(flags))
     cpu = torch.device("cpu")
     assert inference_dtype("auto", cpu) == torch.float32  # bf16 decoding measured no faster on a CPU
     assert inference_dtype("fp32", cpu) == torch.float32 and inference_dtype("bf16", cpu) == torch.bfloat16
-    with pytest.raises(CheckpointError, match="precision must be one of auto, bf16, fp32"):
+    with pytest.raises(ValueError, match="precision must be one of auto, bf16, fp32"):
         inference_dtype("fp8", cpu)
+    from tiny_checkpoints import random_checkpoint
+
+    with pytest.raises(CheckpointError, match="precision must be one of auto, bf16, fp32") as info:
+        load_for_inference(random_checkpoint(), precision="fp8")  # the loader's one-line error
+    assert "\n" not in str(info.value)
 
 
 def test_bf16_generation_with_the_kv_cache_runs_in_bf16_and_matches_its_uncached_decode():
