@@ -9,112 +9,84 @@
 
 Same arguments, same bytes: `sample` draws from `sample_problems(seed, ...)`, and `shards` gives every shard its
 own seed (see datagen/shards.py). Errors are one line on stderr with a non-zero exit status (2 for a bad
-argument, 1 for a run that cannot go on), never a traceback.
+argument, 1 for a run that cannot go on), never a traceback. The parser is jsonargparse (`datagen.cli_parser`, the
+shape every command of the repository has); `shards` and `realsets` options are generated from `write_shards` and
+`real_sets.realsets_report`, whose docstrings are their help.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
 import sys
 from collections.abc import Sequence
 
+from jsonargparse import Namespace
+
 import datagen
-from datagen.shards import COMPRESSIONS, ShardError, write_shards
-from datagen.word import real_sets
-
+from datagen.cli_parser import CommandParser, add_signature
+from datagen.shards import ShardError, write_shards
 from datagen.splits import STREAM_SPLITS
-
-from datagen.word import LANGUAGES, WORD_SPLITS
+from datagen.word import LANGUAGES, WORD_SPLITS, real_sets
 
 KINDS = ("arithmetic", "word")
+# The options `sample` and `shards` share (added by `_add_distribution_arguments`), not taken from write_shards.
+DISTRIBUTION = ("seed", "stage", "split", "granularity", "kind", "lang")
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (what went wrong, where to look), not usage + message."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(
+def build_parser() -> CommandParser:
+    parser = CommandParser(
         prog="python -m datagen",
         description="Exact step-by-step arithmetic traces (question=step=...=answer), printed or written to shards.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{sample,shards,stages,realsets}")
+    commands = parser.add_subcommands(dest="command")
 
-    sample = commands.add_parser(
-        "sample",
-        help="print N traces, one per line",
-        description="Print N traces of one stage and split (or N word problems, --kind word), one per line. "
-        "Same arguments give the same bytes.",
-    )
-    sample.set_defaults(command_parser=sample)
+    sample = CommandParser(description="Print N traces of one stage and split (or N word problems, --kind word), one "
+                                       "per line. Same arguments give the same bytes.")
     sample.add_argument("--n", type=int, required=True, help="how many traces to print (at least 1)")
     _add_distribution_arguments(sample)
+    commands.add_subcommand("sample", sample, help="print N traces, one per line")
 
-    shards = commands.add_parser(
-        "shards",
-        help="write training shards in parallel, resumably",
-        description=(
-            "Write N_SHARDS files of PER_SHARD traces each (one trace per line, UTF-8) into OUT, with "
-            "OUT/manifest.json recording the arguments. Each shard is a pure function of (seed, shard index, "
-            "stage, split, granularity) and appears atomically, so rerunning the same command after a kill "
-            "writes exactly the shards that are missing; other arguments on an existing OUT are refused."
-        ),
-    )
-    shards.set_defaults(command_parser=shards)
-    shards.add_argument("--out", required=True, help="directory for the shards and manifest.json (created)")
-    shards.add_argument("--n-shards", type=int, required=True, help="number of shard files (at least 1)")
-    shards.add_argument("--per-shard", type=int, required=True, help="traces per shard file (at least 1)")
+    shards = CommandParser(description=(
+        "Write N_SHARDS files of PER_SHARD traces each (one trace per line, UTF-8) into OUT, with "
+        "OUT/manifest.json recording the arguments. Each shard is a pure function of (seed, shard index, "
+        "stage, split, granularity) and appears atomically, so rerunning the same command after a kill "
+        "writes exactly the shards that are missing; other arguments on an existing OUT are refused."))
+    add_signature(shards, write_shards, skip=DISTRIBUTION)
     _add_distribution_arguments(shards)
-    shards.add_argument(
-        "--compression",
-        choices=COMPRESSIONS,
-        default="none",
-        help="'none': shard-NNNNN.txt; 'gzip': shard-NNNNN.txt.gz, about 4x smaller (default: %(default)s)",
-    )
-    shards.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="processes writing shards in parallel; 1 writes in this process (default: all usable CPUs)",
-    )
-    shards.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    commands.add_subcommand("shards", shards, help="write training shards in parallel, resumably")
 
-    stages = commands.add_parser(
-        "stages",
-        help="list the named stages",
-        description="List the named stages (the values --stage accepts) with a one-line summary each.",
-    )
-    stages.set_defaults(command_parser=stages)
-    real_sets.add_cli_parser(commands)  # `realsets`: what the real word-problem loaders keep and drop
+    stages = CommandParser(description="List the named stages (the values --stage accepts) with a one-line summary "
+                                       "each.")
+    commands.add_subcommand("stages", stages, help="list the named stages")
+
+    realsets = CommandParser(description=real_sets.realsets_report.__doc__.split("\n\n")[0])
+    add_signature(realsets, real_sets.realsets_report, aliases={"sets": "--set"})
+    commands.add_subcommand("realsets", realsets, help="count what the real word-problem loaders keep and drop")
     return parser
 
 
-def _add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_distribution_arguments(parser: CommandParser) -> None:
     parser.add_argument("--seed", type=int, required=True, help="random seed (any integer)")
     parser.add_argument(
         "--kind",
         default="arithmetic",
         choices=KINDS,
         help="'arithmetic': traces (question=step=...=answer); 'word': templated word problems, one JSON object "
-        "a line (question, equation, chain, answer, value, template, lang, source) (default: %(default)s)",
+        "a line (question, equation, chain, answer, value, template, lang, source)",
     )
     parser.add_argument(
         "--lang",
         default=None,
         choices=LANGUAGES,
-        help="language of the word problems (--kind word only; default: en)",
+        help="language of the word problems (--kind word only; null: en)",
     )
     parser.add_argument(
         "--stage",
         default=None,
-        help="named stage to sample, see `python -m datagen stages` (--kind arithmetic only; default: full, "
-        "the full distribution)",
+        help="named stage to sample, see `python -m datagen stages` (--kind arithmetic only; null: full, the full "
+        "distribution)",
     )
     parser.add_argument(
         "--split",
@@ -122,76 +94,78 @@ def _add_distribution_arguments(parser: argparse.ArgumentParser) -> None:
         choices=tuple(dict.fromkeys(STREAM_SPLITS + WORD_SPLITS)),
         help="which hash-separated split the questions come from; 'extrapolation' (arithmetic) samples the "
         "extrapolation stage (more operations, longer numbers) when --stage is left at full; "
-        "'heldout_templates' (word) samples only the whole templates that train/validation/test never use "
-        "(default: %(default)s)",
+        "'heldout_templates' (word) samples only the whole templates that train/validation/test never use",
     )
     parser.add_argument(
         "--granularity",
         default="decomposed",
         choices=datagen.GRANULARITIES,
         help="'decomposed': hard single operations broken into finer steps (37*3066=3066*30+3066*7=...); "
-        "'coarse': one operation per step, as MathGLM (default: %(default)s)",
+        "'coarse': one operation per step, as MathGLM",
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.error("choose a command: sample, shards, stages or realsets")
-    command_parser = args.command_parser  # usage errors name the subcommand
-
-    if args.command == "stages":
+    command = args.command
+    if command == "stages":
         return _list_stages()
-    if args.command == "realsets":
-        return _run(real_sets.run_cli, args)
-    if args.kind == "word":
-        if args.stage is not None:
-            command_parser.error("--stage applies to --kind arithmetic; word problems have no stages")
-        if args.split not in WORD_SPLITS:
-            command_parser.error(
-                f"--split {args.split} is not a word-problem split; choose from {', '.join(WORD_SPLITS)}"
-            )
-        args.lang = args.lang or "en"
-    else:
-        if args.lang is not None:
-            command_parser.error("--lang applies to --kind word")
-        if args.split == "heldout_templates":
-            command_parser.error("--split heldout_templates applies to --kind word")
-        args.stage = args.stage or "full"
-    if args.kind == "arithmetic" and args.stage not in datagen.STAGES:
-        command_parser.error(f"unknown stage {args.stage!r}; choose from {', '.join(datagen.STAGES)}")
-    if args.command == "sample":
-        if args.n < 1:
-            command_parser.error(f"--n must be at least 1, got {args.n}")
-        return _run(_sample, args)
-    for option in ("n_shards", "per_shard", "workers"):
-        value = getattr(args, option)
+    options = args[command]
+    if command == "realsets":
+        return _run(lambda: print(real_sets.realsets_report(**vars(options))), command)
+    problem = _distribution_problem(options)
+    if command == "sample" and options.n < 1:
+        problem = f"--n must be at least 1, got {options.n}"
+    for name in ("n_shards", "per_shard", "workers") if command == "shards" else ():
+        value = options[name]
         if value is not None and value < 1:
-            command_parser.error(f"--{option.replace('_', '-')} must be at least 1, got {value}")
-    return _run(_shards, args)
+            problem = problem or f"--{name.replace('_', '-')} must be at least 1, got {value}"
+    if problem:  # from the subcommand's parser, so that its line names `python -m datagen <command> --help`
+        parser._subcommands_action.choices[command].error(problem)
+    return _run(lambda: (_sample if command == "sample" else _shards)(options), command)
 
 
-def _run(command, args: argparse.Namespace) -> int:
+def _distribution_problem(options: Namespace) -> str | None:
+    """One line for --kind, --lang, --stage and --split values that do not go together; fills in the defaults
+    (--lang en for word problems, --stage full for arithmetic)."""
+    if options.kind == "word":
+        if options.stage is not None:
+            return "--stage applies to --kind arithmetic; word problems have no stages"
+        if options.split not in WORD_SPLITS:
+            return f"--split {options.split} is not a word-problem split; choose from {', '.join(WORD_SPLITS)}"
+        options.lang = options.lang or "en"
+        return None
+    if options.lang is not None:
+        return "--lang applies to --kind word"
+    if options.split == "heldout_templates":
+        return "--split heldout_templates applies to --kind word"
+    options.stage = options.stage or "full"
+    if options.stage not in datagen.STAGES:
+        return f"unknown stage {options.stage!r}; choose from {', '.join(datagen.STAGES)}"
+    return None
+
+
+def _run(command, name: str) -> int:
     """Run a command; a failure it can explain (ValueError, ShardError, OSError) becomes one line on stderr."""
     try:
-        command(args)
+        command()
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly. Point stdout at devnull so the interpreter's
         # final flush does not raise again (Python docs, "Note on SIGPIPE").
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print(f"python -m datagen {args.command}: interrupted", file=sys.stderr)
+        print(f"python -m datagen {name}: interrupted", file=sys.stderr)
         return 130
     except (ValueError, ShardError, OSError) as err:
         message = " ".join(str(err).split())  # one line, whatever the exception said
-        print(f"python -m datagen {args.command}: error: {message}", file=sys.stderr)
+        print(f"python -m datagen {name}: error: {message}", file=sys.stderr)
         return 1
     return 0
 
 
-def _sample(args: argparse.Namespace) -> None:
+def _sample(args: Namespace) -> None:
     if args.kind == "word":
         from datagen.word import sample_word_problems
 
@@ -211,21 +185,8 @@ def _sample(args: argparse.Namespace) -> None:
     out.flush()
 
 
-def _shards(args: argparse.Namespace) -> None:
-    summary = write_shards(
-        args.out,
-        n_shards=args.n_shards,
-        per_shard=args.per_shard,
-        seed=args.seed,
-        stage=args.stage or "full",
-        split=args.split,
-        granularity=args.granularity,
-        compression=args.compression,
-        workers=args.workers,
-        progress=not args.no_progress,
-        kind=args.kind,
-        lang=args.lang or "en",
-    )
+def _shards(args: Namespace) -> None:
+    summary = write_shards(**{**vars(args), "stage": args.stage or "full", "lang": args.lang or "en"})
     print(
         f"{summary.directory}: {summary.written} shards written"
         + (f" ({summary.rewritten} of them rewritten: changed since they were written)" if summary.rewritten else "")

@@ -50,7 +50,7 @@ import signal
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from datagen import ArithmeticConfig, sample_problems
 from datagen.hashing import file_sha256, stable_seed
@@ -181,32 +181,42 @@ def shard_traces(spec: ShardSpec, index: int, count: int | None = None) -> Itera
 
 
 def write_shards(
-    out_dir: str | os.PathLike,
+    out: str | os.PathLike,
     n_shards: int,
     per_shard: int,
     seed: int,
     stage: str | ArithmeticConfig = "full",
     split: str = "train",
     granularity: str = "decomposed",
-    compression: str = "none",
+    compression: Literal[COMPRESSIONS] = "none",
     workers: int | None = None,
     progress: bool = True,
     kind: str = "arithmetic",
     lang: str = "en",
 ) -> ShardSummary:
-    """Write shards 0..n_shards-1 of `per_shard` traces each into `out_dir`, skipping finished ones.
+    """Write shards 0..n_shards-1 of `per_shard` traces each into `out`, skipping finished ones.
 
-    `workers` processes generate shards in parallel (default: the CPUs this process may use; 1 runs in this
-    process). `kind="word"` writes word problems of `lang` as JSON lines. Raises ShardError if `out_dir` holds
-    shards written with other arguments or by a generator that now produces different traces, or if another
-    process is writing into it.
+    The traces are those of `sample_problems(seed, stage, split, granularity)`; `kind="word"` writes word problems
+    of `lang` as JSON lines instead. The arguments documented here are also `python -m datagen shards`'s options.
+
+    Args:
+        out: directory for the shards and manifest.json (created).
+        n_shards: number of shard files (at least 1).
+        per_shard: traces per shard file (at least 1).
+        compression: 'none': shard-NNNNN.txt; 'gzip': shard-NNNNN.txt.gz, about 4x smaller.
+        workers: processes writing shards in parallel; 1 writes in this process (null: all usable CPUs).
+        progress: show the progress bar.
+
+    Raises:
+        ShardError: `out` holds shards written with other arguments or by a generator that now produces different
+            traces, or another process is writing into it.
     """
     spec = ShardSpec(seed, n_shards, per_shard, stage, split, granularity, compression, kind, lang)
     workers = workers if workers is not None else len(os.sched_getaffinity(0))
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     probe = probe_digest(spec)  # also rejects an unknown stage, split or granularity before touching the disk
-    directory = Path(out_dir)
+    directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
 
     with _exclusive_lock(directory):

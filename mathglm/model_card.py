@@ -1,21 +1,6 @@
-"""Model cards for shipped bundles: `python -m mathglm.model_card BUNDLE --stages ... --examples ... --eval REPORT`.
-
-A shipped model (`models/<name>/`, see models/README.md) is a bundle written by `mathglm.export` plus `README.md`,
-its card. The card opens with a YAML front-matter block, as Hugging Face model cards do
-(https://huggingface.co/docs/hub/model-cards), which tests/mathglm/test_shipped_model.py reads:
-
-    ---
-    name: mathglm-10m-arith
-    stand_in: false          # true: a tiny CPU-trained placeholder, never to be described as a trained GPU model
-    scope:
-      description: what the model is claimed to do, in words
-      stages: [full]         # datagen stages (`python -m datagen stages`) its claims are about
-      examples: [...]        # questions inside the scope; the card is only written if the model answers them exactly
-      min_exact: 0.5         # share of fresh test-split problems per scope stage the test requires it to answer exactly
-    eval: {command, split, seed, scores: {<stage>: {n, exact, rounded2}}}   # from a `mathglm.eval` report.json
-    training: {steps, wall_time, curriculum: [...], run_config: {...}, data_wait_share}
-    ---
-    (prose: the same facts for people)
+"""`python -m mathglm.model_card BUNDLE --stages ... --examples ... --eval REPORT`: write a shipped bundle's model
+card (README.md with YAML front matter; the format is `mathglm.evaluation.model_card`'s, whose `write_card`
+arguments, typed and documented, are this command's options).
 
     python -m mathglm.model_card models/mathglm-10m-arith --eval runs/eval/x/report.json --run-dir runs/gpu_10m_5min \\
         --stages full --examples "12+9" "3.5*4" "(7-9)*3" --wall-time "4 min 40 s" --min-exact 0.5
@@ -23,169 +8,32 @@ its card. The card opens with a YAML front-matter block, as Hugging Face model c
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Sequence
 
-import yaml
-
-CARD = "README.md"
-
-
-class CardError(Exception):
-    """A card that cannot be written or read; `str(err)` is one line for the user."""
+from datagen.cli_parser import CommandParser, add_signature
+from mathglm.evaluation.model_card import CardError, write_card
+from mathglm.inference.checkpoint import CheckpointError
 
 
-def read_card(bundle_dir: str | Path) -> tuple[dict, str]:
-    """(front matter, body) of `bundle_dir/README.md`. Raises CardError if it is missing or has no front matter."""
-    path = Path(bundle_dir) / CARD
-    if not path.is_file():
-        raise CardError(f"{path} does not exist: a shipped bundle needs its model card")
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        raise CardError(f"{path} does not open with a YAML front-matter block (--- ... ---)")
-    head, body = text[4:].split("\n---\n", 1)
-    try:
-        meta = yaml.safe_load(head)
-    except yaml.YAMLError as err:
-        raise CardError(f"{path}: bad front matter: {' '.join(str(err).split())}") from None
-    if not isinstance(meta, dict):
-        raise CardError(f"{path}: the front matter is not a mapping")
-    scope = meta.get("scope")
-    if not isinstance(scope, dict) or not scope.get("stages") or not scope.get("examples"):
-        raise CardError(f"{path}: the front matter needs scope.stages and scope.examples")
-    return meta, body
-
-
-def wrong_examples(bundle, questions: Sequence[str]) -> list[tuple[str, str, str | None]]:
-    """(question, exact answer, model's answer) for each question the bundle does not answer exactly (greedy)."""
-    from datagen import trace_expression
-    from mathglm.inference.solver import Solver
-
-    solutions = Solver(bundle).solve(list(questions))
-    wrong = []
-    for question, solution in zip(questions, solutions):
-        truth = trace_expression(question)
-        if (solution.answer, solution.approx) != (truth.answer, truth.approx):
-            wrong.append((question, truth.answer, solution.answer))
-    return wrong
-
-
-def _eval_scores(report: dict) -> dict:
-    return {stage: {"n": data["metrics"]["n"], "exact": round(data["metrics"]["greedy_exact"] or 0.0, 4),
-                    "rounded2": round(data["metrics"]["greedy_rounded2"] or 0.0, 4)}
-            for stage, data in report.get("stages", {}).items()}
-
-
-def build_card(bundle, bundle_dir: Path, name: str, description: str, stages: list[str], examples: list[str],
-               min_exact: float, report: dict | None, report_path: str | None, run_dir: Path | None,
-               wall_time: str | None, stand_in: bool) -> str:
-    """The card's text: front matter (see the module docstring) and a prose summary."""
-    meta = bundle.metadata
-    curriculum = meta.get("curriculum") or {}
-    history = list(curriculum.get("history") or [])
-    steps = None
-    if curriculum:
-        steps = int(curriculum.get("stage_start_step", 0)) + int(curriculum.get("batches_drawn", 0))
-    run_config, data_wait = None, None
-    if run_dir is not None:
-        if (run_dir / "config.yaml").is_file():
-            full = yaml.safe_load((run_dir / "config.yaml").read_text())
-            run_config = {k: full.get(k) for k in ("model", "data", "trainer") if k in full}
-            run_config["trainer"] = {k: v for k, v in (run_config.get("trainer") or {}).items()
-                                     if k in ("accelerator", "precision", "max_steps", "max_time",
-                                              "limit_train_batches", "gradient_clip_val")}
-        if (run_dir / "data_wait.json").is_file():
-            data_wait = round(json.loads((run_dir / "data_wait.json").read_text())["data_wait_share"], 4)
-    scores = _eval_scores(report) if report else {}
-    front = {
-        "name": name,
-        "stand_in": stand_in,
-        "scope": {"description": description, "stages": stages, "examples": examples, "min_exact": min_exact},
-        "model": {"config": meta.get("model_config"), "encoding": meta.get("encoding"),
-                  "parameters": bundle.model.num_params()},
-        "eval": ({"report": report_path, "split": report.get("split"), "seed": report.get("seed"), "scores": scores}
-                 if report else None),
-        "training": {"steps": steps, "wall_time": wall_time, "curriculum": history, "run_config": run_config,
-                     "data_wait_share": data_wait},
-    }
-    lines = [f"# {name}", ""]
-    if stand_in:
-        lines += ["**A stand-in**: a tiny model trained on a CPU so that the repository ships a working model; "
-                  "not a trained GPU model.", ""]
-    shape = meta.get("model_config", {})
-    lines += [f"{description}", "",
-              f"- Parameters: {bundle.model.num_params():,} ({shape.get('n_layer')} layers, width "
-              f"{shape.get('n_embd')}, context {shape.get('block_size')} tokens)",
-              f"- Training: {steps if steps is not None else 'unknown'} optimizer steps"
-              + (f", {wall_time} wall time" if wall_time else "")
-              + (f", {data_wait:.1%} of step time waiting for data" if data_wait is not None else ""),
-              "- Curriculum: " + (", ".join(f"{h['stage']} ({h['steps']} steps, {h['reason']})" for h in history)
-                                  or "one stage") + (" then the last stage until the end" if history else ""),
-              f"- Scope (datagen stages): {', '.join(stages)}; examples: {', '.join(f'`{q}`' for q in examples)}", ""]
-    if scores:
-        lines += [f"`mathglm.eval` on fresh {report.get('split')}-split problems (`{report_path}`), greedy:", "",
-                  "| stage | n | exact | rounded to 2 decimals |", "|---|---:|---:|---:|"]
-        lines += [f"| {s} | {v['n']} | {v['exact']:.1%} | {v['rounded2']:.1%} |" for s, v in scores.items()]
-        lines.append("")
-    lines.append(f"Use: `python -m mathglm.solve -c {bundle_dir} \"{examples[0]}\"`")
-    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n" + "\n".join(lines) + "\n"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mathglm.model_card",
-                                     description="Write README.md, the model card, into a bundle from mathglm.export.")
-    parser.add_argument("bundle", help="bundle directory (mathglm.export)")
-    parser.add_argument("--name", help="model name (default: the directory's name)")
-    parser.add_argument("--description", default="", help="what the model does, in one sentence")
-    parser.add_argument("--stages", nargs="+", required=True, help="datagen stages the card's claims are about")
-    parser.add_argument("--examples", nargs="+", required=True,
-                        help="questions inside the scope; the card is refused unless the model answers them exactly")
-    parser.add_argument("--min-exact", type=float, default=0.5,
-                        help="share of fresh test problems per stage the shipped-model test requires (default 0.5)")
-    parser.add_argument("--eval", dest="eval_report", help="report.json written by mathglm.eval for this bundle")
-    parser.add_argument("--run-dir", help="the training run's directory (config.yaml, data_wait.json)")
-    parser.add_argument("--wall-time", help='training wall time as measured, e.g. "4 min 40 s"')
-    parser.add_argument("--stand-in", action="store_true", help="mark the card as a tiny CPU-trained placeholder")
-    parser.add_argument("--force", action="store_true", help="replace an existing README.md")
+def build_parser() -> CommandParser:
+    parser = CommandParser(prog="python -m mathglm.model_card", description=write_card.__doc__.split("\n\n")[0])
+    add_signature(parser, write_card, positional={"bundle"}, aliases={"eval_report": "--eval"})
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from datagen import STAGES
-    from mathglm.inference.checkpoint import CheckpointError, load_for_inference
-
     args = build_parser().parse_args(argv)
-    bundle_dir = Path(args.bundle)
     try:
-        if not 0.0 <= args.min_exact <= 1.0:
-            raise CardError(f"--min-exact must be in [0, 1], got {args.min_exact}")
-        unknown = sorted(set(args.stages) - set(STAGES))
-        if unknown:
-            raise CardError(f"unknown datagen stage(s) {unknown}; choose from {', '.join(STAGES)}")
-        if (bundle_dir / CARD).exists() and not args.force:
-            raise CardError(f"{bundle_dir / CARD} exists (use --force to replace it)")
-        bundle = load_for_inference(bundle_dir, device="cpu")
-        wrong = wrong_examples(bundle, args.examples)
-        if wrong:
-            raise CardError("the model does not answer its examples exactly: "
-                            + "; ".join(f"{q} = {a}, model: {m}" for q, a, m in wrong))
-        report = None
-        if args.eval_report:
-            report = json.loads(Path(args.eval_report).read_text())
-        text = build_card(bundle, bundle_dir, args.name or bundle_dir.name, args.description, args.stages,
-                          args.examples, args.min_exact, report, args.eval_report,
-                          Path(args.run_dir) if args.run_dir else None, args.wall_time, args.stand_in)
+        path = write_card(**{name: args[name] for name in vars(args) if name != "__path__"})
     except (CardError, CheckpointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except (OSError, json.JSONDecodeError, KeyError) as err:
         print(f"error: cannot read an input: {' '.join(str(err).split())}", file=sys.stderr)
         return 1
-    (bundle_dir / CARD).write_text(text, encoding="utf-8")
-    print(f"wrote {bundle_dir / CARD}")
+    print(f"wrote {path}")
     return 0
 
 

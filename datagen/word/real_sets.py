@@ -70,6 +70,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 from ..errors import ExpressionError
 from ..expr import BinOp, Expr, Group, Neg, Num, Percent, canonical, evaluate, to_text
@@ -513,57 +514,41 @@ def format_report_table(reports: list[LoadReport]) -> str:
 
 
 # -- command line: `python -m datagen realsets` -------------------------------------------------------------------
-def add_cli_parser(commands) -> None:
-    """Add the `realsets` subcommand to `python -m datagen`'s subparsers (`commands`)."""
-    parser = commands.add_parser(
-        "realsets",
-        help="count what the real word-problem loaders keep and drop",
-        description="Read the real problem sets and print a Markdown table of problems read, kept (train / dev "
-        "parts) and dropped by reason, with the rewrites kept problems needed. Files come from --data-dir, else "
-        f"${DATA_DIR_ENV}, else <repository>/../shared/data.",
-    )
-    parser.set_defaults(command_parser=parser)
-    parser.add_argument("--set", dest="sets", action="append", choices=REAL_SETS,
-                        help="a set to read; repeat for several (default: all of them)")
-    parser.add_argument("--data-dir", default=None, help=f"folder holding {', '.join(FILES.values())}")
-    parser.add_argument("--granularity", default="decomposed", choices=GRANULARITIES,
-                        help="trace granularity of the records (counts do not depend on it; default: %(default)s)")
-    parser.add_argument("--examples", action="store_true",
-                        help="also list up to 5 problem ids (GSM8K: line numbers) per reason and note")
-    parser.add_argument("--varied", action="store_true",
-                        help="instead: how many training-part problems can be varied (fresh numbers, the "
-                        "properties kept; datagen.word.variation), by reason, and how many draws variation 0 took")
-    parser.add_argument("--backward", action="store_true",
-                        help="instead: how many training-part problems can be asked backward (one stated number "
-                        "hidden as x, the answer stated; datagen.word.real_backward), by reason")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the variations (--varied; default: %(default)s)")
+def realsets_report(sets: list[Literal[REAL_SETS]] | None = None, data_dir: str | None = None,
+                    granularity: Literal[GRANULARITIES] = "decomposed", examples: bool = False, varied: bool = False,
+                    backward: bool = False, seed: int = 0) -> str:
+    """Read the real problem sets: a Markdown table of problems read, kept (train / dev parts) and dropped by
+    reason, with the rewrites kept problems needed (or what variation or backward questions make of the training
+    parts). Files come from the data directory, else $MATHGLM_DATA_DIR, else <repository>/../shared/data.
 
+    Returns the table (and examples); the arguments are also `python -m datagen realsets`'s options.
 
-def run_cli(args) -> None:
-    """`python -m datagen realsets`: print the table (and examples) for the sets asked for to stdout."""
-    if args.backward:
+    Args:
+        sets: the sets to read (null: all of them).
+        data_dir: folder holding the sets' files (their names: `datagen.word.real_sets.FILES`).
+        granularity: trace granularity of the records (counts do not depend on it).
+        examples: also list up to 5 problem ids (GSM8K: line numbers) per reason and note.
+        varied: instead: how many training-part problems can be varied (fresh numbers, the properties kept;
+            datagen.word.variation), by reason, and how many draws variation 0 took.
+        backward: instead: how many training-part problems can be asked backward (one stated number hidden as x,
+            the answer stated; datagen.word.real_backward), by reason.
+        seed: seed of the variations (varied, backward).
+    """
+    names = sets or REAL_SETS
+    path = {name: Path(data_dir) / FILES[name] if data_dir else None for name in names}
+    if backward:
         from .real_backward import backward_report, format_backward_table  # it imports this module
 
-        print(format_backward_table([
-            backward_report(name, load_real_set(name, _cli_path(args, name), "train", args.granularity), args.seed)
-            for name in args.sets or REAL_SETS]))
-        return
-    if args.varied:
+        return format_backward_table([
+            backward_report(name, load_real_set(name, path[name], "train", granularity), seed) for name in names])
+    if varied:
         from .variation import format_variation_table, variation_report  # it imports this module
 
-        print(format_variation_table([
-            variation_report(name, load_real_set(name, _cli_path(args, name), "train", args.granularity), args.seed)
-            for name in args.sets or REAL_SETS]))
-        return
-    reports = []
-    for name in args.sets or REAL_SETS:
-        reports.append(load_report(name, _cli_path(args, name), args.granularity))
-    print(format_report_table(reports))
-    if args.examples:
-        for report in reports:
-            for key, ids in sorted(report.examples.items()):
-                print(f"{report.name} {key}: {' '.join(ids)}")
-
-
-def _cli_path(args, name: str) -> Path | None:
-    return Path(args.data_dir) / FILES[name] if args.data_dir else None
+        return format_variation_table([
+            variation_report(name, load_real_set(name, path[name], "train", granularity), seed) for name in names])
+    reports = [load_report(name, path[name], granularity) for name in names]
+    lines = [format_report_table(reports)]
+    if examples:
+        lines += [f"{report.name} {key}: {' '.join(ids)}" for report in reports
+                  for key, ids in sorted(report.examples.items())]
+    return "\n".join(lines)

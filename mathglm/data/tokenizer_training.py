@@ -36,7 +36,6 @@ were widened (issue 22) the same command writes 969429655f31401b, which is not s
 
 from __future__ import annotations
 
-import argparse
 import io
 import itertools
 import sys
@@ -46,6 +45,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 import datagen
+from datagen.cli_parser import CommandParser, add_signature
 from datagen.hashing import file_sha256
 from datagen.word import LANGUAGES, sample_word_problems, writable_text
 from datagen.word.real_sets import load_real_set
@@ -186,35 +186,62 @@ def single_characters(lines: Iterable[str]) -> list[str]:
     return sorted({c for line in lines for c in line if ord(c) > 127})
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mathglm.data.tokenizer_training", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="train the tokenizer on datagen output and the real sets' training parts")
-    train.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="where to write the .model file")
-    train.add_argument("--per-config", type=int, default=DEFAULT_PER_CONFIG,
-                       help="arithmetic traces per (stage, granularity)")
-    train.add_argument("--per-language", type=int, default=DEFAULT_PER_LANGUAGE,
-                       help="templated word problems per language (question and trace lines)")
-    train.add_argument("--seed", type=int, default=0, help="datagen seed")
-    train.add_argument("--learned-pieces", type=int, default=DEFAULT_LEARNED_PIECES,
-                       help="pieces learned on top of the specials, symbols, bytes and single characters "
-                            "(chosen with `python -m benchmarks.tokenizer_vocab`)")
-    show = sub.add_parser("encode", help="print the pieces of each argument")
-    show.add_argument("text", nargs="+")
-    show.add_argument("--model", type=Path, default=None, help="model file (default: the shipped one)")
-    args = parser.parse_args(argv)
+def build_tokenizer(out: str | Path = DEFAULT_MODEL_PATH, per_config: int = DEFAULT_PER_CONFIG,
+                    per_language: int = DEFAULT_PER_LANGUAGE, seed: int = 0,
+                    learned_pieces: int = DEFAULT_LEARNED_PIECES) -> Tokenizer:
+    """Train the tokenizer on datagen output and the real sets' training parts (`training_corpus`) and write it;
+    with the defaults, the shipped one.
 
+    The arguments are also the `train` command's options.
+
+    Args:
+        out: where to write the .model file.
+        per_config: arithmetic traces per (stage, granularity).
+        per_language: templated word problems per language (question and trace lines).
+        seed: datagen seed.
+        learned_pieces: pieces learned on top of the specials, symbols, bytes and single characters (chosen with
+            `python -m benchmarks.tokenizer_vocab`).
+    """
+    corpus = training_corpus(per_config, per_language, seed)
+    return train_tokenizer(corpus, out, vocab_size=base_vocab_size(corpus) + learned_pieces,
+                           single_chars=single_characters(corpus))
+
+
+def piece_lines(text: list[str], model: str | None = None) -> list[str]:
+    """The pieces a tokenizer splits each text into, a line each: `<count> <piece> <piece> ...`.
+
+    The arguments are also the `encode` command's.
+
+    Args:
+        text: the texts to split.
+        model: tokenizer model file (null: the shipped one).
+    """
+    tok = load_tokenizer(model)
+    return [f"{len(ids)} " + " ".join(tok.id_to_piece(i) for i in ids) for ids in map(tok.encode, text)]
+
+
+def build_parser() -> CommandParser:
+    """`python -m mathglm.data.tokenizer_training {train,encode}`: the command line over `build_tokenizer` and
+    `piece_lines`, its options generated from their signatures and docstrings."""
+    parser = CommandParser(prog="python -m mathglm.data.tokenizer_training", description=__doc__.split("\n")[0])
+    commands = parser.add_subcommands(dest="command")
+    train = CommandParser(description=build_tokenizer.__doc__.split("\n\n")[0])
+    add_signature(train, build_tokenizer)
+    commands.add_subcommand("train", train, help="train the tokenizer on datagen output and the real sets' "
+                                                 "training parts")
+    encode = CommandParser(description=piece_lines.__doc__.split("\n\n")[0])
+    add_signature(encode, piece_lines, positional={"text"})
+    commands.add_subcommand("encode", encode, help="print the pieces of each argument")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "train":
-        corpus = training_corpus(args.per_config, args.per_language, args.seed)
-        tok = train_tokenizer(corpus, args.out, vocab_size=base_vocab_size(corpus) + args.learned_pieces,
-                              single_chars=single_characters(corpus))
-        digest = file_sha256(args.out)[:16]
-        print(f"wrote {args.out}: {tok.vocab_size} pieces, sha256 {digest}")
+        tok = build_tokenizer(**vars(args.train))
+        print(f"wrote {args.train.out}: {tok.vocab_size} pieces, sha256 {file_sha256(args.train.out)[:16]}")
     else:
-        tok = load_tokenizer(args.model)
-        for text in args.text:
-            ids = tok.encode(text)
-            print(len(ids), " ".join(tok.id_to_piece(i) for i in ids))
+        print("\n".join(piece_lines(**vars(args.encode))))
     return 0
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from jsonargparse import ActionConfigFile, ArgumentParser, set_parsing_settings
 
-from mathglm.cli_output import quiet_lightning
+from mathglm.cli.output import quiet_lightning
 from mathglm.improvement.loop import check_method, improve
 from mathglm.improvement.rounds import RoundSettings
 from mathglm.improvement.training import TrainSettings

@@ -1,4 +1,5 @@
-"""Inference as a library: checkpoints and bundles, batched generation, sampling, voting and exact verification.
+"""Inference as a library: checkpoints and bundles, batched generation, sampling, voting and exact verification;
+solutions as text and a file of questions answered as JSON rows (`answers`, `python -m mathglm.solve`'s batch).
 
     from mathglm.inference import Solver, load_for_inference
     solver = Solver(load_for_inference("bundle/"), samples=8, verify=True)

@@ -30,7 +30,7 @@ import tempfile
 import warnings
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Literal, Sequence
 
 import torch
 
@@ -38,7 +38,7 @@ from datagen.hashing import file_sha256
 from mathglm.model.encoding import ARITHMETIC, KINDS, TraceEncoding
 from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import Tokenizer
-from mathglm.runtime.precision import inference_dtype
+from mathglm.runtime.precision import INFERENCE_PRECISIONS, inference_dtype
 
 FORMAT_VERSION = 1
 STATE_PREFIX = "model."
@@ -271,6 +271,7 @@ BUNDLE_FILES = (BUNDLE_WEIGHTS, BUNDLE_CONFIG, BUNDLE_TOKENIZER)
 """What `write_bundle` writes into a bundle directory, and all that `force` replaces there."""
 BUNDLE_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 """The dtypes `write_bundle` may save the weights in (loading casts them back to float32)."""
+BUNDLE_DTYPE_NAMES = tuple(BUNDLE_DTYPES)
 
 
 def _read_bundle(directory: Path) -> tuple[dict, dict]:
@@ -316,10 +317,19 @@ def _holds(directory: Path, path: Path) -> bool:
     return path == directory or directory in path.parents
 
 
-def write_bundle(bundle: InferenceBundle, out_dir: str | Path, dtype: str = "float32", force: bool = False) -> Path:
+def write_bundle(bundle: InferenceBundle, out_dir: str | Path, dtype: Literal[BUNDLE_DTYPE_NAMES] = "float32",
+                 force: bool = False) -> Path:
     """Write `bundle` as a directory and return its path: the files are made in a temporary sibling directory, which
     is renamed onto `out_dir` when that does not exist or is empty; with `force` onto a non-empty `out_dir`, each
-    of `BUNDLE_FILES` is renamed onto its name there, and every other file in it is left alone.
+    of `BUNDLE_FILES` is renamed onto its name there, and every other file in it is left alone. The arguments are
+    also `python -m mathglm.export`'s.
+
+    Args:
+        bundle: the model and what it was trained with (`load_for_inference`).
+        out_dir: directory to create; must not exist or be empty (see force), and must not hold the checkpoint.
+        dtype: dtype of the saved weights (loading casts back to float32).
+        force: write into a non-empty out_dir: replaces the bundle's own files there (model.safetensors,
+            config.yaml, tokenizer.model) and leaves every other file (a model card README.md, ...) as it is.
 
     Raises:
         CheckpointError: `out_dir` is not a directory (a file is never replaced); it is not empty and `force` is
@@ -464,22 +474,29 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 def load_for_inference(
-    path: str | Path, tokenizer_path: str | Path | None = None, device: str | torch.device = "cpu",
-    precision: str = "auto",
+    checkpoint: str | Path, tokenizer: str | Path | None = None, device: str = "cpu",
+    precision: Literal[INFERENCE_PRECISIONS] = "auto",
 ) -> InferenceBundle:
-    """The model of a Lightning `.ckpt` or of a bundle written by `mathglm.export`, ready to generate.
+    """The model of a Lightning `.ckpt` or of a bundle written by `mathglm.export`, ready to generate. The weights
+    stay float32 whatever `precision` is. The arguments are also the checkpoint options of `python -m
+    mathglm.solve`, `eval`, `export` and `verify`, whose help is written here (`mathglm.cli.flags`).
 
-    `precision` is what generation computes in: "auto" (bf16 autocast on a CUDA GPU with bf16, fp32 on a CPU;
-    `mathglm.runtime.precision.autocast_dtype`), "bf16" or "fp32". The weights stay float32 either way.
+    Args:
+        checkpoint: a Lightning .ckpt from mathglm.train or a bundle directory from mathglm.export.
+        tokenizer: tokenizer model file (null: the bundle's, or the shipped mathglm/model/assets/tokenizer.model);
+            its sha256 must be the one recorded at training time: the tokenizer the checkpoint was trained with.
+        device: auto, cpu, cuda, cuda:1, mps, ... (auto: cuda when available, else cpu; a torch.device works too).
+        precision: what generation computes in: auto (bf16 autocast on a GPU with bf16; fp32 on a CPU, where bf16
+            decoding measured no faster; `mathglm.runtime.precision.autocast_dtype`), bf16 (autocast, also on a
+            CPU) or fp32.
 
-    The tokenizer defaults to the bundle's own `tokenizer.model` (for a bundle) or the shipped one (for a
-    `.ckpt`); either way its sha256 must equal the one recorded at training time. Every failure (missing or
-    unreadable file, not a mathglm checkpoint, weights that do not fit the config, wrong tokenizer, unusable
-    device) raises CheckpointError with a one-line message.
+    Raises:
+        CheckpointError: one line for every failure: a missing or unreadable file, not a mathglm checkpoint,
+            weights that do not fit the config, the wrong tokenizer, an unusable device.
     """
     from mathglm.model.tokenizer import DEFAULT_MODEL_PATH
 
-    path = Path(path)
+    path, tokenizer_path = Path(checkpoint), tokenizer
     target = resolve_device(device)
     if not path.exists():
         raise CheckpointError(f"checkpoint {path} does not exist")

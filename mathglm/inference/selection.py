@@ -21,9 +21,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from mathglm.inference.solver import (
+# The rules' names live in the solver, which takes them as `Solver(select=...)` (it cannot import this module,
+# which imports it); they are imported from here.
+from mathglm.inference.solver import (  # noqa: F401
     APPROXIMATE,
     CHAIN,
+    CONSISTENT_VOTE,
+    NEEDS_VERIFIER,
+    SELECTIONS,
+    VERIFIER,
+    VERIFIER_VOTE,
+    VOTE,
     Candidate,
     Vote,
     ballots,
@@ -31,12 +39,6 @@ from mathglm.inference.solver import (
     majority_vote,
     weighted_vote,
 )
-
-VOTE, CONSISTENT_VOTE, VERIFIER, VERIFIER_VOTE = "vote", "consistent-vote", "verifier", "verifier-vote"
-SELECTIONS = (VOTE, CONSISTENT_VOTE, VERIFIER, VERIFIER_VOTE)
-"""What `--select` accepts."""
-NEEDS_VERIFIER = (VERIFIER, VERIFIER_VOTE)
-"""The rules that read a verifier's scores."""
 
 
 class ChainScorer(Protocol):

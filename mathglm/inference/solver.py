@@ -32,7 +32,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Literal, Sequence
 
 import torch
 
@@ -64,6 +64,13 @@ EQUATION_ROUND_DECIMALS = 2
 # Why a chain's answer is not the engine's value of its own equation (`Solution.equation_difference`).
 ARITHMETIC_MISTAKE, APPROXIMATE, UNFINISHED = "arithmetic", "approximate", "unfinished"
 DEFAULT_SAMPLING_TEMPERATURE = 0.7
+# The selection rules among samples (`mathglm.inference.selection`, which implements them and is where they are
+# imported from); here because `Solver(select=...)` takes them and that module imports this one.
+VOTE, CONSISTENT_VOTE, VERIFIER, VERIFIER_VOTE = "vote", "consistent-vote", "verifier", "verifier-vote"
+SELECTIONS = (VOTE, CONSISTENT_VOTE, VERIFIER, VERIFIER_VOTE)
+"""What `Solver(select=...)` accepts."""
+NEEDS_VERIFIER = (VERIFIER, VERIFIER_VOTE)
+"""The rules that read a verifier's scores."""
 SEED_RANGE = Range(low=0, high=2**64 - 1, integer=True)
 """Seeds of the sampling generator: what `torch.Generator.manual_seed` takes (it also reads negatives, as their
 two's complement; refused here so that one seed has one spelling)."""
@@ -292,7 +299,7 @@ def temperature_problem(temperature: float) -> str | None:
 
 # For each kind, a model that answers it, named when a model trained only on the other kind is asked one.
 _MODEL_FOR_KIND = {
-    ARITHMETIC: "models/mathglm-tiny-arith, or any run of configs/default.yaml",
+    ARITHMETIC: "models/mathglm-tiny-arith, or any run of mathglm/configs/train.yaml",
     WORD: "a model trained on word problems, such as a run of configs/text_cpu.yaml",
 }
 
@@ -309,13 +316,41 @@ def untrained_kind_error(kind: str, trained: Sequence[str]) -> str | None:
 class Solver:
     """Lines in, checked (and optionally voted and verified) solutions out; decoding is batched.
 
-    `kind` is "auto" (each line by `question_kind`), "arithmetic" or "word" (every line as that kind). A line of
-    a kind the model was not trained on (`bundle.kinds`) gets an error naming a model that can answer it.
-    `select` is how the answer is chosen among the samples (`mathglm.inference.selection.SELECTIONS`, default
-    "vote"); "verifier" and "verifier-vote" read the scores of `verifier` (a `selection.ChainScorer`).
+    A line of a kind the model was not trained on (`bundle.kinds`) gets an error naming a model that can answer
+    it. The arguments are also `python -m mathglm.solve`'s and `mathglm.eval`'s options, whose help is written
+    here (`mathglm.cli.flags`).
 
-    Raises ValueError for samples < 1, a temperature that is not a finite number >= 0, a seed outside
-    `SEED_RANGE`, an unknown kind or selection, or a verifier selection without a verifier.
+    Args:
+        bundle: the model, from `load_for_inference`.
+        samples: chains sampled per question; with more than one, `select` chooses the answer among them (by
+            default the self-consistency majority vote); 1 is greedy decoding only.
+        temperature: sampling temperature (null: 0 for one sample, DEFAULT_SAMPLING_TEMPERATURE = 0.7 for more).
+        top_k: sample only among the k likeliest tokens (null: among all).
+        verify: also vote among the sampled chains whose every step holds (calculator-assisted upper bound,
+            reported separately; a word problem's steps are checked against the model's own equation, so a wrong
+            equation is not caught).
+        batch_size: sequences decoded together.
+        seed: seed of the sampling generator.
+        max_new_tokens: cap on generated tokens per chain (null: whatever the context leaves).
+        kind: solve every line as arithmetic or as a word problem (auto: an expression is arithmetic, a line with a
+            letter a word problem; `question_kind`).
+        answer_from: a word problem's answer: 'chain', the answer the model computed step by step; 'equation',
+            the exact engine's value of the equation the model wrote (tool-integrated mode, as program-of-thought
+            and ToRA: the model reads, the engine computes; for comparison). Either way the output shows both: the
+            equation value line (JSON: equation_value, chain_answer) says whether the chain's answer agrees, or why
+            it differs (equation_difference: 'arithmetic', a step computed wrong; 'approximate', the value rounded;
+            'unfinished'). With several samples, 'equation' votes over the equations' values. Arithmetic lines are
+            unaffected.
+        select: how several samples choose the answer (`mathglm.inference.selection`): vote (the most frequent
+            answer), consistent-vote (the vote among chains whose answer is their own equation's exact value,
+            after CoTnPoT; for arithmetic, among chains whose steps hold: the verify upper bound), verifier (the
+            chain the verifier scores highest), verifier-vote (each answer weighs its chains' verifier scores).
+        verifier: the `selection.ChainScorer` that verifier and verifier-vote read (`mathglm.verification.
+            load_verifier`).
+
+    Raises:
+        ValueError: samples < 1, a temperature that is not a finite number >= 0, a seed outside `SEED_RANGE`, an
+            unknown kind or selection, or a verifier selection without a verifier.
     """
 
     def __init__(
@@ -328,13 +363,11 @@ class Solver:
         batch_size: int = 64,
         seed: int = 0,
         max_new_tokens: int | None = None,
-        kind: str = AUTO,
-        answer_from: str = CHAIN,
-        select: str = "vote",
+        kind: Literal[SOLVE_KINDS] = AUTO,
+        answer_from: Literal[ANSWER_SOURCES] = CHAIN,
+        select: Literal[SELECTIONS] = VOTE,
         verifier=None,
     ):
-        from mathglm.inference.selection import NEEDS_VERIFIER, SELECTIONS  # it imports this module
-
         if samples < 1:
             raise ValueError("samples must be >= 1")
         if temperature is None:

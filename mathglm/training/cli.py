@@ -22,7 +22,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
-from mathglm.cli_output import quiet_lightning
+from mathglm.cli.output import quiet_lightning
 from mathglm.config_checks import Range, check_ranges
 from mathglm.data.datamodule import MathDataModule
 from mathglm.evaluation.rendering import format_stage_table

@@ -41,8 +41,9 @@ class VerifierDataSettings:
     """What to sample for a verifier (the `data` command's options)."""
 
     stage: str | dict[str, Any] = "add_sub"
-    """Where the problems come from (their training split): a datagen stage name, or a curriculum `mix:` mapping
-    (templated `word:` components, `real_set:` components), as `mathglm.improve`'s round.stage."""
+    """Where the problems come from (their training split): a datagen stage name (mul_div, full), or a curriculum
+    `mix:` mapping as YAML (templated `word:` components, `real_set:` components), as `mathglm.improve`'s
+    round.stage, e.g. '{gsm8k: {real_set: gsm8k}}' or '{zh: {word: {langs: [zh]}}}'."""
     problems: int = 256
     """Distinct training problems."""
     samples: int = 8
@@ -50,7 +51,7 @@ class VerifierDataSettings:
     temperature: float = 0.7
     """Sampling temperature (> 0)."""
     top_k: int | None = None
-    """Sample among the k most likely tokens only; None: all."""
+    """Sample among the k most likely tokens only (null: all)."""
     chunk_size: int = 32
     """Problems sampled per chunk: the unit saved, and skipped when the command is run again."""
     batch_size: int = 64
@@ -173,15 +174,23 @@ def _draw(settings: VerifierDataSettings) -> tuple[RoundSettings, list[Problem |
     return round_settings, draw_problems(round_settings.source(), settings.problems, settings.seed, _ROUND)
 
 
-def build_verifier_data(bundle: InferenceBundle, settings: VerifierDataSettings, out_dir: str | Path,
+def build_verifier_data(bundle: InferenceBundle, settings: VerifierDataSettings, out: str | Path,
                         progress: bool = True) -> VerifierData:
     """Draw `settings.problems` training problems, sample and check K chains each with `bundle`, and write
-    `out_dir/data.json` (settings, checkpoint, summary) and `out_dir/samples/`. Run again with the same settings,
-    it reuses the chunks already sampled (an interrupted run resumes).
+    `out/data.json` (settings, checkpoint, summary) and `out/samples/`. Run again with the same settings, it
+    reuses the chunks already sampled (an interrupted run resumes). `out` and `progress` are also `python -m
+    mathglm.verify data`'s options.
 
-    Raises ValueError for bad settings, or an `out_dir` that holds data drawn with other settings.
+    Args:
+        bundle: the model that samples (`load_for_inference`).
+        settings: what to sample.
+        out: data directory.
+        progress: progress bars.
+
+    Raises:
+        ValueError: bad settings, or an `out` that holds data drawn with other settings.
     """
-    out_dir = Path(out_dir)
+    out_dir = Path(out)
     record_path = out_dir / DATA_FILE
     wanted = asdict(settings)
     if record_path.is_file():

@@ -8,10 +8,12 @@ Both train `bundle.model` in place (the caller loads a fresh copy for it) with a
 
 from __future__ import annotations
 
+import json
 import random
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import lightning as L
 import torch
@@ -19,10 +21,10 @@ from torch.utils.data import DataLoader
 
 from mathglm.improvement.losses import pad_examples
 from mathglm.improvement.training import PreferenceModule, preference_loader
-from mathglm.inference.checkpoint import InferenceBundle
-from mathglm.verification.data import VerifierData
+from mathglm.inference.checkpoint import CheckpointError, InferenceBundle, load_for_inference, write_bundle
+from mathglm.verification.data import DATA_FILE, VerifierData, load_verifier_data
 from mathglm.verification.reward_model import OutcomeRewardModel, RewardModule
-from mathglm.verification.scorers import ORM, SIMPO, encode_chain
+from mathglm.verification.scorers import ORM, SIMPO, encode_chain, save_verifier
 
 TRAINED_METHODS = (ORM, SIMPO)
 
@@ -31,8 +33,9 @@ TRAINED_METHODS = (ORM, SIMPO)
 class VerifierTrainSettings:
     """How a verifier is trained (the `train` command's options)."""
 
-    method: str = ORM
-    """"orm" (a scalar head, binary loss per chain) or "simpo" (a copy trained on right-versus-wrong pairs)."""
+    method: Literal[TRAINED_METHODS] = ORM
+    """orm: an outcome reward model (a scalar head on the same transformer, binary loss per chain); simpo: a SimPO
+    copy trained on right-versus-wrong pairs of the same problem, scored by its length-normalised log-probability."""
     steps: int = 200
     """Optimizer steps."""
     batch_size: int = 16
@@ -115,3 +118,39 @@ def train_verifier(bundle: InferenceBundle, data: VerifierData, settings: Verifi
         trainer.fit(module, train_dataloaders=loader)
     bundle.model.eval()
     return reward_model.eval() if reward_model is not None else None
+
+
+def train_verifier_bundle(settings: VerifierTrainSettings, data: str, out: str, checkpoint: str | None = None,
+                          tokenizer: str | None = None, device: str = "auto", force: bool = False,
+                          progress: bool = True) -> Path:
+    """Train a verifier on the data of `build_verifier_data` and save it as a bundle directory that `--verifier`
+    takes (the model's files, `verifier.yaml`, an orm's reward head, its TensorBoard run); return the directory.
+    The arguments after `settings` are also `python -m mathglm.verify train`'s options.
+
+    Args:
+        settings: how to train.
+        data: a data directory written by `python -m mathglm.verify data`.
+        out: the verifier's bundle directory (new or empty).
+        checkpoint: a .ckpt of mathglm.train (or mathglm.improve) or a bundle of mathglm.export to start from
+            (null: the checkpoint the data was sampled from).
+        tokenizer: tokenizer model file (null: the bundle's, or the shipped one).
+        device: cpu, cuda, cuda:1, ... (auto: cuda when available).
+        force: write into a non-empty out, replacing the bundle's and verifier's files only.
+        progress: progress bars.
+
+    Raises:
+        CheckpointError: `out` is not an empty directory (without `force`), or the checkpoint cannot be loaded.
+        ValueError: the data is missing or unfinished, or gives nothing to train on.
+    """
+    target = Path(out)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not force)):
+        raise CheckpointError(f"{target} exists and is not an empty directory (--force writes into one)")
+    verifier_data = load_verifier_data(data)
+    checkpoint = checkpoint or json.loads((Path(data) / DATA_FILE).read_text())["checkpoint"]
+    bundle = load_for_inference(checkpoint, tokenizer, device, "fp32")
+    reward_model = train_verifier(bundle, verifier_data, settings, target, progress=progress)
+    write_bundle(bundle, target, force=True)  # its own files only; the TensorBoard run is already beside them
+    save_verifier(target, settings.method, reward_model.head if settings.method == ORM else None,
+                  base_checkpoint=str(checkpoint), data=str(data), train=asdict(settings),
+                  data_summary=verifier_data.summary())
+    return target

@@ -60,7 +60,7 @@ def test_help_explains_every_option():
     assert top.returncode == 0
     for command in ("sample", "shards", "stages"):
         assert command in top.stdout.decode()
-    for command, parser in build_parser()._subparsers._group_actions[0].choices.items():
+    for command, parser in build_parser()._subcommands_action.choices.items():
         text = parser.format_help()
         for action in parser._actions:
             assert action.help, f"{command} {action.option_strings} has no help"

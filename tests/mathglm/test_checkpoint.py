@@ -91,8 +91,8 @@ def test_tokenizer_that_does_not_match(tmp_path):
     shutil.copyfile(DEFAULT_MODEL_PATH, other)
     with open(other, "ab") as f:
         f.write(b"\0")
-    _expect_error(random_checkpoint(), "does not match", tokenizer_path=other)
-    _expect_error(random_checkpoint(), "does not exist", tokenizer_path=tmp_path / "absent.model")
+    _expect_error(random_checkpoint(), "does not match", tokenizer=other)
+    _expect_error(random_checkpoint(), "does not exist", tokenizer=tmp_path / "absent.model")
 
 
 def test_tied_embeddings_and_compiled_prefix(tmp_path):

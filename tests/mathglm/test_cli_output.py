@@ -6,7 +6,7 @@ import warnings
 
 from lightning.pytorch.utilities.rank_zero import rank_zero_info
 
-from mathglm.cli_output import LIGHTNING_LOGGER, quiet_lightning
+from mathglm.cli.output import LIGHTNING_LOGGER, quiet_lightning
 
 
 def test_quiet_lightning_drops_only_the_tip_and_the_leafspec_warning(caplog):

@@ -26,6 +26,7 @@ from datagen.word import WordConfig, heldout_template_ids, sample_word_problems
 from datagen.word.real_sets import DATA_DIR_ENV, REAL_SETS, data_path
 from mathglm import eval as eval_cli
 from mathglm.data.curriculum import Curriculum, RealSet
+from mathglm.evaluation.checkpoint_report import parse_word_config
 from mathglm.evaluation.held_out import UNSEEN_TEMPLATES_SUFFIX, held_out_problems, unseen_templates_stage
 from mathglm.evaluation.counterexamples import find_counterexamples
 from mathglm.evaluation.records import EvalRecord, EvalReport
@@ -504,8 +505,8 @@ def test_bad_word_flags_are_one_line_errors(args, message, capsys):
 
 def test_word_config_from_a_file(tmp_path):
     (tmp_path / "knobs.yaml").write_text("max_ops: 2\nmax_operand: 20\n")
-    assert eval_cli.parse_word_config(str(tmp_path / "knobs.yaml")) == {"max_ops": 2, "max_operand": 20}
-    assert eval_cli.parse_word_config('{"max_ops": 2}') == {"max_ops": 2}
+    assert parse_word_config(str(tmp_path / "knobs.yaml")) == {"max_ops": 2, "max_operand": 20}
+    assert parse_word_config('{"max_ops": 2}') == {"max_ops": 2}
 
 
 def test_unseen_templates_stage_keeps_only_templated_components():
@@ -621,14 +622,21 @@ def test_end_of_run_table_and_eval_cli_agree_on_word_suites(word_model, tmp_path
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--temperature", "nan"], "error: --temperature must be a finite number >= 0, got nan"),
-    (["--temperature", "inf", "--samples", "2"], "error: --temperature must be a finite number >= 0, got inf"),
+    (["--temperature", ".nan"], "error: --temperature must be a finite number >= 0, got nan"),  # YAML's NaN
+    (["--temperature", ".inf", "--samples", "2"], "error: --temperature must be a finite number >= 0, got inf"),
+    (["--temperature", "nan"], "error: --temperature: "),  # not a number to YAML: the parser's own line
+    (["--stage", "add_sub", "--suite", "word"], "error: --stage and --suite cannot be used together"),
+    (["--stage", "nope"], "error: --stage: "),
+    (["--hypothesis-sec", "5"], "error: unrecognized arguments: --hypothesis-sec 5"),
     (["--suite", "word-zh", "--hypothesis"], "error: --hypothesis property-tests arithmetic stages with datagen's "
                                              "strategies; word-zh is a word suite"),
     (["--device", "meta"], "error: device meta cannot run a model"),
 ])
 def test_cli_odd_values_are_one_line_errors(flags, message, tmp_path, capsys):
-    code = eval_cli.main(["-c", str(random_checkpoint()), "--n", "2", "--out", str(tmp_path), *flags])
+    try:
+        code = eval_cli.main(["-c", str(random_checkpoint()), "--n", "2", "--out", str(tmp_path), *flags])
+    except SystemExit as exit_:  # the parser refused a value
+        code = exit_.code
     err = capsys.readouterr().err
     assert code != 0 and err.startswith(message) and err.count("\n") == 1, err
 

@@ -6,7 +6,8 @@ import pytest
 from tiny_checkpoints import TRAINED_QUESTIONS, trained_checkpoint
 
 from mathglm.export import main as export_main
-from mathglm.model_card import CardError, main, read_card
+from mathglm.evaluation.model_card import CardError, read_card
+from mathglm.model_card import main
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 """The shipped model (the one bundle under models/, see models/README.md) loads on CPU and answers exactly.
 
 It must hold its three bundle files and a model card (README.md) whose front matter states its scope
-(`mathglm.model_card`): datagen stages, example questions and `min_exact`. On CPU, greedy, the model must answer
-every example exactly and at least `min_exact` of a few fresh test-split problems of each scope stage; the
-right answers come from datagen's exact engine, never from the card.
+(`mathglm.evaluation.model_card`): datagen stages, example questions and `min_exact`. On CPU, greedy, the model
+must answer every example exactly and at least `min_exact` of a few fresh test-split problems of each scope stage;
+the right answers come from datagen's exact engine, never from the card.
 
 No bundle under models/ is a failure, not a skip: a fresh clone must be able to run `python -m mathglm.solve -c
 models/<name> "..."` without training. MATHGLM_SHIPPED_MODEL=DIR checks another bundle instead (development).
@@ -18,7 +18,7 @@ from datagen import STAGES, trace_expression
 from mathglm.evaluation.held_out import held_out_problems
 from mathglm.inference.checkpoint import BUNDLE_CONFIG, BUNDLE_TOKENIZER, BUNDLE_WEIGHTS, load_for_inference
 from mathglm.inference.solver import Solver
-from mathglm.model_card import CARD, read_card
+from mathglm.evaluation.model_card import CARD, read_card
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 OVERRIDE = "MATHGLM_SHIPPED_MODEL"

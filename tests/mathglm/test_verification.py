@@ -219,7 +219,7 @@ def test_verify_refuses_what_it_cannot_use(tmp_path, capsys):
 
 
 def test_every_verify_option_is_explained():
-    from mathglm.verification.cli import build_parser
+    from mathglm.verify import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
