@@ -59,16 +59,17 @@ from mathglm.model.gpt import GPT, GPTConfig
 from mathglm.model.tokenizer import load_tokenizer
 from mathglm.runtime.compile import compile_model
 from mathglm.runtime.precision import cpu_bf16_flag, cpu_flags
+from mathglm.training.cli import DEFAULT_CONFIG
 from mathglm.training.module import adamw
 
 OP = "training"
 PROVIDERS = ("triton", "reference", "compile")
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 POOL = 4  # distinct batches cycled through the timed steps
-# CPU shapes: the default run's (configs/default.yaml) for tiny; 16 windows of 512 for 10m (issue 21's shape).
-_DEFAULT_DATA = yaml.safe_load((CONFIGS / "default.yaml").read_text())["data"]
+# CPU shapes: the default run's (mathglm/configs/train.yaml) for tiny; 16 windows of 512 for 10m (issue 21's shape).
+_DEFAULT_DATA = yaml.safe_load(DEFAULT_CONFIG.read_text())["data"]
 CPU_SHAPES = {
-    "tiny": (int(_DEFAULT_DATA["batch_size"]), int(_DEFAULT_DATA["window"]), "configs/default.yaml"),
+    "tiny": (int(_DEFAULT_DATA["batch_size"]), int(_DEFAULT_DATA["window"]), "mathglm/configs/train.yaml"),
     "10m": (16, 512, "16 x 512"),
 }
 

@@ -1,6 +1,6 @@
 """`python -m mathglm.improve`: learning from the model's own chains, checked exactly.
 
-    python -m mathglm.improve                                   # the embedded default: configs/improve/cpu.yaml
+    python -m mathglm.improve                                   # the embedded default: mathglm/configs/improve.yaml
     python -m mathglm.improve --train.method dpo --round.weights '{"preferences": 1}' --run_dir runs/improve_dpo
     python -m mathglm.improve --help | --print_config
 

@@ -1,6 +1,6 @@
 """`python -m mathglm.train`: pretraining with a staged curriculum (LightningCLI).
 
-    python -m mathglm.train                                  # the embedded default: configs/default.yaml
+    python -m mathglm.train                                  # the embedded default: mathglm/configs/train.yaml
     python -m mathglm.train --config configs/gpu_10m.yaml    # any run: YAML plus dotted overrides
     python -m mathglm.train --run_dir runs/default --ckpt_path last   # resume a killed run
     python -m mathglm.train --help | --print_config

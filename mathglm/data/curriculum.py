@@ -49,7 +49,7 @@ from datagen.word import WordConfig, WordProblem, sample_word_problems, word_con
 from datagen.word.real_sets import REAL_SETS, RealSetError, load_real_set
 from datagen.word.real_backward import ask_backward
 from datagen.word.variation import VariationPlan, plan_variation, vary
-from mathglm.config_checks import Range
+from mathglm.cli.config_checks import Range
 from mathglm.model.encoding import ARITHMETIC, KINDS, WORD
 
 T = TypeVar("T")

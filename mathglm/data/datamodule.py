@@ -24,14 +24,14 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from datagen import Problem
 from datagen.word import WordProblem
-from mathglm.config_checks import Range, check_ranges
+from mathglm.cli.config_checks import Range, check_ranges
 from mathglm.data.curriculum import Curriculum, CurriculumStage, CurriculumState, stream_seed
 from mathglm.model.encoding import TraceEncoding, prompt_tokens
 from mathglm.model.gpt import IGNORE_INDEX
 from mathglm.model.tokenizer import Tokenizer, load_tokenizer
 
 # The allowed values of MathDataModule's numeric arguments (`--data.<key>`), checked in __init__. Whether the
-# window can hold the curriculum's traces needs the model's tokenizer and encoding: `check_window`.
+# window can hold the curriculum's traces is `check_window`'s to say.
 DATA_RANGES: dict[str, Range] = {
     "batch_size": Range(low=1, integer=True),
     "window": Range(low=1, integer=True, optional=True),
@@ -153,7 +153,11 @@ class ValidationBatch:
 
 
 class MathDataModule(L.LightningDataModule):
-    """Generated, packed training batches for the current curriculum stage, and its validation problems."""
+    """Generated, packed training batches for the current curriculum stage, and its validation problems.
+
+    The tokenizer, trace encoding and block size are the model's, handed over when the module is built (by
+    `python -m mathglm.train`, from the MathGLMModule it built first), so data and model never disagree on them.
+    """
 
     def __init__(
         self,
@@ -164,12 +168,15 @@ class MathDataModule(L.LightningDataModule):
         val_problems: int = 256,
         val_batch_size: int = 256,
         num_workers: int = 1,
+        tokenizer: Tokenizer | None = None,
+        encoding: TraceEncoding | None = None,
+        block_size: int | None = None,
     ):
         """
         Args:
             curriculum: Path to a curriculum YAML file (e.g. configs/curricula/arithmetic.yaml), or the curriculum
                 itself as a mapping (`{replay_share, stages: [{name, mix, granularity, target_accuracy, min_steps,
-                max_steps}]}`, as configs/default.yaml writes it). Required: there is no default curriculum.
+                max_steps}]}`, as mathglm/configs/train.yaml writes it). Required: there is no default curriculum.
             batch_size: Packed windows per batch (per device; >= 1).
             window: Tokens per packed window, at most the model's block_size and long enough for most traces of
                 every stage (checked when training starts); None uses the model's block_size.
@@ -177,6 +184,11 @@ class MathDataModule(L.LightningDataModule):
             val_problems: Validation problems (answered by generation) per curriculum check (>= 1).
             val_batch_size: Questions decoded together during validation (>= 1).
             num_workers: DataLoader worker processes generating batches (>= 0; 0: in the training process).
+            tokenizer: The model's tokenizer (`MathGLMModule.tokenizer`; not a config option: the train command
+                hands it over). Needed to train, not to build.
+            encoding: The model's trace encoding (`MathGLMModule.encoding`), handed over likewise.
+            block_size: The model's block size, handed over likewise: the longest window, and the window when
+                `window` is None.
 
         Raises:
             ValueError: a value out of its range (`DATA_RANGES`), named as its `data.<key>` option, or a curriculum
@@ -185,7 +197,8 @@ class MathDataModule(L.LightningDataModule):
         """
         check_ranges("data.", locals(), DATA_RANGES)
         super().__init__()
-        self.save_hyperparameters()
+        # The model's, saved with the model (`checkpoint["mathglm"]`); objects would not load with weights_only.
+        self.save_hyperparameters(ignore=["tokenizer", "encoding", "block_size"])
         try:
             self.curriculum = Curriculum.load(curriculum)
         except ValueError as err:
@@ -198,14 +211,17 @@ class MathDataModule(L.LightningDataModule):
         self.val_problems = val_problems
         self.val_batch_size = val_batch_size
         self.num_workers = num_workers
-        self._checked_window: tuple[tuple, int] | None = None
+        self.tokenizer = tokenizer
+        self.encoding = encoding
+        self.block_size = block_size
+        self._checked_window: int | None = None
 
     @property
     def current_stage(self) -> CurriculumStage:
         return self.curriculum.stage(self.state.stage_index)
 
-    def check_window(self, module: L.LightningModule) -> int:
-        """The packed-window length for `module` (a MathGLMModule): data.window, or its block_size when None.
+    def check_window(self) -> int:
+        """The packed-window length: data.window, or the model's block_size when None.
 
         Packing never splits a trace and skips one longer than a window, so a window shorter than every trace
         would never fill (packing loops forever; in a DataLoader worker, the worker dies with no word of why),
@@ -216,20 +232,22 @@ class MathDataModule(L.LightningDataModule):
         Raises:
             ValueError (naming data.window): the window exceeds the model's block_size, or it holds fewer than
                 half of some stage's sampled traces (the message gives the length that holds them all).
+            TypeError: the model's tokenizer, encoding or block size was not handed over.
         Warns (rank zero) when it holds most but not all of a stage's sampled traces: those are skipped.
         """
-        block_size = module.model.config.block_size
-        key = (self.window, block_size, id(module.tokenizer), module.encoding)
-        if self._checked_window is not None and self._checked_window[0] == key:
-            return self._checked_window[1]
-        window = self.window or block_size
-        if window > block_size:
-            raise ValueError(f"data.window: {window} exceeds the model's block_size {block_size} "
+        if self._checked_window is not None:
+            return self._checked_window
+        if self.tokenizer is None or self.encoding is None or self.block_size is None:
+            raise TypeError("MathDataModule needs the model's tokenizer, encoding and block_size to pack windows "
+                            "(MathGLMModule.tokenizer, .encoding, .model.config.block_size)")
+        window = self.window or self.block_size
+        if window > self.block_size:
+            raise ValueError(f"data.window: {window} exceeds the model's block_size {self.block_size} "
                              "(model.model_config.block_size or its preset's)")
         for stage in self.curriculum.stages:
             rng = random.Random(stream_seed(self.seed, "window check", stage.name))
             lengths = sorted(
-                sum(map(len, encode_problem(stage.sample(rng, "train")[0], module.tokenizer, module.encoding)))
+                sum(map(len, encode_problem(stage.sample(rng, "train")[0], self.tokenizer, self.encoding)))
                 for _ in range(WINDOW_CHECK_SAMPLES)
             )
             fit = sum(length <= window for length in lengths)
@@ -245,16 +263,15 @@ class MathDataModule(L.LightningDataModule):
                                  f"at least {lengths[len(lengths) // 2]}, or {lengths[-1]} to hold them all")
             if fit < len(lengths):
                 rank_zero_warn(f"data.window: {summary}; the longer ones are skipped in training")
-        self._checked_window = (key, window)
+        self._checked_window = window
         return window
 
     def train_dataloader(self) -> DataLoader:
-        # The LightningModule owns the model's block size, the trace encoding and the tokenizer; the data follows.
-        module = self.trainer.lightning_module
-        window = self.check_window(module)
+        window = self.check_window()
+        # Workers load the tokenizer from its file (`load_tokenizer`: once per process) rather than unpickle it.
         stream = PackedBatchStream(
             self.curriculum, self.state.stage_index, self.state.batches_drawn, self.seed,
-            self.trainer.global_rank, self.batch_size, window, module.tokenizer_path, module.encoding,
+            self.trainer.global_rank, self.batch_size, window, str(self.tokenizer.path), self.encoding,
         )
         return DataLoader(
             stream, batch_size=None, num_workers=self.num_workers,

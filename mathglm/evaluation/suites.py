@@ -67,7 +67,7 @@ SUITES: dict[str, tuple[str, ...]] = {
 }
 SUITE_DOCS = {
     "default": "add_sub, mul: the sums and 1-2 digit products the default CPU run learns first (its whole table, "
-               "division included: --curriculum configs/default.yaml)",
+               "division included: --curriculum mathglm/configs/train.yaml)",
     "curriculum": "every training stage in curriculum order, ending with full",
     "arithmetic": "full + extrapolation (11-14 operations, more long operands)",
     "word": "word-zh + word-en + word-heldout-templates",

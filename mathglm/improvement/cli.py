@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from argparse import ArgumentError
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -26,15 +27,16 @@ from mathglm.inference.checkpoint import CheckpointError
 # `--help` shows each dataclass field's docstring (GPTConfig, RoundSettings, ...), not just its type.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = REPO_ROOT / "configs" / "improve" / "cpu.yaml"
+# The default rounds, shipped inside the package (pyproject.toml's package-data) so that an installed,
+# non-editable mathglm has them too. Any --config is read over it.
+DEFAULT_CONFIG = files("mathglm") / "configs" / "improve.yaml"
 
 
 def build_parser() -> ArgumentParser:
     """The parser of `python -m mathglm.improve` (every option typed, with its help text)."""
     parser = ArgumentParser(prog="python -m mathglm.improve", exit_on_error=False,
                             description="Rounds of learning from the model's own chains, checked exactly.",
-                            default_config_files=[str(DEFAULT_CONFIG)] if DEFAULT_CONFIG.is_file() else [])
+                            default_config_files=[str(DEFAULT_CONFIG)])
     parser.add_argument("--config", action=ActionConfigFile, help="A YAML file of these options.")
     parser.add_argument("--init_from", type=str, default="models/mathglm-tiny-arith",
                         help="Checkpoint to start from: a .ckpt of mathglm.train or a bundle of mathglm.export.")

@@ -38,7 +38,7 @@ import torch
 
 from datagen import RELATION, ExpressionError, format_rounded, format_value, join_chain, parse, shown_answer
 from datagen.word import EQUATION_PREFIX
-from mathglm.config_checks import Range
+from mathglm.cli.config_checks import Range
 # expression_value is imported from here by mathglm.improvement.builders (it moved to checks in issue 25).
 from mathglm.evaluation.checks import Candidate, answer_value, expression_value  # noqa: F401
 from mathglm.inference.checkpoint import InferenceBundle

@@ -22,7 +22,8 @@ from mathglm.data.datamodule import ValidationBatch
 
 
 class CurriculumCallback(L.Callback):
-    """Counts the batches each stage draws and moves to the next stage when its rule says so.
+    """Counts the batches each stage draws, logs the stage (`stage`, its index, on the progress bar too) and moves
+    to the next stage when its rule says so.
 
     The decision uses the validation accuracy of the current stage, which every rank computes on the same
     problems, so all ranks advance together. The new stage's data starts with the next epoch, when the
@@ -32,7 +33,9 @@ class CurriculumCallback(L.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         # Runs before ModelCheckpoint (Lightning calls checkpoint callbacks last), so a checkpoint taken at this
         # step already counts this batch and a resumed run starts at the next one.
-        trainer.datamodule.state.batches_drawn += 1
+        state = trainer.datamodule.state
+        state.batches_drawn += 1
+        pl_module.log("stage", float(state.stage_index), prog_bar=True)
 
     def on_validation_end(self, trainer, pl_module) -> None:
         if trainer.sanity_checking:

@@ -4,26 +4,24 @@ final stage table (the user-facing description is `mathglm/train.py`'s)."""
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
-import re
 import signal
 import sys
 from argparse import ArgumentError
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import torch
 from jsonargparse import ArgumentParser, set_parsing_settings
-from lightning.pytorch import Trainer
-from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar
+from lightning.pytorch.callbacks import LearningRateMonitor, ProgressBar, Timer
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
+from mathglm.cli.config_checks import Range, check_ranges
 from mathglm.cli.output import quiet_lightning
-from mathglm.config_checks import Range, check_ranges
 from mathglm.data.datamodule import MathDataModule
 from mathglm.evaluation.rendering import format_stage_table
 from mathglm.evaluation.stage_table import evaluate_curriculum, save_stage_reports
@@ -41,9 +39,10 @@ from mathglm.training.module import MathGLMModule, NonFiniteLossError, schedule_
 from mathglm.training.run_end import RunDirError, end_notes, lock_run_dir, stopped_message, time_guard
 
 TRAIN_DESCRIPTION = ("Pretrain a mathglm model through a staged curriculum: model (--model.*), data and curriculum "
-                     "(--data.*) and Lightning Trainer (--trainer.*) options, from configs/default.yaml unless "
-                     "--config names another run config. The resolved config is saved in --run_dir beside the "
-                     "checkpoints and TensorBoard events; a stopped run says how to resume it. With "
+                     "(--data.*) and Lightning Trainer (--trainer.*) options: the packaged default run "
+                     "(mathglm/configs/train.yaml, shown by --print_config), then --config, then the options given. "
+                     "The resolved config is saved in --run_dir beside the checkpoints and TensorBoard events; a "
+                     "stopped run says how to resume it. With "
                      "--trainer.precision unset the run picks it for the machine (bf16-mixed on a CPU with amx_bf16 "
                      "or avx512_bf16, or a GPU with bf16; else 32-true) and says which in its first lines; on a CPU "
                      "the model is compiled unless --model.compile false.")
@@ -51,8 +50,9 @@ TRAIN_DESCRIPTION = ("Pretrain a mathglm model through a staged curriculum: mode
 # `--help` shows each dataclass field's docstring (GPTConfig, RoundSettings, ...), not just its type.
 set_parsing_settings(docstring_parse_attribute_docstrings=True)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.yaml"
+# The default run, shipped inside the package (pyproject.toml's package-data) so that an installed, non-editable
+# mathglm has it too. Any --config is read over it: what a run config leaves out is the default's.
+DEFAULT_CONFIG = files("mathglm") / "configs" / "train.yaml"
 
 # The run's own options (`--<key>`).
 RUN_RANGES: dict[str, Range] = {
@@ -61,8 +61,9 @@ RUN_RANGES: dict[str, Range] = {
 }
 # Trainer options whose out-of-range values Lightning either accepts and then misbehaves on (a negative
 # log_every_n_steps, accumulate_grad_batches 0, max_steps 0: a run that trains nothing and evaluates) or refuses
-# with a message that does not name the option. Everything else Lightning refuses is caught in
-# `TrainCLI.instantiate_trainer` and named by `trainer_error`.
+# with a message that does not name the option; devices and max_time are checked beside them in
+# `check_run_config`. Anything else Lightning's Trainer refuses, it says in its own words (which name the
+# argument, as in `Trainer(devices=...)`), on one line.
 TRAINER_RANGES: dict[str, Range] = {
     "max_steps": Range(low=1, integer=True, special=(-1,)),
     "max_epochs": Range(low=1, integer=True, special=(-1,), optional=True),
@@ -78,12 +79,11 @@ TRAINER_RANGES: dict[str, Range] = {
 POSITIVE = Range(low=0, low_open=True)
 # Seeds numpy accepts (Lightning's seed_everything refuses others without naming the option).
 SEED_RANGE = Range(low=0, high=2**32 - 1, integer=True)
-TRAINER_ARGS = tuple(inspect.signature(Trainer.__init__).parameters)
 
 
 def check_run_config(config: Any) -> None:
-    """Check the run's options, the Trainer options in `TRAINER_RANGES` and the schedule's end, before anything
-    is built. `config` is the parsed LightningCLI namespace.
+    """Check the run's options, the Trainer options in `TRAINER_RANGES`, its device count and max_time, and the
+    schedule's end, before anything is built. `config` is the parsed LightningCLI namespace.
 
     Raises:
         ValueError: `<key>: <problem>`, the key as the command line spells it (`trainer.max_steps: ...`).
@@ -101,6 +101,12 @@ def check_run_config(config: Any) -> None:
         if value is not None and (POSITIVE.problem(value) or (value > 1 and value % 1)):
             raise ValueError(f"trainer.{key}: must be null, a share in (0, 1] or a whole number of batches, "
                              f"got {value!r}")
+    _check_devices(trainer["devices"])
+    if trainer["max_time"] is not None:
+        try:
+            Timer(duration=trainer["max_time"])  # Lightning's own reading of a duration, before the Trainer's
+        except (MisconfigurationException, ValueError, TypeError) as err:
+            raise ValueError(f"trainer.max_time: {err}") from None
     model = config["model"]
     try:
         # The CLI builds the GPTConfig only later, with a message that names its field but not the option.
@@ -113,31 +119,20 @@ def check_run_config(config: Any) -> None:
         raise ValueError(problem)
 
 
-def literal_choice_error(message: str) -> str | None:
-    """One line for jsonargparse's error on a value outside an option's fixed choices (a union of `Literal`s, as
-    `--trainer.precision` is): `<key>: must be one of <choices>, got <value>`; None for any other error."""
-    match = re.match(r'Parser key "([\w.]+)": Does not validate against any of the Union subtypes Subtypes: '
-                     r"\[(.*?)\] Errors:.* Given value: (.*)$", message)
-    if match is None:
-        return None
-    key, subtypes, given = match.groups()
-    literals = re.findall(r"typing\.Literal\[(.*?)\]", subtypes)
-    if not literals or re.sub(r"typing\.Literal\[.*?\]|<class 'NoneType'>|[\s,]", "", subtypes):
-        return None  # some subtype is not a fixed choice: jsonargparse's message is the informative one
-    choices = list(dict.fromkeys(value.strip().strip("'\"") for group in literals for value in group.split(",")))
-    choices += ["null"] if "NoneType" in subtypes else []
-    return f"{key}: must be one of {', '.join(choices[:-1])} or {choices[-1]}, got {given!r}"
+def _check_devices(devices: Any) -> None:
+    """Refuse a device count below 1 (other than -1, every device) as `trainer.devices`; a list of indices or
+    "auto" is Lightning's to check."""
+    count = devices
+    if isinstance(devices, str) and devices.strip().lstrip("-").isdigit():
+        count = int(devices)  # jsonargparse keeps `--trainer.devices 0` a string (str comes before int)
+    if isinstance(count, int) and not isinstance(count, bool) and count != -1 and count < 1:
+        raise ValueError(f"trainer.devices: must be auto, -1, an integer >= 1 or a list of device indices, "
+                         f"got {devices!r}")
 
 
-def trainer_error(err: Exception) -> str:
-    """One line for an error Lightning's Trainer raised on its arguments: `trainer.<key>: <its message>`, the key
-    being the Trainer argument its message names first (`trainer: <message>` when it names none)."""
-    message = " ".join(str(err).split())
-    if message.startswith("`Timer(duration="):
-        return f"trainer.max_time: {message}"
-    named = [(m.start(), name) for name in TRAINER_ARGS if name != "self"
-             for m in [re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", message, re.IGNORECASE)] if m]
-    return f"trainer.{min(named)[1]}: {message}" if named else f"trainer: {message}"
+def model_block_size(module: MathGLMModule) -> int:
+    """The built model's block size (its preset's, or --model.model_config.block_size)."""
+    return module.model.config.block_size
 
 
 def run_trainer_kwargs(run_dir: Path, checkpoint_every_n_steps: int) -> dict:
@@ -181,6 +176,11 @@ class TrainCLI(LightningCLI):
         parser.add_argument("--final_eval_problems", type=int, default=500,
                             help="Fresh held-out (test split) problems per stage in the final table "
                                  "(>= 0; 0 skips it).")
+        # The model builds the run's tokenizer and trace encoding once (from --model.tokenizer_path and
+        # --model.reverse_*); the data module is built after it with the same objects and its block size.
+        parser.link_arguments("model.tokenizer", "data.tokenizer", apply_on="instantiate")
+        parser.link_arguments("model.encoding", "data.encoding", apply_on="instantiate")
+        parser.link_arguments("model", "data.block_size", compute_fn=model_block_size, apply_on="instantiate")
 
     def parse_arguments(self, parser, args) -> None:
         super().parse_arguments(parser, args)
@@ -190,8 +190,8 @@ class TrainCLI(LightningCLI):
 
     def instantiate_trainer(self, **kwargs):
         # The last config check, before the Trainer exists: only now are the model's block size, tokenizer and
-        # encoding known, which data.window must fit.
-        self.datamodule.check_window(self.model)
+        # encoding known (handed to the data module: add_arguments_to_parser), which data.window must fit.
+        self.datamodule.check_window()
         run_dir = Path(self._get(self.config, "run_dir"))
         if run_dir.exists():  # another train in it is named as such, before what it holds is judged
             self._lock_run_dir(run_dir)
@@ -217,10 +217,7 @@ class TrainCLI(LightningCLI):
             callbacks.append(progress_bar())  # a plain line every so often when stdout is not a terminal
         run_kwargs = run_trainer_kwargs(run_dir, self._get(self.config, "checkpoint_every_n_steps"))
         kwargs.update(run_kwargs, callbacks=callbacks + run_kwargs["callbacks"])
-        try:
-            trainer = super().instantiate_trainer(**kwargs)
-        except (MisconfigurationException, ValueError, TypeError) as err:
-            raise ValueError(trainer_error(err)) from None
+        trainer = super().instantiate_trainer(**kwargs)
         if not run_dir.exists():  # created only once every option is known good
             self._lock_run_dir(run_dir)
         return trainer
@@ -285,7 +282,6 @@ def held_log_records(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    default_configs = [str(DEFAULT_CONFIG)] if DEFAULT_CONFIG.is_file() else []
     torch.set_float32_matmul_precision("high")
     quiet_lightning()
     try:
@@ -296,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                 run=False,
                 args=argv,
                 # Errors are raised, not printed with the whole usage: main() reports them on one line.
-                parser_kwargs={"default_config_files": default_configs, "exit_on_error": False,
+                parser_kwargs={"default_config_files": [str(DEFAULT_CONFIG)], "exit_on_error": False,
                                # An abbreviated option (--model.learning_rat) is an error, not another option.
                                "allow_abbrev": False, "prog": "python -m mathglm.train",
                                "description": TRAIN_DESCRIPTION},
@@ -304,10 +300,10 @@ def main(argv: list[str] | None = None) -> int:
                 auto_configure_optimizers=False,  # the module's own AdamW + schedule, set under --model.*
             )
     except (ArgumentError, ValueError, TypeError, MisconfigurationException, FileNotFoundError) as err:
-        # Bad keys, values out of range (checked by check_run_config and the classes' __init__), and what
-        # Lightning's Trainer refuses (named by trainer_error): all before any training step.
-        message = " ".join(str(err).split())
-        print("error: " + (literal_choice_error(message) or message), file=sys.stderr)
+        # Bad keys and types (jsonargparse's words), values out of range (check_run_config and the classes'
+        # __init__: `<key>: <problem>`), and what Lightning's Trainer refuses (its words): all before any training
+        # step, on one line (jsonargparse spreads some messages over several).
+        print("error: " + " ".join(str(err).split()), file=sys.stderr)
         return 2
     try:
         return _fit_and_report(cli)

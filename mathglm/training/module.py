@@ -11,7 +11,7 @@ import torch
 from lightning.pytorch.callbacks import Timer
 from lightning.pytorch.utilities import grad_norm, rank_zero_info
 
-from mathglm.config_checks import Range, check_ranges
+from mathglm.cli.config_checks import Range, check_ranges
 from mathglm.data.datamodule import ValidationBatch
 from mathglm.evaluation.scoring import chain_token_budget, score
 from mathglm.inference.checkpoint import checkpoint_metadata, model_config_dict
@@ -132,7 +132,8 @@ class MathGLMModule(L.LightningModule):
                 raise ValueError(f"model.betas[{i}]: {problem}")
         super().__init__()
         self.save_hyperparameters()
-        self.tokenizer_path = tokenizer_path
+        # The run's tokenizer and trace encoding, built once here; `python -m mathglm.train` hands these same objects
+        # to the data module, which packs with them.
         self.tokenizer = load_tokenizer(tokenizer_path)
         # The embedding rows follow the run's tokenizer (--model.tokenizer_path), whatever the config says.
         self.model = GPT(replace(model_config, vocab_size=self.tokenizer.vocab_size))
@@ -159,9 +160,7 @@ class MathGLMModule(L.LightningModule):
                 f"non-finite training loss ({loss.item()}) at step {self.global_step}; the run stopped and "
                 f"its last good checkpoint is kept"
             )
-        self.log("train/loss", loss, prog_bar=True)
-        if self._trainer is not None and self.trainer.datamodule is not None:
-            self.log("stage", float(self.trainer.datamodule.state.stage_index), prog_bar=True)
+        self.log("train/loss", loss, prog_bar=True)  # the curriculum stage is logged by CurriculumCallback
         self.log("train/answer_tokens", (batch["targets"] != IGNORE_INDEX).sum().float(), reduce_fx="sum")
         return loss
 

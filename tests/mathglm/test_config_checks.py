@@ -1,14 +1,13 @@
-"""Config value ranges (mathglm.config_checks) and whether data.window holds the curriculum's traces."""
+"""Config value ranges (mathglm.cli.config_checks) and whether data.window holds the curriculum's traces."""
 
 import math
 import warnings
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathglm.config_checks import Range, check_ranges
+from mathglm.cli.config_checks import Range, check_ranges
 from mathglm.data.curriculum import Curriculum
 from mathglm.data.datamodule import MathDataModule
 from mathglm.model.encoding import TraceEncoding
@@ -76,23 +75,22 @@ def test_classes_check_their_values_when_built(build, message):
 ADD2 = {"stages": [{"name": "add2", "mix": {"add2": {"base": "add_sub", "max_digits": 2, "operators": "+"}}}]}
 
 
-def _model(block_size: int = 32):
-    """What check_window reads of a MathGLMModule: the block size, tokenizer and encoding."""
-    return SimpleNamespace(model=SimpleNamespace(config=SimpleNamespace(block_size=block_size)),
-                           tokenizer=load_tokenizer(), encoding=TraceEncoding())
+def _model(block_size: int = 32) -> dict:
+    """What the train command hands the data module from the model: its tokenizer, encoding and block size."""
+    return {"tokenizer": load_tokenizer(), "encoding": TraceEncoding(), "block_size": block_size}
 
 
 def test_window_that_holds_every_trace_passes_quietly():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert MathDataModule(curriculum=ADD2, window=11).check_window(_model()) == 11
-        assert MathDataModule(curriculum=ADD2, window=None).check_window(_model(24)) == 24
+        assert MathDataModule(curriculum=ADD2, window=11, **_model()).check_window() == 11
+        assert MathDataModule(curriculum=ADD2, window=None, **_model(24)).check_window() == 24
 
 
 def test_window_that_holds_most_traces_warns_that_the_rest_are_skipped():
     with pytest.warns(UserWarning, match=r"data\.window: 2\d\d of 256 sampled traces of curriculum stage 'add2' fit "
                                          r"in a window of 10 tokens .*7 to 11 tokens.*skipped"):
-        assert MathDataModule(curriculum=ADD2, window=10).check_window(_model()) == 10
+        assert MathDataModule(curriculum=ADD2, window=10, **_model()).check_window() == 10
 
 
 @pytest.mark.parametrize("window", [4, 8])
@@ -100,12 +98,18 @@ def test_window_that_holds_less_than_half_the_traces_is_refused(window):
     with pytest.raises(ValueError, match=rf"^data\.window: only \d+ of 256 sampled traces of curriculum stage "
                                          rf"'add2' fit in a window of {window} tokens .* at least 9, or 11 to hold "
                                          rf"them all$"):
-        MathDataModule(curriculum=ADD2, window=window).check_window(_model())
+        MathDataModule(curriculum=ADD2, window=window, **_model()).check_window()
 
 
 def test_window_beyond_the_block_size_is_refused():
     with pytest.raises(ValueError, match=r"^data\.window: 64 exceeds the model's block_size 32"):
-        MathDataModule(curriculum=ADD2, window=64).check_window(_model(32))
+        MathDataModule(curriculum=ADD2, window=64, **_model(32)).check_window()
+
+
+def test_windows_need_the_model_side():
+    """Without the model's tokenizer, encoding and block size handed over, the window cannot be sized: said so."""
+    with pytest.raises(TypeError, match="needs the model's tokenizer, encoding and block_size"):
+        MathDataModule(curriculum=ADD2, window=11).check_window()
 
 
 def test_the_curriculum_has_no_default():

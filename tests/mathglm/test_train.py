@@ -23,11 +23,14 @@ from mathglm.data.datamodule import MathDataModule
 from mathglm.inference.checkpoint import model_config_dict
 from mathglm.model.gpt import GPTConfig
 from mathglm.training.callbacks import CurriculumProgressBar, LineProgress, progress_bar
-from mathglm.training.cli import main, run_trainer_kwargs
+from mathglm.improvement import cli as improve_cli
+from mathglm.training.cli import DEFAULT_CONFIG, main, run_trainer_kwargs
 from mathglm.training.module import MathGLMModule
 from mathglm.training.run_end import end_notes
 
 REPO = Path(__file__).resolve().parents[2]
+# Every run config: the packaged default and the recipes in configs/ (each read over the default).
+RUN_CONFIGS = sorted((REPO / "configs").glob("*.yaml")) + [Path(DEFAULT_CONFIG)]
 # Without edge values: the pipeline tests measure that training works on the distribution their thresholds were set
 # on (with edge values, 400 steps reached 89.5% in one CI run: too close to the 90% bar to be a stable test).
 TWO_DIGIT_ADDITION = {"base": "add_sub", "max_digits": 2, "operators": "+", "edge_share": 0.0}
@@ -46,8 +49,8 @@ def _small_run_config(run_dir: Path, **trainer) -> dict:
                     "max_epochs": -1, "gradient_clip_val": 1.0, "log_every_n_steps": 10,
                     "num_sanity_val_steps": 0, "enable_progress_bar": False, "enable_model_summary": False,
                     "max_time": None, **trainer},
-        # The schedule by steps only: configs/default.yaml (the CLI's defaults) anneals by wall-clock time too, which
-        # on a loaded CI box would make the learning test depend on the machine's speed.
+        # The schedule by steps only: the default run (mathglm/configs/train.yaml, the CLI's defaults) anneals by
+        # wall-clock time too, which on a loaded CI box would make the learning test depend on the machine's speed.
         "model": {"model_config": {"name": "tiny", "block_size": 64}, "learning_rate": 0.003, "warmup_steps": 20,
                   "decay_within_max_time": False},
         "data": {"batch_size": 16, "window": 64, "val_problems": 64, "num_workers": 0,
@@ -56,7 +59,7 @@ def _small_run_config(run_dir: Path, **trainer) -> dict:
     }
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RUN_CONFIGS, ids=lambda p: p.name)
 def test_every_run_config_parses_through_the_cli(path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--config", str(path), "--print_config"])
@@ -75,6 +78,22 @@ def test_every_model_config_field_is_an_option_once(capsys):
         if field.init:
             assert described.count(f"--model.model_config.{field.name}") == 1, field.name
     assert "--model.n_layer" not in help_text and "--model.preset" not in help_text
+
+
+def test_the_default_run_is_package_data_and_needs_no_checkout(tmp_path, monkeypatch, capsys):
+    """The commands' defaults live inside the package (pyproject.toml's package-data ships them to a non-editable
+    install), once: configs/ has no copy. From another directory the default run is still what runs."""
+    package = Path(DEFAULT_CONFIG).parents[1]
+    for default in (DEFAULT_CONFIG, improve_cli.DEFAULT_CONFIG):
+        assert Path(default).is_file() and Path(default).parent == package / "configs"
+        assert not list((REPO / "configs").rglob(Path(default).name))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["--print_config"])
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["run_dir"] == "runs/default" and printed["model"]["model_config"]["name"] == "tiny"
+    assert [stage["name"] for stage in printed["data"]["curriculum"]["stages"]] == \
+        [stage["name"] for stage in yaml.safe_load(Path(DEFAULT_CONFIG).read_text())["data"]["curriculum"]["stages"]]
 
 
 def test_model_config_fields_override_the_preset(capsys):
@@ -100,7 +119,7 @@ def test_every_curriculum_file_parses(path):
         (["--model.model_config.name", "huge"], "model.model_config: unknown model preset 'huge'"),
         (["--model.model_config.bogus", "1"], "--model.model_config.bogus"),
         (["--model.preset", "tiny"], "--model.preset"),  # the preset is model_config.name
-        (["--trainer.precision", "bogus"], "trainer.precision: must be one of 64, 32, 16, transformer-engine"),
+        (["--trainer.precision", "bogus"], "trainer.precision"),  # jsonargparse's words, with the choices
         (["--data.curriculum", "/no/such/curriculum.yaml"], "/no/such/curriculum.yaml"),
         (["--trainer.max_time", "null"], "model.decay_within_max_time needs trainer.max_time"),
         (["--trainer.max_steps", "-1"], "set trainer.max_steps"),
@@ -172,7 +191,7 @@ def test_value_out_of_range_is_the_only_line_a_terminal_sees(tmp_path):
     assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: data.window: only 0 ")
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RUN_CONFIGS, ids=lambda p: p.name)
 def test_every_run_config_passes_every_check_and_reaches_training(path, tmp_path, no_training):
     # The GPU configs on this CPU: their accelerator and precision overridden, every other value as written.
     args = ["--config", str(path), "--run_dir", str(tmp_path / "run")]
@@ -307,7 +326,8 @@ RESUME_CURRICULUM = {
 def _fit(run_dir: Path, max_steps: int, recorder: _Recorder, ckpt_path=None):
     L.seed_everything(0)
     module = MathGLMModule(GPTConfig(n_layer=1, n_embd=32, n_head=1, block_size=32), warmup_steps=2)
-    data = MathDataModule(curriculum=RESUME_CURRICULUM, batch_size=2, window=32, val_problems=4, num_workers=0)
+    data = MathDataModule(curriculum=RESUME_CURRICULUM, batch_size=2, window=32, val_problems=4, num_workers=0,
+                          tokenizer=module.tokenizer, encoding=module.encoding, block_size=32)
     kwargs = run_trainer_kwargs(run_dir, checkpoint_every_n_steps=2)
     trainer = L.Trainer(
         **{**kwargs, "callbacks": kwargs["callbacks"] + [recorder]}, accelerator="cpu",
