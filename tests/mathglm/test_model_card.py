@@ -29,7 +29,8 @@ def test_card_round_trips_its_scope_scores_and_run(bundle, tmp_path, capsys):
     assert main([str(bundle), "--stages", "add_sub", "--examples", *examples, "--min-exact", "0", "--stand-in",
                  "--eval", str(tmp_path / "report.json"), "--run-dir", str(run_dir), "--wall-time", "3 s"]) == 0
     meta, body = read_card(bundle)
-    assert meta["scope"] == {"description": "", "stages": ["add_sub"], "examples": examples, "min_exact": 0.0}
+    assert meta["scope"] == {"description": "", "kind": "arithmetic", "stages": ["add_sub"], "examples": examples,
+                             "min_exact": 0.0}
     assert meta["stand_in"] is True and "stand-in" in body.lower()
     assert meta["eval"]["scores"] == {"add_sub": {"n": 8, "exact": 0.125, "rounded2": 0.25}}
     assert meta["training"]["data_wait_share"] == 0.0625 and meta["training"]["wall_time"] == "3 s"
@@ -44,6 +45,7 @@ def test_card_round_trips_its_scope_scores_and_run(bundle, tmp_path, capsys):
     (["--stages", "add_sub", "--examples", "123+456"], "does not answer its examples exactly: 123+456 = 579"),
     (["--stages", "bogus", "--examples", "2+3"], "unknown datagen stage(s) ['bogus']"),
     (["--stages", "add_sub", "--examples", "2+3", "--min-exact", "2"], "--min-exact must be in [0, 1]"),
+    (["--stages", "add_sub"], "either --examples (arithmetic) or --word-examples"),
 ])
 def test_bad_card_requests_are_one_line_errors(bundle, args, message, capsys):
     assert main([str(bundle), *args, "--force"]) == 1
@@ -60,3 +62,29 @@ def test_read_card_refuses_a_missing_or_bare_card(tmp_path):
     (tmp_path / "README.md").write_text("---\nname: x\n---\n")
     with pytest.raises(CardError, match="scope.stages and scope.examples"):
         read_card(tmp_path)
+
+
+def test_word_examples_take_their_truth_from_the_equation(tmp_path):
+    from datagen import trace_expression
+    from mathglm.evaluation.model_card import CardError, example_truth, read_word_examples
+
+    question, truth = example_truth({"question": "Tom has 3 bags of 4 apples. How many?", "equation": "x=3*4"})
+    assert question.startswith("Tom") and truth == trace_expression("3*4") and truth.answer == "12"
+    path = tmp_path / "examples.jsonl"
+    path.write_text('{"question": "q", "equation": "x=1/3"}\n\n{"question": "q", "equation": "1/3"}\n')
+    with pytest.raises(CardError, match="equation: 'x=...'"):
+        read_word_examples(path)
+    path.write_text('{"question": "q", "equation": "x=1/3"}\nnot json\n')
+    with pytest.raises(CardError, match="examples.jsonl:2: not JSON"):
+        read_word_examples(path)
+
+
+def test_a_word_card_is_refused_for_a_word_the_model_gets_wrong_or_an_arithmetic_stage(bundle, tmp_path, capsys):
+    path = tmp_path / "examples.jsonl"
+    path.write_text(json.dumps({"question": "Tom has 123 pens and buys 456 more. How many now?",
+                                "equation": "x=123+456"}) + "\n")
+    assert main([str(bundle), "--stages", "add_sub", "--word-examples", str(path)]) == 1
+    assert "unknown word suite(s) ['add_sub']" in capsys.readouterr().err
+    assert main([str(bundle), "--stages", "word-en", "--word-examples", str(path), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("= 579" in err or "trained only on" in err), err
