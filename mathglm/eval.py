@@ -5,7 +5,7 @@
     python -m mathglm.eval --checkpoint bundle/ --stage mul --hypothesis
     python -m mathglm.eval --checkpoint runs/text/last.ckpt --suite word --n 200 --word-config '{max_ops: 2}'
     python -m mathglm.eval --checkpoint runs/gpu_text/last.ckpt --suite ape210k-dev
-    python -m mathglm.eval --checkpoint runs/text_cpu/checkpoints/last.ckpt --curriculum configs/default.yaml --n 1000
+    python -m mathglm.eval --checkpoint runs/text_cpu/checkpoints/last.ckpt --curriculum mathglm/configs/train.yaml --n 1000
 
 The command line only: the work is `mathglm.evaluation.checkpoint_report` (`plan_evaluation`, `run_evaluation`),
 and the options are generated from `EvalOptions`, `load_for_inference` and `Solver` (their docstrings are the

@@ -47,7 +47,7 @@ class EvalOptions:
     """A named set of stages (listed below)."""
     curriculum: str | None = None
     """Every stage of this curriculum (a curriculum file such as configs/curricula/arithmetic.yaml, or a run config
-    with data.curriculum such as configs/default.yaml), drawn and scored as a run's end-of-run table (greedy;
+    with data.curriculum such as mathglm/configs/train.yaml), drawn and scored as a run's end-of-run table (greedy;
     final_eval.md's problems with the default seed 4321, FINAL_EVAL_SEED)."""
     n: int = 500
     """Problems per stage or suite entry, distinct questions (a real set's development part may hold fewer)."""
