@@ -80,6 +80,12 @@ def example_truth(example: str | dict):
     return example["question"], trace_expression(example["equation"][2:])
 
 
+def examples_kind(examples: Sequence[str | dict]) -> str:
+    """The card's `scope.kind`: "word" when its examples are word examples ({question, equation}), else
+    "arithmetic"."""
+    return "word" if any(isinstance(example, dict) for example in examples) else "arithmetic"
+
+
 def read_word_examples(path: str | Path) -> list[dict]:
     """The word examples of a JSON Lines file, one `{"question": ..., "equation": "x=..."}` per line.
     Raises CardError for a line that is not one."""
@@ -101,7 +107,7 @@ def wrong_examples(bundle, examples: Sequence[str | dict]) -> list[tuple[str, st
     from mathglm.inference.solver import Solver
 
     truths = [example_truth(example) for example in examples]
-    kind = "word" if any(isinstance(example, dict) for example in examples) else "arithmetic"
+    kind = examples_kind(examples)
     solutions = Solver(bundle, kind=kind).solve([question for question, _ in truths])
     wrong = []
     for (question, truth), solution in zip(truths, solutions):
@@ -127,7 +133,7 @@ def build_card(bundle, bundle_dir: Path, name: str, description: str, stages: li
                examples: list[str | dict], min_exact: float, report: dict | None, report_path: str | None,
                run_dir: Path | None, wall_time: str | None, stand_in: bool) -> str:
     """The card's text: front matter (see the module docstring) and a prose summary."""
-    kind = "word" if any(isinstance(example, dict) for example in examples) else "arithmetic"
+    kind = examples_kind(examples)
     questions = [example_truth(example)[0] for example in examples]
     meta = bundle.metadata
     curriculum = meta.get("curriculum") or {}
